@@ -1,0 +1,317 @@
+/*
+ * fastgrnn.h - the public C API of fastgrnn-wasm.
+ *
+ * A FastGRNN (Kusupati et al., NeurIPS 2018) trainer: model, datasets, batch
+ * iteration, a trainer with Adam / L2 / clipping / step decay / early
+ * stopping / distillation, and safetensors + JSON serialization.
+ *
+ * Conventions
+ *  - Every fallible call returns fg_status. FG_OK is 0. On failure nothing
+ *    the call was given is changed, and fg_last_error() returns a message
+ *    naming the offending argument and its value.
+ *  - Objects are opaque; create them with fg_*_create / fg_*_load and free
+ *    them with the matching fg_*_destroy (NULL is accepted and ignored).
+ *  - Buffers returned through `uint8_t **` / `char **` / `float **` out
+ *    arguments are owned by the caller and released with fg_free().
+ *  - Features are row-major float32 [N, T, D] (T = 1 is a plain feature
+ *    vector). Binary models (output_dim 1) take labels in [0, 1]; multi-class
+ *    models (output_dim O > 1) take integer class indices in [0, O).
+ *  - Probabilities out of a binary model are [N]; of a multi-class model
+ *    [N, O] row-major.
+ *  - Not thread-safe across calls on the same object; distinct objects may be
+ *    used from distinct threads (the error message is thread-local natively).
+ */
+#ifndef FASTGRNN_H
+#define FASTGRNN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FG_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------------ */
+/* Status codes: the specification's error kinds plus ours.                 */
+
+typedef enum {
+    FG_OK = 0,
+    FG_ERR_INVALID_INPUT = 1,   /* InvalidInput: bad argument, data or config */
+    FG_ERR_SERIALIZATION = 2,   /* SerializationError: malformed bytes / JSON */
+    FG_ERR_IO = 3,              /* IoError: file could not be read / written  */
+    FG_ERR_ABORTED = 4,         /* Aborted: training cancelled by the caller  */
+    FG_ERR_DIVERGED = 5,        /* Diverged: the loss became non-finite       */
+    FG_ERR_OUT_OF_MEMORY = 6    /* OutOfMemory: an allocation failed          */
+} fg_status;
+
+/* "InvalidInput", "SerializationError", ... ("Ok" for FG_OK). */
+const char *fg_status_name(fg_status status);
+/* Message of the last failed call on this thread ("" if none). */
+const char *fg_last_error(void);
+/* Status of the last failed call on this thread (FG_OK if none). */
+fg_status fg_last_status(void);
+
+void *fg_malloc(size_t size);
+void fg_free(void *ptr);
+
+/* ------------------------------------------------------------------------ */
+/* Configuration                                                            */
+
+#define FG_RANK_NONE (-1)      /* rank not set: full rank                    */
+#define FG_PATIENCE_NONE (-1)  /* early_stopping_patience = None             */
+
+typedef struct {
+    int32_t input_dim;     /* D > 0                                          */
+    int32_t hidden_dim;    /* H > 0                                          */
+    int32_t output_dim;    /* O > 0: 1 = binary, > 1 = classes               */
+    float nu;              /* initial raw (pre-sigmoid) nu                   */
+    float zeta;            /* initial raw (pre-sigmoid) zeta                 */
+    int32_t rank;          /* rank of W and U, or FG_RANK_NONE               */
+    int32_t w_rank;        /* overrides rank for W, or FG_RANK_NONE          */
+    int32_t u_rank;        /* overrides rank for U, or FG_RANK_NONE          */
+    uint64_t seed;         /* initialisation seed                            */
+} fg_model_config;
+
+/* The specification's FastGRNNConfig::default(): D 5, H 8, O 1, nu 1, zeta 1,
+ * rank 4, seed 42. */
+fg_model_config fg_model_config_default(void);
+/* Checks every field; FG_ERR_INVALID_INPUT with a message on the first bad one. */
+fg_status fg_model_config_validate(const fg_model_config *cfg);
+
+typedef struct {
+    float learning_rate;             /* 0.001  (> 0)                          */
+    int32_t batch_size;              /* 32     (> 0)                          */
+    int32_t epochs;                  /* 100    (>= 0)                         */
+    float validation_split;          /* 0.2    ([0, 1))                       */
+    int32_t early_stopping_patience; /* 10     (>= 1, or FG_PATIENCE_NONE)    */
+    float lr_decay;                  /* 0.5    ((0, 1])                       */
+    int32_t lr_decay_step;           /* 20     (>= 1; 0 = never decay)        */
+    float grad_clip;                 /* 5.0    (>= 0; 0 = no clipping)        */
+    float adam_beta1;                /* 0.9    ([0, 1))                       */
+    float adam_beta2;                /* 0.999  ([0, 1))                       */
+    float adam_epsilon;              /* 1e-8   (> 0)                          */
+    float l2_reg;                    /* 1e-5   (>= 0)                         */
+    int32_t enable_distillation;     /* 0                                     */
+    float distillation_temperature;  /* 3.0    (> 0)                          */
+    float distillation_alpha;        /* 0.5    ([0, 1])                       */
+    uint64_t seed;                   /* 42: split and shuffle seed            */
+    int32_t shuffle;                 /* 1: shuffle mini-batches every epoch   */
+    int32_t restore_best_weights;    /* 1: restore best-by-val-loss at end    */
+} fg_training_config;
+
+/* The specification's TrainingConfig::default() plus seed 42, shuffle 1,
+ * restore_best_weights 1. */
+fg_training_config fg_training_config_default(void);
+fg_status fg_training_config_validate(const fg_training_config *cfg);
+
+/* Configs as JSON objects with snake_case keys. Parsing starts from the
+ * defaults, so absent keys keep their default; unknown keys, wrong types and
+ * out-of-range values are FG_ERR_INVALID_INPUT (FG_ERR_SERIALIZATION when the
+ * text is not a JSON object). `rank`/`w_rank`/`u_rank`/`early_stopping_patience`
+ * take null for "none". */
+fg_status fg_model_config_from_json(const char *json, size_t len, fg_model_config *out);
+fg_status fg_model_config_to_json(const fg_model_config *cfg, char **json_out);
+fg_status fg_training_config_from_json(const char *json, size_t len, fg_training_config *out);
+fg_status fg_training_config_to_json(const fg_training_config *cfg, char **json_out);
+
+/* ------------------------------------------------------------------------ */
+/* Model                                                                    */
+
+typedef struct fg_model fg_model;
+
+fg_status fg_model_create(const fg_model_config *cfg, fg_model **out);
+void fg_model_destroy(fg_model *model);
+/* A deep copy (weights, config, normalization). */
+fg_status fg_model_clone(const fg_model *model, fg_model **out);
+/* The model's config. Ranks are as given at creation. */
+const fg_model_config *fg_model_get_config(const fg_model *model);
+/* Effective ranks: 0 means the matrix is stored full rank. */
+int32_t fg_model_w_rank(const fg_model *model);
+int32_t fg_model_u_rank(const fg_model *model);
+size_t fg_model_num_params(const fg_model *model);
+/* Bytes of stored weights (num_params * 4 for a float model). */
+size_t fg_model_size_bytes(const fg_model *model);
+
+/* probs_out: O floats for one sequence x of `timesteps` x D floats. */
+fg_status fg_model_forward(const fg_model *model, const float *x, int32_t timesteps,
+                           float *probs_out);
+/* x: [n, timesteps, D]; probs_out: [n] (binary) or [n, O]. */
+fg_status fg_model_forward_batch(const fg_model *model, const float *x, int32_t n,
+                                 int32_t timesteps, float *probs_out);
+/* Raw outputs y = W_o h_T + b_o: [n, O]. */
+fg_status fg_model_logits_batch(const fg_model *model, const float *x, int32_t n,
+                                int32_t timesteps, float *logits_out);
+
+/* Normalization parameters carried with the model (saved in the safetensors
+ * metadata). Forward does NOT apply them; they are for the caller. */
+fg_status fg_model_set_normalization(fg_model *model, const float *means, const float *stds,
+                                     int32_t dim);
+/* Returns 1 and fills pointers into the model (valid until the next change)
+ * if the model has normalization parameters, else 0. */
+int fg_model_get_normalization(const fg_model *model, const float **means, const float **stds);
+
+/* Parameter access (flat buffer in tensor-table order; float copy). */
+fg_status fg_model_get_params(const fg_model *model, float *out, size_t count);
+fg_status fg_model_set_params(fg_model *model, const float *in, size_t count);
+/* Tensor table: name, shape (up to 2 dims; dims[1] = 0 for a vector),
+ * offset into the flat parameter buffer. Returns the number of tensors. */
+int fg_model_num_tensors(const fg_model *model);
+fg_status fg_model_tensor_info(const fg_model *model, int index, const char **name,
+                               int32_t *rows, int32_t *cols, size_t *offset);
+
+/* safetensors (see DESIGN.md "Files"). */
+fg_status fg_model_save(const fg_model *model, uint8_t **bytes_out, size_t *len_out);
+fg_status fg_model_load(const uint8_t *bytes, size_t len, fg_model **out);
+fg_status fg_model_save_file(const fg_model *model, const char *path);
+fg_status fg_model_load_file(const char *path, fg_model **out);
+
+/* ------------------------------------------------------------------------ */
+/* Dataset                                                                  */
+
+typedef struct fg_dataset fg_dataset;
+
+/* features: [n, timesteps, input_dim]; labels: [n]. Copies both. n must be
+ * > 0 (the specification: "error if dataset is empty"). */
+fg_status fg_dataset_create(const float *features, const float *labels, int32_t n,
+                            int32_t timesteps, int32_t input_dim, int32_t output_dim,
+                            fg_dataset **out);
+void fg_dataset_destroy(fg_dataset *ds);
+fg_status fg_dataset_clone(const fg_dataset *ds, fg_dataset **out);
+/* soft: [n] (binary) or [n, O] (each row a distribution). count must equal
+ * that length; values finite and in [0, 1]. Replaces any earlier ones. */
+fg_status fg_dataset_with_soft_targets(fg_dataset *ds, const float *soft, size_t count);
+/* Seeded shuffle, then the last round(n * val_ratio) samples go to val.
+ * val_ratio in [0, 1]. Either part may be empty. */
+fg_status fg_dataset_split(const fg_dataset *ds, float val_ratio, uint64_t seed,
+                           fg_dataset **train_out, fg_dataset **val_out);
+/* z-score per input feature over all samples and timesteps; std < 1e-8
+ * becomes 1. means_out/stds_out: input_dim floats each (may be NULL). */
+fg_status fg_dataset_normalize(fg_dataset *ds, float *means_out, float *stds_out);
+/* (x - mean) / std with given parameters; dim must equal input_dim, stds > 0. */
+fg_status fg_dataset_apply_normalization(fg_dataset *ds, const float *means,
+                                         const float *stds, int32_t dim);
+int32_t fg_dataset_len(const fg_dataset *ds);
+int fg_dataset_is_empty(const fg_dataset *ds);
+int32_t fg_dataset_timesteps(const fg_dataset *ds);
+int32_t fg_dataset_input_dim(const fg_dataset *ds);
+int32_t fg_dataset_output_dim(const fg_dataset *ds);
+const float *fg_dataset_features(const fg_dataset *ds);
+const float *fg_dataset_labels(const fg_dataset *ds);
+/* NULL when the dataset has no soft targets. */
+const float *fg_dataset_soft_targets(const fg_dataset *ds);
+
+/* ------------------------------------------------------------------------ */
+/* Batch iterator                                                           */
+
+typedef struct fg_batch_iter fg_batch_iter;
+
+/* Holds a reference to ds: ds must outlive the iterator. */
+fg_status fg_batch_iter_create(const fg_dataset *ds, int32_t batch_size, int shuffle,
+                               uint64_t seed, fg_batch_iter **out);
+void fg_batch_iter_destroy(fg_batch_iter *it);
+/* Returns the number of samples in the next batch (the last may be partial)
+ * and points features/labels/soft (soft NULL without soft targets) at
+ * internal buffers valid until the next call; 0 at the end. */
+int32_t fg_batch_iter_next(fg_batch_iter *it, const float **features, const float **labels,
+                           const float **soft);
+/* Starts a new pass (reshuffled when shuffling). */
+void fg_batch_iter_reset(fg_batch_iter *it);
+
+/* ------------------------------------------------------------------------ */
+/* Trainer                                                                  */
+
+typedef struct {
+    int32_t epoch;           /* 0-based                                      */
+    float train_loss;        /* mean data loss over the epoch's batches      */
+    float val_loss;          /* NaN when there is no validation set          */
+    float train_accuracy;
+    float val_accuracy;      /* NaN when there is no validation set          */
+    float learning_rate;     /* the rate used in this epoch                  */
+} fg_training_metrics;
+
+typedef struct fg_trainer fg_trainer;
+
+/* Return non-zero to request a stop (training then ends normally). */
+typedef int (*fg_epoch_callback)(const fg_training_metrics *metrics, void *user_data);
+
+fg_status fg_trainer_create(const fg_model_config *model_cfg, const fg_training_config *cfg,
+                            fg_trainer **out);
+void fg_trainer_destroy(fg_trainer *tr);
+const fg_training_config *fg_trainer_get_config(const fg_trainer *tr);
+
+/* The whole run: split, epochs, callback after each epoch, early stopping,
+ * best-weight restore. Replaces the trainer's metrics history. On
+ * FG_ERR_DIVERGED the model keeps the last finite weights. */
+fg_status fg_trainer_train(fg_trainer *tr, fg_model *model, const fg_dataset *ds,
+                           fg_epoch_callback on_epoch, void *user_data);
+
+/* The same run, stepwise, for callers that must yield (JS event loop).
+ * begin validates and prepares; each step runs at most max_batches
+ * mini-batches (and the epoch-end evaluation when an epoch completes) and
+ * reports an event. finish ends normally (restores best weights when so
+ * configured); cancel ends now and keeps the current weights. The model and
+ * dataset must stay alive and unchanged between begin and finish/cancel. */
+typedef enum {
+    FG_EVENT_NONE = 0,       /* more batches of the current epoch remain      */
+    FG_EVENT_EPOCH_END = 1,  /* an epoch finished; its metrics are appended   */
+    FG_EVENT_DONE = 2        /* all epochs ran or early stopping triggered    */
+} fg_train_event;
+
+fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds);
+fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_out);
+fg_status fg_trainer_finish(fg_trainer *tr);
+void fg_trainer_cancel(fg_trainer *tr);
+/* 1 between begin and finish/cancel. */
+int fg_trainer_is_running(const fg_trainer *tr);
+
+/* One Adam step on one mini-batch (custom loops). x: [n, T, D], labels [n],
+ * soft NULL or [n] / [n, O]. loss_out: the batch's mean data loss (may be
+ * NULL). Uses the trainer's learning rate and moment state. */
+fg_status fg_trainer_train_batch(fg_trainer *tr, fg_model *model, const float *x,
+                                 const float *labels, const float *soft, int32_t n,
+                                 int32_t timesteps, float *loss_out);
+/* Mean data loss and accuracy of model on ds (no distillation term). */
+fg_status fg_trainer_evaluate(fg_trainer *tr, const fg_model *model, const fg_dataset *ds,
+                              float *loss_out, float *accuracy_out);
+/* Current learning rate (after decay). */
+float fg_trainer_learning_rate(const fg_trainer *tr);
+size_t fg_trainer_metrics_count(const fg_trainer *tr);
+const fg_training_metrics *fg_trainer_metrics(const fg_trainer *tr);
+
+/* ------------------------------------------------------------------------ */
+/* JSON files                                                               */
+
+/* A JSON array of {epoch, train_loss, val_loss, train_accuracy, val_accuracy,
+ * learning_rate}; NaN is written as null and read back as NaN. */
+fg_status fg_metrics_to_json(const fg_training_metrics *m, size_t count, char **json_out);
+fg_status fg_metrics_from_json(const char *json, size_t len, fg_training_metrics **out,
+                               size_t *count_out);
+fg_status fg_trainer_save_metrics(const fg_trainer *tr, const char *path);
+
+/* {"means": [...], "stds": [...]} */
+fg_status fg_normalization_to_json(const float *means, const float *stds, int32_t dim,
+                                   char **json_out);
+fg_status fg_normalization_from_json(const char *json, size_t len, float **means_out,
+                                     float **stds_out, int32_t *dim_out);
+fg_status fg_save_normalization(const char *path, const float *means, const float *stds,
+                                int32_t dim);
+
+/* ------------------------------------------------------------------------ */
+/* Loss helpers                                                             */
+
+/* -t log p - (1 - t) log(1 - p), p clamped to [1e-7, 1 - 1e-7]. */
+float fg_binary_cross_entropy(float prediction, float target);
+/* sigmoid(logit / temperature). */
+float fg_temperature_softmax(float logit, float temperature);
+/* Soft targets from a teacher: sigmoid(logit / T) for binary ([n]), softmax
+ * of logits / T for multi-class ([n, O]). */
+fg_status fg_generate_teacher_predictions(const fg_model *teacher, const float *x, int32_t n,
+                                          int32_t timesteps, float temperature,
+                                          float *soft_out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FASTGRNN_H */

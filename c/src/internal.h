@@ -1,0 +1,169 @@
+/*
+ * internal.h - shared internals of the C core (not installed).
+ *
+ * fg_real is the scalar type of parameters, gradients and activations: float
+ * in every shipped build; double when compiled with -DFG_DOUBLE (used only by
+ * the gradient-check test, so finite differences are not drowned by float
+ * rounding). Datasets and the public API stay float32 either way.
+ */
+#ifndef FG_INTERNAL_H
+#define FG_INTERNAL_H
+
+#include "fastgrnn.h"
+
+#ifdef FG_DOUBLE
+typedef double fg_real;
+#else
+typedef float fg_real;
+/* ---- losses and gradients (train.c) ----------------------------------- */
+/* Scratch for forward/backward over up to max_batch sequences of T steps:
+ * activations for BPTT, gathered inputs, per-sample head gradients.
+ * Allocated once; the training step allocates nothing. */
+typedef struct fg_workspace fg_workspace;
+fg_status fg_workspace_create(const fg_model *m, int32_t max_batch, int32_t T,
+                              fg_workspace **out);
+void fg_workspace_destroy(fg_workspace *ws);
+
+/* Mean loss over the n samples of x [n,T,D] (data loss, or the distillation
+ * mix when cfg->enable_distillation and soft != NULL) plus, when
+ * include_l2, 0.5 * l2_reg * sum of squared weight-matrix entries. When
+ * grad != NULL (num_params values) it receives d(loss)/d(params),
+ * overwritten. n <= the workspace's max_batch. *data_loss_out (may be NULL)
+ * gets the mean data loss alone, *correct_out (may be NULL) the number of
+ * correctly classified samples. */
+double fg_loss_and_grad(const fg_model *m, fg_workspace *ws, const float *x,
+                        const float *y, const float *soft, int32_t n, int32_t T,
+                        const fg_training_config *cfg, int include_l2, fg_real *grad,
+                        double *data_loss_out, int32_t *correct_out);
+
+#endif
+
+/* ---- errors (error.c) -------------------------------------------------- */
+/* Records status + printf-style message; returns status. */
+fg_status fg_fail(fg_status status, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+/* ---- losses and gradients (train.c) ----------------------------------- */
+/* Scratch for forward/backward over up to max_batch sequences of T steps:
+ * activations for BPTT, gathered inputs, per-sample head gradients.
+ * Allocated once; the training step allocates nothing. */
+typedef struct fg_workspace fg_workspace;
+fg_status fg_workspace_create(const fg_model *m, int32_t max_batch, int32_t T,
+                              fg_workspace **out);
+void fg_workspace_destroy(fg_workspace *ws);
+
+/* Mean loss over the n samples of x [n,T,D] (data loss, or the distillation
+ * mix when cfg->enable_distillation and soft != NULL) plus, when
+ * include_l2, 0.5 * l2_reg * sum of squared weight-matrix entries. When
+ * grad != NULL (num_params values) it receives d(loss)/d(params),
+ * overwritten. n <= the workspace's max_batch. *data_loss_out (may be NULL)
+ * gets the mean data loss alone, *correct_out (may be NULL) the number of
+ * correctly classified samples. */
+double fg_loss_and_grad(const fg_model *m, fg_workspace *ws, const float *x,
+                        const float *y, const float *soft, int32_t n, int32_t T,
+                        const fg_training_config *cfg, int include_l2, fg_real *grad,
+                        double *data_loss_out, int32_t *correct_out);
+
+#endif
+    ;
+/* Clears the last error (called by nothing automatically; tests use it). */
+void fg_clear_error(void);
+/* fg_malloc/fg_calloc that record FG_ERR_OUT_OF_MEMORY naming `what`. */
+void *fg_alloc(size_t size, const char *what);
+void *fg_alloc_zero(size_t count, size_t size, const char *what);
+/* a * b without overflow into *out; 0 on overflow. */
+int fg_mul_ok(size_t a, size_t b, size_t *out);
+
+/* ---- random numbers (rng.c) -------------------------------------------- */
+typedef struct { uint64_t s; } fg_rng;
+void fg_rng_seed(fg_rng *r, uint64_t seed);
+uint64_t fg_rng_next(fg_rng *r);            /* splitmix64                    */
+double fg_rng_uniform(fg_rng *r);           /* [0, 1) with 53 bits           */
+uint32_t fg_rng_below(fg_rng *r, uint32_t n); /* uniform in [0, n), unbiased */
+double fg_rng_normal(fg_rng *r);            /* N(0, 1), Box-Muller, own log/cos */
+void fg_rng_permutation(fg_rng *r, int32_t *idx, int32_t n); /* Fisher-Yates */
+
+/* ---- elementary functions (mathfn.c): same bits everywhere ------------- */
+double fg_exp(double x);
+double fg_log(double x);      /* x > 0 */
+float fg_expf(float x);
+float fg_logf(float x);       /* x > 0 */
+fg_real fg_sigmoid(fg_real x);
+fg_real fg_tanh(fg_real x);
+
+/* ---- the model (model.c) ----------------------------------------------- */
+#define FG_MAX_TENSORS 12
+#define FG_TENSOR_NAME_MAX 24
+
+typedef struct {
+    char name[FG_TENSOR_NAME_MAX];
+    int32_t rows, cols;   /* cols = 0: a vector of `rows` values            */
+    size_t offset;        /* into the flat parameter buffer, in elements    */
+    size_t size;          /* rows * max(cols, 1)                            */
+    int is_weight;        /* 1 for weight matrices (L2 applies)             */
+} fg_tensor;
+
+/* Named views into one flat buffer laid out by the tensor table: works for
+ * params, grads and Adam moments alike. Unused factors are NULL. */
+typedef struct {
+    fg_real *W, *W1, *W2;  /* [H,D] or [H,rw] + [rw,D]                       */
+    fg_real *U, *U1, *U2;  /* [H,H] or [H,ru] + [ru,H]                       */
+    fg_real *bz, *bh;      /* [H] bias_gate, bias_update                     */
+    fg_real *zeta, *nu;    /* [1] raw                                        */
+    fg_real *Wo, *bo;      /* [O,H], [O]                                     */
+} fg_views;
+
+struct fg_model {
+    fg_model_config cfg;      /* as given                                   */
+    int32_t D, H, O;
+    int32_t wr, ur;           /* effective ranks, 0 = full                  */
+    int num_tensors;
+    fg_tensor tensors[FG_MAX_TENSORS];
+    size_t num_params;
+    fg_real *params;
+    fg_views p;               /* views into params                          */
+    float *norm_means, *norm_stds; /* NULL or input_dim each                */
+    int32_t norm_dim;
+};
+
+/* Effective rank: 0 when rank is unset or not below min(rows, cols). */
+int32_t fg_effective_rank(int32_t rank, int32_t rows, int32_t cols);
+/* Validates cfg, lays out the tensor table and allocates zeroed params
+ * (no initialisation). */
+fg_status fg_model_alloc(const fg_model_config *cfg, fg_model **out);
+void fg_model_views_of(const fg_model *m, fg_real *base, fg_views *out);
+const fg_tensor *fg_model_find_tensor(const fg_model *m, const char *name);
+
+/* ---- datasets (dataset.c) ---------------------------------------------- */
+struct fg_dataset {
+    int32_t n, T, D, O;
+    float *x;      /* [n, T, D]                                             */
+    float *y;      /* [n]                                                   */
+    float *soft;   /* NULL, or [n * soft_width]                             */
+    int32_t soft_width; /* 1 (binary) or O                                  */
+};
+/* Validates one label for output_dim O; names `what` and index i in errors. */
+fg_status fg_check_label(float y, int32_t O, const char *what, int64_t i);
+
+/* ---- losses and gradients (train.c) ----------------------------------- */
+/* Scratch for forward/backward over up to max_batch sequences of T steps:
+ * activations for BPTT, gathered inputs, per-sample head gradients.
+ * Allocated once; the training step allocates nothing. */
+typedef struct fg_workspace fg_workspace;
+fg_status fg_workspace_create(const fg_model *m, int32_t max_batch, int32_t T,
+                              fg_workspace **out);
+void fg_workspace_destroy(fg_workspace *ws);
+
+/* Mean loss over the n samples of x [n,T,D] (data loss, or the distillation
+ * mix when cfg->enable_distillation and soft != NULL) plus, when
+ * include_l2, 0.5 * l2_reg * sum of squared weight-matrix entries. When
+ * grad != NULL (num_params values) it receives d(loss)/d(params),
+ * overwritten. n <= the workspace's max_batch. *data_loss_out (may be NULL)
+ * gets the mean data loss alone, *correct_out (may be NULL) the number of
+ * correctly classified samples. */
+double fg_loss_and_grad(const fg_model *m, fg_workspace *ws, const float *x,
+                        const float *y, const float *soft, int32_t n, int32_t T,
+                        const fg_training_config *cfg, int include_l2, fg_real *grad,
+                        double *data_loss_out, int32_t *correct_out);
+
+#endif
