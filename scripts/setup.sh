@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Idempotent setup for building and testing fastgrnn-wasm on Debian 12.
+#  - installs emscripten, libcjson-dev and cmake (apt) when missing
+#  - fetches cJSON's source (Debian source package) for the wasm build into
+#    build/third_party/cjson/cjson/{cJSON.c,cJSON.h} (never committed)
+#  - installs npm dev dependencies when node_modules is missing
+# Quick when everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+APT_UPDATED=0
+apt_update() {
+    if [ "$APT_UPDATED" -eq 0 ]; then
+        $SUDO apt-get update -qq
+        APT_UPDATED=1
+    fi
+}
+
+# ---- system packages -------------------------------------------------------
+need=()
+command -v emcc >/dev/null 2>&1 || need+=(emscripten)
+command -v cmake >/dev/null 2>&1 || need+=(cmake)
+[ -f /usr/include/cjson/cJSON.h ] || need+=(libcjson-dev)
+command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+command -v make >/dev/null 2>&1 || need+=(make)
+command -v cc >/dev/null 2>&1 || need+=(gcc)
+if [ "${#need[@]}" -gt 0 ]; then
+    echo "setup: installing ${need[*]}"
+    apt_update
+    $SUDO apt-get install -y -qq "${need[@]}"
+fi
+
+# ---- cJSON source for the wasm build ----------------------------------------
+TP="$ROOT/build/third_party"
+CJ="$TP/cjson/cjson"
+if [ ! -f "$CJ/cJSON.c" ] || [ ! -f "$CJ/cJSON.h" ]; then
+    echo "setup: fetching cJSON source (Debian source package)"
+    if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ \
+        && ! grep -qs '^deb-src' /etc/apt/sources.list; then
+        SRC=/etc/apt/sources.list.d/debian.sources
+        if [ ! -f "$SRC" ]; then
+            echo "setup: $SRC not found; cannot derive a deb-src entry" >&2
+            exit 1
+        fi
+        # Same URIs/Suites/Components/Signed-By as the binary entries.
+        sed -e 's/^Types:.*$/Types: deb-src/' "$SRC" \
+            | $SUDO tee /etc/apt/sources.list.d/fastgrnn-deb-src.sources >/dev/null
+        APT_UPDATED=0
+    fi
+    apt_update
+    command -v dpkg-source >/dev/null 2>&1 || $SUDO apt-get install -y -qq dpkg-dev
+    mkdir -p "$TP/src"
+    (cd "$TP/src" && apt-get source --download-only cjson >/dev/null)
+    orig=$(ls "$TP"/src/cjson_*.orig.tar.* 2>/dev/null | head -n1)
+    if [ -z "$orig" ]; then
+        echo "setup: cjson source archive not found in $TP/src" >&2
+        exit 1
+    fi
+    rm -rf "$TP/src/unpack" && mkdir -p "$TP/src/unpack" "$CJ"
+    tar -xf "$orig" -C "$TP/src/unpack"
+    c=$(find "$TP/src/unpack" -name cJSON.c -not -path '*/tests/*' | head -n1)
+    h=$(find "$TP/src/unpack" -name cJSON.h -not -path '*/tests/*' | head -n1)
+    cp "$c" "$CJ/cJSON.c"
+    cp "$h" "$CJ/cJSON.h"
+    # Debian patches (security fixes) apply to cJSON.c; apply them when present.
+    deb=$(ls "$TP"/src/cjson_*.debian.tar.* 2>/dev/null | head -n1 || true)
+    if [ -n "$deb" ]; then
+        mkdir -p "$TP/src/debian" && tar -xf "$deb" -C "$TP/src/debian"
+        series="$TP/src/debian/debian/patches/series"
+        if [ -f "$series" ]; then
+            srcdir=$(dirname "$c")
+            while read -r p; do
+                case "$p" in ''|\#*) continue;; esac
+                patch -s -p1 -d "$srcdir" < "$TP/src/debian/debian/patches/$p" || true
+            done < "$series"
+            cp "$srcdir/cJSON.c" "$CJ/cJSON.c"
+            cp "$srcdir/cJSON.h" "$CJ/cJSON.h"
+        fi
+    fi
+    echo "setup: cJSON source in $CJ"
+fi
+
+# ---- npm dev dependencies ---------------------------------------------------
+if [ -f package.json ] && [ ! -d node_modules ]; then
+    if node -e 'const p=require("./package.json");process.exit(Object.keys(p.devDependencies||{}).length?0:1)'; then
+        echo "setup: npm install"
+        npm install --no-audit --no-fund
+    fi
+fi
