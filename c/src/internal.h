@@ -15,27 +15,6 @@
 typedef double fg_real;
 #else
 typedef float fg_real;
-/* ---- losses and gradients (train.c) ----------------------------------- */
-/* Scratch for forward/backward over up to max_batch sequences of T steps:
- * activations for BPTT, gathered inputs, per-sample head gradients.
- * Allocated once; the training step allocates nothing. */
-typedef struct fg_workspace fg_workspace;
-fg_status fg_workspace_create(const fg_model *m, int32_t max_batch, int32_t T,
-                              fg_workspace **out);
-void fg_workspace_destroy(fg_workspace *ws);
-
-/* Mean loss over the n samples of x [n,T,D] (data loss, or the distillation
- * mix when cfg->enable_distillation and soft != NULL) plus, when
- * include_l2, 0.5 * l2_reg * sum of squared weight-matrix entries. When
- * grad != NULL (num_params values) it receives d(loss)/d(params),
- * overwritten. n <= the workspace's max_batch. *data_loss_out (may be NULL)
- * gets the mean data loss alone, *correct_out (may be NULL) the number of
- * correctly classified samples. */
-double fg_loss_and_grad(const fg_model *m, fg_workspace *ws, const float *x,
-                        const float *y, const float *soft, int32_t n, int32_t T,
-                        const fg_training_config *cfg, int include_l2, fg_real *grad,
-                        double *data_loss_out, int32_t *correct_out);
-
 #endif
 
 /* ---- errors (error.c) -------------------------------------------------- */
@@ -43,27 +22,6 @@ double fg_loss_and_grad(const fg_model *m, fg_workspace *ws, const float *x,
 fg_status fg_fail(fg_status status, const char *fmt, ...)
 #if defined(__GNUC__) || defined(__clang__)
     __attribute__((format(printf, 2, 3)))
-/* ---- losses and gradients (train.c) ----------------------------------- */
-/* Scratch for forward/backward over up to max_batch sequences of T steps:
- * activations for BPTT, gathered inputs, per-sample head gradients.
- * Allocated once; the training step allocates nothing. */
-typedef struct fg_workspace fg_workspace;
-fg_status fg_workspace_create(const fg_model *m, int32_t max_batch, int32_t T,
-                              fg_workspace **out);
-void fg_workspace_destroy(fg_workspace *ws);
-
-/* Mean loss over the n samples of x [n,T,D] (data loss, or the distillation
- * mix when cfg->enable_distillation and soft != NULL) plus, when
- * include_l2, 0.5 * l2_reg * sum of squared weight-matrix entries. When
- * grad != NULL (num_params values) it receives d(loss)/d(params),
- * overwritten. n <= the workspace's max_batch. *data_loss_out (may be NULL)
- * gets the mean data loss alone, *correct_out (may be NULL) the number of
- * correctly classified samples. */
-double fg_loss_and_grad(const fg_model *m, fg_workspace *ws, const float *x,
-                        const float *y, const float *soft, int32_t n, int32_t T,
-                        const fg_training_config *cfg, int include_l2, fg_real *grad,
-                        double *data_loss_out, int32_t *correct_out);
-
 #endif
     ;
 /* Clears the last error (called by nothing automatically; tests use it). */
@@ -145,25 +103,75 @@ struct fg_dataset {
 /* Validates one label for output_dim O; names `what` and index i in errors. */
 fg_status fg_check_label(float y, int32_t O, const char *what, int64_t i);
 
-/* ---- losses and gradients (train.c) ----------------------------------- */
-/* Scratch for forward/backward over up to max_batch sequences of T steps:
- * activations for BPTT, gathered inputs, per-sample head gradients.
- * Allocated once; the training step allocates nothing. */
-typedef struct fg_workspace fg_workspace;
+/* ---- kernels (kernels.c): batch-major products, SIMD128 when built so --- */
+/* C[M,N] (+)= A[M,K] . B[N,K]^T   (accumulate: 0 overwrite, 1 add)          */
+void fg_gemm_nt(int32_t M, int32_t N, int32_t K, const fg_real *A, const fg_real *B,
+                fg_real *C, int accumulate);
+/* C[M,N] (+)= A[M,K] . B[K,N]                                               */
+void fg_gemm_nn(int32_t M, int32_t N, int32_t K, const fg_real *A, const fg_real *B,
+                fg_real *C, int accumulate);
+/* C[M,N] += A[K,M]^T . B[K,N]                                               */
+void fg_gemm_tn(int32_t M, int32_t N, int32_t K, const fg_real *A, const fg_real *B,
+                fg_real *C);
+/* FastGRNN gate, elementwise over n = B*H values (bz, bh broadcast per row of
+ * width H): z = sigmoid(a + bz), c = tanh(a + bh),
+ * h = z * hprev + (zeta * (1 - z) + nu) * c; hprev NULL means zeros. */
+void fg_gate_forward(int32_t B, int32_t H, const fg_real *a, const fg_real *bz,
+                     const fg_real *bh, fg_real zeta, fg_real nu, const fg_real *hprev,
+                     fg_real *z, fg_real *c, fg_real *h);
+
+/* ---- forward and backward of the model (model.c) ----------------------- */
+/* Scratch for forward/backward over up to max_batch sequences of T steps.
+ * Time-major: index [t][b][...]. Allocated once per (batch, T); the
+ * training step allocates nothing. */
+typedef struct fg_workspace {
+    int32_t max_batch, T;
+    int32_t D, H, O, wr, ur;
+    fg_real *x;     /* [T, B, D]  inputs, gathered and converted           */
+    fg_real *a;     /* [T, B, H]  pre-activations; dA in backward          */
+    fg_real *p;     /* [T, B, wr] W2 x (low-rank W); dP in backward        */
+    fg_real *s;     /* [T, B, ur] U2 h_{t-1} (low-rank U)                  */
+    fg_real *z, *c, *h; /* [T, B, H] gate, candidate, state                */
+    fg_real *logits;    /* [B, O]                                          */
+    fg_real *dlogits;   /* [B, O]                                          */
+    fg_real *dh, *dh2;  /* [B, H]                                          */
+    fg_real *ds;        /* [B, ur]                                         */
+} fg_workspace;
+
 fg_status fg_workspace_create(const fg_model *m, int32_t max_batch, int32_t T,
                               fg_workspace **out);
 void fg_workspace_destroy(fg_workspace *ws);
+/* x: n sequences [n, T, D] float32 (rows addressed through idx when idx is
+ * non-NULL: sample b is x[idx[b]]) gathered into ws->x time-major. */
+void fg_workspace_gather(fg_workspace *ws, const float *x, const int32_t *idx, int32_t n);
+/* Forward over ws->x for n <= max_batch samples: fills activations and
+ * ws->logits [n, O]. */
+void fg_model_forward_ws(const fg_model *m, fg_workspace *ws, int32_t n);
+/* Given ws->dlogits [n, O] (d loss / d logits), accumulates nothing: writes
+ * d loss / d params into grad (num_params, overwritten) by BPTT. */
+void fg_model_backward_ws(const fg_model *m, fg_workspace *ws, int32_t n, fg_real *grad);
 
-/* Mean loss over the n samples of x [n,T,D] (data loss, or the distillation
- * mix when cfg->enable_distillation and soft != NULL) plus, when
- * include_l2, 0.5 * l2_reg * sum of squared weight-matrix entries. When
- * grad != NULL (num_params values) it receives d(loss)/d(params),
- * overwritten. n <= the workspace's max_batch. *data_loss_out (may be NULL)
- * gets the mean data loss alone, *correct_out (may be NULL) the number of
- * correctly classified samples. */
+/* ---- losses and training (loss.c, train.c) ----------------------------- */
+/* Loss over ws->logits for n samples, and d loss / d logits into
+ * ws->dlogits when want_grad. The loss is the mean over the batch of the
+ * data loss, or with distillation (soft != NULL and cfg->enable_distillation)
+ * (1 - alpha) CE(label) + alpha T^2 CE(soft at temperature T). Returns that
+ * loss; *data_loss_out gets the mean plain data loss, *correct_out the number
+ * of correct predictions. */
+double fg_head_loss(const fg_workspace *ws, int32_t n, const float *y, const float *soft,
+                    const fg_training_config *cfg, int want_grad, double *data_loss_out,
+                    int32_t *correct_out);
+
+/* Mean loss over x [n,T,D] (see fg_head_loss) plus, when include_l2,
+ * 0.5 * l2_reg * sum of squared weight-matrix entries. When grad != NULL
+ * (num_params values) it receives d(loss)/d(params), overwritten. n <= the
+ * workspace's max_batch; T equals the workspace's. */
 double fg_loss_and_grad(const fg_model *m, fg_workspace *ws, const float *x,
                         const float *y, const float *soft, int32_t n, int32_t T,
                         const fg_training_config *cfg, int include_l2, fg_real *grad,
                         double *data_loss_out, int32_t *correct_out);
+/* Scales grad to global L2 norm max_norm if it is larger (max_norm > 0);
+ * returns the norm before clipping. */
+double fg_clip_grad(fg_real *grad, size_t n, double max_norm);
 
 #endif
