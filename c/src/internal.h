@@ -150,6 +150,11 @@ void fg_model_forward_ws(const fg_model *m, fg_workspace *ws, int32_t n);
 /* Given ws->dlogits [n, O] (d loss / d logits), accumulates nothing: writes
  * d loss / d params into grad (num_params, overwritten) by BPTT. */
 void fg_model_backward_ws(const fg_model *m, fg_workspace *ws, int32_t n, fg_real *grad);
+/* Runs the model over x [n, T, D] (validated) in chunks: mode 0 writes
+ * logits [n, O]; mode 1 probabilities at temperature temp (sigmoid of y/temp
+ * for O = 1, softmax of y/temp otherwise). */
+fg_status fg_model_run(const fg_model *m, const float *x, int32_t n, int32_t T, int mode,
+                       double temp, float *out);
 
 /* ---- losses and training (loss.c, train.c) ----------------------------- */
 /* Loss over ws->logits for n samples, and d loss / d logits into

@@ -1,0 +1,496 @@
+/*
+ * model.c - the FastGRNN cell and head: parameters, forward and backward.
+ *
+ * Per sample, inputs x_1..x_T (D each), hidden size H, h_0 = 0:
+ *   a_t = W x_t + U h_{t-1}          W: [H,D] or W1 [H,rw] W2 [rw,D]
+ *   z_t = sigmoid(a_t + b_z)         U: [H,H] or U1 [H,ru] U2 [ru,H]
+ *   c_t = tanh(a_t + b_h)
+ *   h_t = z_t h_{t-1} + (zeta (1 - z_t) + nu) c_t,  zeta/nu = sigmoid(raw)
+ *   y   = W_o h_T + b_o              W_o: [O,H], b_o: [O]
+ *
+ * All parameters live in one flat buffer laid out by a tensor table; the
+ * gradient and the Adam moments are buffers of the same layout, viewed
+ * through fg_views. Batches run time-major ([T, B, ...]) so each step is a
+ * matrix-matrix product over the whole batch.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define FG_MAX_DIM (1 << 24)
+
+fg_model_config fg_model_config_default(void) {
+    fg_model_config c;
+    c.input_dim = 5;
+    c.hidden_dim = 8;
+    c.output_dim = 1;
+    c.nu = 1.0f;
+    c.zeta = 1.0f;
+    c.rank = 4;
+    c.w_rank = FG_RANK_NONE;
+    c.u_rank = FG_RANK_NONE;
+    c.seed = 42;
+    return c;
+}
+
+static fg_status check_dim(const char *name, int32_t v) {
+    if (v <= 0 || v > FG_MAX_DIM)
+        return fg_fail(FG_ERR_INVALID_INPUT, "%s must be in [1, %d], got %d", name, FG_MAX_DIM, v);
+    return FG_OK;
+}
+
+static fg_status check_rank(const char *name, int32_t v) {
+    if (v == FG_RANK_NONE) return FG_OK;
+    if (v <= 0 || v > FG_MAX_DIM)
+        return fg_fail(FG_ERR_INVALID_INPUT, "%s must be null or in [1, %d], got %d", name,
+                       FG_MAX_DIM, v);
+    return FG_OK;
+}
+
+fg_status fg_model_config_validate(const fg_model_config *cfg) {
+    fg_status s;
+    if (!cfg) return fg_fail(FG_ERR_INVALID_INPUT, "model config is NULL");
+    if ((s = check_dim("input_dim", cfg->input_dim))) return s;
+    if ((s = check_dim("hidden_dim", cfg->hidden_dim))) return s;
+    if ((s = check_dim("output_dim", cfg->output_dim))) return s;
+    if ((s = check_rank("rank", cfg->rank))) return s;
+    if ((s = check_rank("w_rank", cfg->w_rank))) return s;
+    if ((s = check_rank("u_rank", cfg->u_rank))) return s;
+    if (!isfinite(cfg->nu)) return fg_fail(FG_ERR_INVALID_INPUT, "nu must be finite, got %g", (double)cfg->nu);
+    if (!isfinite(cfg->zeta))
+        return fg_fail(FG_ERR_INVALID_INPUT, "zeta must be finite, got %g", (double)cfg->zeta);
+    return FG_OK;
+}
+
+int32_t fg_effective_rank(int32_t rank, int32_t rows, int32_t cols) {
+    int32_t lim = rows < cols ? rows : cols;
+    if (rank == FG_RANK_NONE || rank >= lim) return 0;
+    return rank;
+}
+
+static void add_tensor(fg_model *m, const char *name, int32_t rows, int32_t cols, int is_weight) {
+    fg_tensor *t = &m->tensors[m->num_tensors++];
+    strncpy(t->name, name, FG_TENSOR_NAME_MAX - 1);
+    t->name[FG_TENSOR_NAME_MAX - 1] = '\0';
+    t->rows = rows;
+    t->cols = cols;
+    t->offset = m->num_params;
+    t->size = (size_t)rows * (size_t)(cols ? cols : 1);
+    t->is_weight = is_weight;
+    m->num_params += t->size;
+}
+
+void fg_model_views_of(const fg_model *m, fg_real *base, fg_views *v) {
+    memset(v, 0, sizeof *v);
+    for (int i = 0; i < m->num_tensors; i++) {
+        const fg_tensor *t = &m->tensors[i];
+        fg_real *p = base + t->offset;
+        if (!strcmp(t->name, "cell.W")) v->W = p;
+        else if (!strcmp(t->name, "cell.W1")) v->W1 = p;
+        else if (!strcmp(t->name, "cell.W2")) v->W2 = p;
+        else if (!strcmp(t->name, "cell.U")) v->U = p;
+        else if (!strcmp(t->name, "cell.U1")) v->U1 = p;
+        else if (!strcmp(t->name, "cell.U2")) v->U2 = p;
+        else if (!strcmp(t->name, "cell.bias_gate")) v->bz = p;
+        else if (!strcmp(t->name, "cell.bias_update")) v->bh = p;
+        else if (!strcmp(t->name, "cell.zeta")) v->zeta = p;
+        else if (!strcmp(t->name, "cell.nu")) v->nu = p;
+        else if (!strcmp(t->name, "head.weight")) v->Wo = p;
+        else if (!strcmp(t->name, "head.bias")) v->bo = p;
+    }
+}
+
+const fg_tensor *fg_model_find_tensor(const fg_model *m, const char *name) {
+    for (int i = 0; i < m->num_tensors; i++)
+        if (!strcmp(m->tensors[i].name, name)) return &m->tensors[i];
+    return NULL;
+}
+
+fg_status fg_model_alloc(const fg_model_config *cfg, fg_model **out) {
+    fg_status s = fg_model_config_validate(cfg);
+    if (s) return s;
+    if (!out) return fg_fail(FG_ERR_INVALID_INPUT, "out is NULL");
+    int32_t D = cfg->input_dim, H = cfg->hidden_dim, O = cfg->output_dim;
+    /* Parameter count in 64 bits first: every factor is below 2^24. */
+    int32_t rw = cfg->w_rank != FG_RANK_NONE ? cfg->w_rank : cfg->rank;
+    int32_t ru = cfg->u_rank != FG_RANK_NONE ? cfg->u_rank : cfg->rank;
+    rw = fg_effective_rank(rw, H, D);
+    ru = fg_effective_rank(ru, H, H);
+    uint64_t count = (rw ? (uint64_t)H * rw + (uint64_t)rw * D : (uint64_t)H * D) +
+                     (ru ? (uint64_t)H * ru + (uint64_t)ru * H : (uint64_t)H * H) +
+                     2 * (uint64_t)H + 2 + (uint64_t)O * H + (uint64_t)O;
+    if (count > (uint64_t)(SIZE_MAX / sizeof(fg_real)) || count > ((uint64_t)1 << 31))
+        return fg_fail(FG_ERR_INVALID_INPUT,
+                       "model too large: input_dim %d, hidden_dim %d, output_dim %d give %llu parameters",
+                       D, H, O, (unsigned long long)count);
+    fg_model *m = fg_alloc_zero(1, sizeof *m, "model");
+    if (!m) return FG_ERR_OUT_OF_MEMORY;
+    m->cfg = *cfg;
+    m->D = D; m->H = H; m->O = O; m->wr = rw; m->ur = ru;
+    if (rw) { add_tensor(m, "cell.W1", H, rw, 1); add_tensor(m, "cell.W2", rw, D, 1); }
+    else add_tensor(m, "cell.W", H, D, 1);
+    if (ru) { add_tensor(m, "cell.U1", H, ru, 1); add_tensor(m, "cell.U2", ru, H, 1); }
+    else add_tensor(m, "cell.U", H, H, 1);
+    add_tensor(m, "cell.bias_gate", H, 0, 0);
+    add_tensor(m, "cell.bias_update", H, 0, 0);
+    add_tensor(m, "cell.zeta", 1, 0, 0);
+    add_tensor(m, "cell.nu", 1, 0, 0);
+    add_tensor(m, "head.weight", O, H, 1);
+    add_tensor(m, "head.bias", O, 0, 0);
+    m->params = fg_alloc_zero(m->num_params, sizeof(fg_real), "model parameters");
+    if (!m->params) { fg_free(m); return FG_ERR_OUT_OF_MEMORY; }
+    fg_model_views_of(m, m->params, &m->p);
+    *out = m;
+    return FG_OK;
+}
+
+/* W, U (or factors) and W_o ~ N(0, 0.1^2) in table order; b_z = b_h = 1;
+ * b_o = 0; zeta, nu = the config's raw values. */
+fg_status fg_model_create(const fg_model_config *cfg, fg_model **out) {
+    fg_model *m;
+    fg_status s = fg_model_alloc(cfg, &m);
+    if (s) return s;
+    fg_rng rng;
+    fg_rng_seed(&rng, cfg->seed);
+    for (int i = 0; i < m->num_tensors; i++) {
+        const fg_tensor *t = &m->tensors[i];
+        if (!t->is_weight) continue;
+        for (size_t k = 0; k < t->size; k++)
+            m->params[t->offset + k] = (fg_real)(0.1 * fg_rng_normal(&rng));
+    }
+    for (int32_t j = 0; j < m->H; j++) { m->p.bz[j] = 1; m->p.bh[j] = 1; }
+    m->p.zeta[0] = (fg_real)cfg->zeta;
+    m->p.nu[0] = (fg_real)cfg->nu;
+    *out = m;
+    return FG_OK;
+}
+
+void fg_model_destroy(fg_model *m) {
+    if (!m) return;
+    fg_free(m->params);
+    fg_free(m->norm_means);
+    fg_free(m->norm_stds);
+    fg_free(m);
+}
+
+fg_status fg_model_clone(const fg_model *src, fg_model **out) {
+    if (!src || !out) return fg_fail(FG_ERR_INVALID_INPUT, "model or out is NULL");
+    fg_model *m;
+    fg_status s = fg_model_alloc(&src->cfg, &m);
+    if (s) return s;
+    memcpy(m->params, src->params, src->num_params * sizeof(fg_real));
+    if (src->norm_means &&
+        (s = fg_model_set_normalization(m, src->norm_means, src->norm_stds, src->norm_dim))) {
+        fg_model_destroy(m);
+        return s;
+    }
+    *out = m;
+    return FG_OK;
+}
+
+const fg_model_config *fg_model_get_config(const fg_model *m) { return m ? &m->cfg : NULL; }
+int32_t fg_model_w_rank(const fg_model *m) { return m ? m->wr : 0; }
+int32_t fg_model_u_rank(const fg_model *m) { return m ? m->ur : 0; }
+size_t fg_model_num_params(const fg_model *m) { return m ? m->num_params : 0; }
+size_t fg_model_size_bytes(const fg_model *m) { return m ? m->num_params * sizeof(float) : 0; }
+int fg_model_num_tensors(const fg_model *m) { return m ? m->num_tensors : 0; }
+
+fg_status fg_model_tensor_info(const fg_model *m, int index, const char **name, int32_t *rows,
+                               int32_t *cols, size_t *offset) {
+    if (!m) return fg_fail(FG_ERR_INVALID_INPUT, "model is NULL");
+    if (index < 0 || index >= m->num_tensors)
+        return fg_fail(FG_ERR_INVALID_INPUT, "tensor index must be in [0, %d), got %d",
+                       m->num_tensors, index);
+    const fg_tensor *t = &m->tensors[index];
+    if (name) *name = t->name;
+    if (rows) *rows = t->rows;
+    if (cols) *cols = t->cols;
+    if (offset) *offset = t->offset;
+    return FG_OK;
+}
+
+fg_status fg_model_get_params(const fg_model *m, float *out, size_t count) {
+    if (!m || !out) return fg_fail(FG_ERR_INVALID_INPUT, "model or out is NULL");
+    if (count != m->num_params)
+        return fg_fail(FG_ERR_INVALID_INPUT, "count must equal the model's %zu parameters, got %zu",
+                       m->num_params, count);
+    for (size_t i = 0; i < count; i++) out[i] = (float)m->params[i];
+    return FG_OK;
+}
+
+fg_status fg_model_set_params(fg_model *m, const float *in, size_t count) {
+    if (!m || !in) return fg_fail(FG_ERR_INVALID_INPUT, "model or params is NULL");
+    if (count != m->num_params)
+        return fg_fail(FG_ERR_INVALID_INPUT, "count must equal the model's %zu parameters, got %zu",
+                       m->num_params, count);
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(in[i]))
+            return fg_fail(FG_ERR_INVALID_INPUT, "params[%zu] must be finite, got %g", i, (double)in[i]);
+    for (size_t i = 0; i < count; i++) m->params[i] = (fg_real)in[i];
+    return FG_OK;
+}
+
+fg_status fg_model_set_normalization(fg_model *m, const float *means, const float *stds,
+                                     int32_t dim) {
+    if (!m || !means || !stds) return fg_fail(FG_ERR_INVALID_INPUT, "model, means or stds is NULL");
+    if (dim != m->D)
+        return fg_fail(FG_ERR_INVALID_INPUT, "normalization dim must equal input_dim %d, got %d",
+                       m->D, dim);
+    for (int32_t i = 0; i < dim; i++) {
+        if (!isfinite(means[i]))
+            return fg_fail(FG_ERR_INVALID_INPUT, "means[%d] must be finite, got %g", i, (double)means[i]);
+        if (!isfinite(stds[i]) || !(stds[i] > 0))
+            return fg_fail(FG_ERR_INVALID_INPUT, "stds[%d] must be finite and > 0, got %g", i,
+                           (double)stds[i]);
+    }
+    float *nm = fg_alloc((size_t)dim * sizeof(float), "normalization means");
+    float *ns = nm ? fg_alloc((size_t)dim * sizeof(float), "normalization stds") : NULL;
+    if (!ns) { fg_free(nm); return FG_ERR_OUT_OF_MEMORY; }
+    memcpy(nm, means, (size_t)dim * sizeof(float));
+    memcpy(ns, stds, (size_t)dim * sizeof(float));
+    fg_free(m->norm_means);
+    fg_free(m->norm_stds);
+    m->norm_means = nm; m->norm_stds = ns; m->norm_dim = dim;
+    return FG_OK;
+}
+
+int fg_model_get_normalization(const fg_model *m, const float **means, const float **stds) {
+    if (!m || !m->norm_means) return 0;
+    if (means) *means = m->norm_means;
+    if (stds) *stds = m->norm_stds;
+    return 1;
+}
+
+/* ---- workspace ---------------------------------------------------------- */
+
+fg_status fg_workspace_create(const fg_model *m, int32_t max_batch, int32_t T, fg_workspace **out) {
+    if (!m || !out) return fg_fail(FG_ERR_INVALID_INPUT, "model or out is NULL");
+    if (max_batch <= 0) return fg_fail(FG_ERR_INVALID_INPUT, "batch size must be > 0, got %d", max_batch);
+    if (T <= 0) return fg_fail(FG_ERR_INVALID_INPUT, "timesteps must be > 0, got %d", T);
+    uint64_t tb = (uint64_t)T * (uint64_t)max_batch;
+    uint64_t widest = (uint64_t)(m->D > m->H ? m->D : m->H);
+    if (tb * widest > ((uint64_t)1 << 31))
+        return fg_fail(FG_ERR_OUT_OF_MEMORY, "workspace for batch %d x timesteps %d is too large",
+                       max_batch, T);
+    fg_workspace *ws = fg_alloc_zero(1, sizeof *ws, "workspace");
+    if (!ws) return FG_ERR_OUT_OF_MEMORY;
+    ws->max_batch = max_batch; ws->T = T;
+    ws->D = m->D; ws->H = m->H; ws->O = m->O; ws->wr = m->wr; ws->ur = m->ur;
+    size_t B = (size_t)max_batch, TB = (size_t)tb, H = (size_t)m->H;
+    struct { fg_real **p; size_t n; } bufs[] = {
+        {&ws->x, TB * (size_t)m->D}, {&ws->a, TB * H},
+        {&ws->p, TB * (size_t)(m->wr ? m->wr : 0)}, {&ws->s, TB * (size_t)(m->ur ? m->ur : 0)},
+        {&ws->z, TB * H}, {&ws->c, TB * H}, {&ws->h, TB * H},
+        {&ws->logits, B * (size_t)m->O}, {&ws->dlogits, B * (size_t)m->O},
+        {&ws->dh, B * H}, {&ws->dh2, B * H}, {&ws->ds, B * (size_t)(m->ur ? m->ur : 0)},
+    };
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
+        if (bufs[i].n == 0) continue;
+        *bufs[i].p = fg_alloc_zero(bufs[i].n, sizeof(fg_real), "workspace");
+        if (!*bufs[i].p) { fg_workspace_destroy(ws); return FG_ERR_OUT_OF_MEMORY; }
+    }
+    *out = ws;
+    return FG_OK;
+}
+
+void fg_workspace_destroy(fg_workspace *ws) {
+    if (!ws) return;
+    fg_real *bufs[] = {ws->x, ws->a, ws->p, ws->s, ws->z, ws->c, ws->h,
+                       ws->logits, ws->dlogits, ws->dh, ws->dh2, ws->ds};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) fg_free(bufs[i]);
+    fg_free(ws);
+}
+
+/* x: [n, T, D] (sample b = x[idx ? idx[b] : b]) -> ws->x [T, n, D] */
+void fg_workspace_gather(fg_workspace *ws, const float *x, const int32_t *idx, int32_t n) {
+    int32_t T = ws->T, D = ws->D;
+    for (int32_t b = 0; b < n; b++) {
+        const float *src = x + (size_t)(idx ? idx[b] : b) * (size_t)T * D;
+        for (int32_t t = 0; t < T; t++) {
+            fg_real *dst = ws->x + ((size_t)t * n + b) * D;
+            for (int32_t d = 0; d < D; d++) dst[d] = (fg_real)src[(size_t)t * D + d];
+        }
+    }
+}
+
+/* ---- forward ------------------------------------------------------------ */
+/* In:  ws->x [T, n, D].
+ * Out: ws->p [T, n, rw] (low-rank W), ws->s [T, n, ru] (low-rank U),
+ *      ws->a [T, n, H] pre-activations, ws->z/c/h [T, n, H], ws->logits [n, O]. */
+void fg_model_forward_ws(const fg_model *m, fg_workspace *ws, int32_t n) {
+    const fg_views *v = &m->p;
+    int32_t T = ws->T, D = m->D, H = m->H, O = m->O;
+    int32_t TB = T * n;
+    /* W x_t for every t at once: one [T*n, D] x [D, H] product. */
+    if (m->wr) {
+        fg_gemm_nt(TB, m->wr, D, ws->x, v->W2, ws->p, 0);
+        fg_gemm_nt(TB, H, m->wr, ws->p, v->W1, ws->a, 0);
+    } else {
+        fg_gemm_nt(TB, H, D, ws->x, v->W, ws->a, 0);
+    }
+    fg_real zeta = fg_sigmoid(v->zeta[0]), nu = fg_sigmoid(v->nu[0]);
+    for (int32_t t = 0; t < T; t++) {
+        size_t o = (size_t)t * n * H;
+        const fg_real *hprev = t ? ws->h + o - (size_t)n * H : NULL;
+        if (hprev) { /* U h_{t-1}; skipped at t = 0 where h_0 = 0 */
+            if (m->ur) {
+                fg_real *s = ws->s + (size_t)t * n * m->ur;
+                fg_gemm_nt(n, m->ur, H, hprev, v->U2, s, 0);
+                fg_gemm_nt(n, H, m->ur, s, v->U1, ws->a + o, 1);
+            } else {
+                fg_gemm_nt(n, H, H, hprev, v->U, ws->a + o, 1);
+            }
+        }
+        fg_gate_forward(n, H, ws->a + o, v->bz, v->bh, zeta, nu, hprev, ws->z + o, ws->c + o,
+                        ws->h + o);
+    }
+    const fg_real *hT = ws->h + (size_t)(T - 1) * n * H;
+    fg_gemm_nt(n, O, H, hT, v->Wo, ws->logits, 0);
+    for (int32_t b = 0; b < n; b++)
+        for (int32_t k = 0; k < O; k++) ws->logits[(size_t)b * O + k] += v->bo[k];
+}
+
+/* ---- backward (BPTT) ---------------------------------------------------- */
+/* In:  the forward's activations, ws->dlogits [n, O].
+ * Out: grad (num_params, overwritten), laid out like the params.
+ * For t = T..1, with dh = dL/dh_t:
+ *   dc = dh g_t,  dz = dh (h_{t-1} - zeta c_t)
+ *   dzeta_raw += sum(dh (1 - z_t) c_t) zeta (1 - zeta)
+ *   dnu_raw   += sum(dh c_t) nu (1 - nu)
+ *   da = dz z (1 - z) + dc (1 - c^2);  db_z += dz z (1 - z);  db_h += dc (1 - c^2)
+ *   dU += da h_{t-1}^T;  dh <- U^T da + dh z_t
+ * and dW = sum_t da_t x_t^T once at the end (da_t kept in ws->a). */
+void fg_model_backward_ws(const fg_model *m, fg_workspace *ws, int32_t n, fg_real *grad) {
+    const fg_views *v = &m->p;
+    fg_views g;
+    fg_model_views_of(m, grad, &g);
+    memset(grad, 0, m->num_params * sizeof(fg_real));
+    int32_t T = ws->T, D = m->D, H = m->H, O = m->O;
+    size_t BH = (size_t)n * H;
+    const fg_real *hT = ws->h + (size_t)(T - 1) * BH;
+
+    /* head: y = W_o h_T + b_o */
+    fg_gemm_tn(O, H, n, ws->dlogits, hT, g.Wo);
+    for (int32_t b = 0; b < n; b++)
+        for (int32_t k = 0; k < O; k++) g.bo[k] += ws->dlogits[(size_t)b * O + k];
+    fg_gemm_nn(n, H, O, ws->dlogits, v->Wo, ws->dh, 0);
+
+    fg_real zeta = fg_sigmoid(v->zeta[0]), nu = fg_sigmoid(v->nu[0]);
+    fg_real dzeta = 0, dnu = 0;
+    for (int32_t t = T - 1; t >= 0; t--) {
+        size_t o = (size_t)t * BH;
+        const fg_real *z = ws->z + o, *c = ws->c + o;
+        const fg_real *hprev = t ? ws->h + o - BH : NULL;
+        fg_real *da = ws->a + o; /* pre-activations no longer needed: dA */
+        for (int32_t b = 0; b < n; b++) {
+            for (int32_t j = 0; j < H; j++) {
+                size_t i = (size_t)b * H + j;
+                fg_real dh = ws->dh[i], zz = z[i], cc = c[i];
+                fg_real hp = hprev ? hprev[i] : (fg_real)0;
+                fg_real gt = zeta * ((fg_real)1 - zz) + nu;
+                fg_real dc = dh * gt;
+                fg_real dz = dh * (hp - zeta * cc);
+                dzeta += dh * ((fg_real)1 - zz) * cc;
+                dnu += dh * cc;
+                fg_real daz = dz * zz * ((fg_real)1 - zz);
+                fg_real dac = dc * ((fg_real)1 - cc * cc);
+                g.bz[j] += daz;
+                g.bh[j] += dac;
+                da[i] = daz + dac;
+                ws->dh2[i] = dh * zz;
+            }
+        }
+        if (hprev) {
+            if (m->ur) {
+                const fg_real *s = ws->s + (size_t)t * n * m->ur;
+                fg_gemm_tn(H, m->ur, n, da, s, g.U1);
+                fg_gemm_nn(n, m->ur, H, da, v->U1, ws->ds, 0);
+                fg_gemm_tn(m->ur, H, n, ws->ds, hprev, g.U2);
+                fg_gemm_nn(n, H, m->ur, ws->ds, v->U2, ws->dh2, 1);
+            } else {
+                fg_gemm_tn(H, H, n, da, hprev, g.U);
+                fg_gemm_nn(n, H, H, da, v->U, ws->dh2, 1);
+            }
+        }
+        fg_real *tmp = ws->dh; ws->dh = ws->dh2; ws->dh2 = tmp;
+    }
+    g.zeta[0] = dzeta * zeta * ((fg_real)1 - zeta);
+    g.nu[0] = dnu * nu * ((fg_real)1 - nu);
+
+    /* input weights over all timesteps at once */
+    int32_t TB = T * n;
+    if (m->wr) {
+        fg_gemm_tn(H, m->wr, TB, ws->a, ws->p, g.W1);
+        fg_gemm_nn(TB, m->wr, H, ws->a, v->W1, ws->p, 0); /* dP overwrites P */
+        fg_gemm_tn(m->wr, D, TB, ws->p, ws->x, g.W2);
+    } else {
+        fg_gemm_tn(H, D, TB, ws->a, ws->x, g.W);
+    }
+}
+
+/* ---- inference API ------------------------------------------------------ */
+
+static fg_status check_inputs(const fg_model *m, const float *x, int32_t n, int32_t T,
+                              const void *out) {
+    if (!m) return fg_fail(FG_ERR_INVALID_INPUT, "model is NULL");
+    if (!x) return fg_fail(FG_ERR_INVALID_INPUT, "features is NULL");
+    if (!out) return fg_fail(FG_ERR_INVALID_INPUT, "output buffer is NULL");
+    if (n <= 0) return fg_fail(FG_ERR_INVALID_INPUT, "n must be > 0, got %d", n);
+    if (T <= 0) return fg_fail(FG_ERR_INVALID_INPUT, "timesteps must be > 0, got %d", T);
+    uint64_t count = (uint64_t)n * (uint64_t)T * (uint64_t)m->D;
+    if (count > ((uint64_t)1 << 40))
+        return fg_fail(FG_ERR_INVALID_INPUT, "n %d x timesteps %d x input_dim %d is too large", n, T, m->D);
+    for (uint64_t i = 0; i < count; i++)
+        if (!isfinite(x[i]))
+            return fg_fail(FG_ERR_INVALID_INPUT, "features[%llu] must be finite, got %g",
+                           (unsigned long long)i, (double)x[i]);
+    return FG_OK;
+}
+
+/* Runs the model over x in chunks; mode 0 logits, 1 probabilities,
+ * 2 probabilities at temperature `temp` (distillation targets). */
+fg_status fg_model_run(const fg_model *m, const float *x, int32_t n, int32_t T, int mode,
+                       double temp, float *out) {
+    fg_status s = check_inputs(m, x, n, T, out);
+    if (s) return s;
+    int32_t chunk = n < 256 ? n : 256;
+    fg_workspace *ws;
+    if ((s = fg_workspace_create(m, chunk, T, &ws))) return s;
+    int32_t O = m->O;
+    for (int32_t start = 0; start < n; start += chunk) {
+        int32_t nb = n - start < chunk ? n - start : chunk;
+        fg_workspace_gather(ws, x + (size_t)start * T * m->D, NULL, nb);
+        fg_model_forward_ws(m, ws, nb);
+        for (int32_t b = 0; b < nb; b++) {
+            const fg_real *y = ws->logits + (size_t)b * O;
+            float *dst = out + ((size_t)start + b) * O;
+            if (mode == 0) {
+                for (int32_t k = 0; k < O; k++) dst[k] = (float)y[k];
+            } else if (O == 1) {
+                dst[0] = (float)(1.0 / (1.0 + fg_exp(-(double)y[0] / temp)));
+            } else {
+                double mx = (double)y[0], sum = 0;
+                for (int32_t k = 1; k < O; k++) if ((double)y[k] > mx) mx = (double)y[k];
+                for (int32_t k = 0; k < O; k++) sum += fg_exp(((double)y[k] - mx) / temp);
+                for (int32_t k = 0; k < O; k++) dst[k] = (float)(fg_exp(((double)y[k] - mx) / temp) / sum);
+            }
+        }
+    }
+    fg_workspace_destroy(ws);
+    return FG_OK;
+}
+
+fg_status fg_model_forward(const fg_model *m, const float *x, int32_t timesteps, float *probs_out) {
+    return fg_model_run(m, x, 1, timesteps, 1, 1.0, probs_out);
+}
+
+fg_status fg_model_forward_batch(const fg_model *m, const float *x, int32_t n, int32_t timesteps,
+                                 float *probs_out) {
+    return fg_model_run(m, x, n, timesteps, 1, 1.0, probs_out);
+}
+
+fg_status fg_model_logits_batch(const fg_model *m, const float *x, int32_t n, int32_t timesteps,
+                                float *logits_out) {
+    return fg_model_run(m, x, n, timesteps, 0, 1.0, logits_out);
+}
