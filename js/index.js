@@ -1,0 +1,1067 @@
+// fastgrnn-wasm - FastGRNN training in WebAssembly.
+//
+// A thin layer over the C API (c/include/fastgrnn.h): arguments are checked
+// and copied into wasm memory, the C function does the work, results are
+// copied out. Configs cross the boundary as JSON (camelCase here, snake_case
+// in C). Every object that owns wasm memory has dispose(); a
+// FinalizationRegistry frees what is forgotten.
+
+import { FastGRNNError, describe, invalid } from './errors.js';
+import { instantiate, simdSupported, isNode, nodeFs } from './loader.js';
+
+export { FastGRNNError };
+
+export const VERSION = '0.1.0';
+
+// Marks an internal constructor call that wraps an existing C pointer.
+const WRAP = Symbol('wrap');
+
+// ------------------------------------------------------------------ module
+
+let current = null; // the WasmModule new objects are created in
+const defaultModules = new Map(); // 'simd' | 'scalar' -> Promise<WasmModule>
+
+/**
+ * Loads and instantiates the WebAssembly module. Must be awaited once before
+ * anything else. Options: `simd` ('auto' | true | false: which build to
+ * load; 'auto' picks SIMD128 when the engine validates it) and `wasm` (a URL,
+ * path or bytes of a module to use instead of the packaged one).
+ * Calling init() again with other options switches the module that new
+ * objects use; objects already made keep working with theirs.
+ */
+export async function init(options = {}) {
+  if (options === null || typeof options !== 'object') {
+    invalid(`init: options must be an object, got ${describe(options)}`);
+  }
+  for (const k of Object.keys(options)) {
+    if (k !== 'simd' && k !== 'wasm') invalid(`init: unknown option '${k}'`);
+  }
+  if (current && options.simd === undefined && options.wasm === undefined) return moduleInfo();
+  if (options.wasm !== undefined) {
+    current = await instantiate(options);
+  } else {
+    const s = options.simd === undefined ? 'auto' : options.simd;
+    if (s !== 'auto' && s !== true && s !== false) {
+      invalid(`init: simd must be 'auto', true or false, got ${describe(s)}`);
+    }
+    const simd = s === 'auto' ? simdSupported() : s;
+    const key = simd ? 'simd' : 'scalar';
+    if (!defaultModules.has(key)) {
+      const p = instantiate({ simd });
+      p.catch(() => defaultModules.delete(key));
+      defaultModules.set(key, p);
+    }
+    current = await defaultModules.get(key);
+  }
+  return moduleInfo();
+}
+
+/** Which module is loaded: { initialized, simd, memoryBytes, version }. */
+export function moduleInfo() {
+  return {
+    initialized: current !== null,
+    simd: current ? current.simd : false,
+    memoryBytes: current ? current.memoryBytes : 0,
+    version: VERSION,
+  };
+}
+
+function mod() {
+  if (!current) {
+    throw new FastGRNNError('InvalidInput', 'fastgrnn-wasm is not initialised: await init() first');
+  }
+  return current;
+}
+
+// ------------------------------------------------------------------ handles
+
+const registry = new FinalizationRegistry(({ m, ptr, destroy }) => {
+  try { m.exports[destroy](ptr); } catch { /* nothing to do in a finalizer */ }
+});
+
+class Handle {
+  constructor(m, ptr, destroy, what) {
+    this._m = m;
+    this._ptr = ptr;
+    this._destroy = destroy;
+    this._what = what;
+    this._busy = 0; // > 0 while a training run uses the object
+    registry.register(this, { m, ptr, destroy }, this);
+  }
+  _p() {
+    if (!this._ptr) throw new FastGRNNError('InvalidInput', `this ${this._what} has been disposed`);
+    return this._ptr;
+  }
+  _mutable(action) {
+    this._p();
+    if (this._busy) {
+      throw new FastGRNNError('InvalidInput', `cannot ${action} this ${this._what} while a Trainer is training with it`);
+    }
+  }
+  /** True once dispose() has run. */
+  get disposed() { return !this._ptr; }
+  /** Frees the wasm memory this object owns. Idempotent. */
+  dispose() {
+    if (!this._ptr) return;
+    if (this._busy) {
+      throw new FastGRNNError('InvalidInput', `cannot dispose this ${this._what} while a Trainer is training with it`);
+    }
+    registry.unregister(this);
+    this._m.exports[this._destroy](this._ptr);
+    this._ptr = 0;
+  }
+}
+
+function sameModule(a, b, what) {
+  if (a._m !== b._m) {
+    invalid(`${what} was created by another instance of the wasm module (init() was called with other options in between)`);
+  }
+}
+
+function checkInstance(v, cls, what) {
+  if (!(v instanceof cls)) invalid(`${what} must be a ${cls.name}, got ${describe(v)}`);
+  return v;
+}
+
+// ------------------------------------------------------------------ configs
+
+const camel = (s) => s.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+const snake = (s) => s.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+
+function keysToCamel(obj) {
+  const out = {};
+  for (const [k, v] of Object.entries(obj)) out[camel(k)] = v;
+  return out;
+}
+
+// Known snake_case keys, from the C defaults (one set per module).
+function knownKeys(m, kind) {
+  if (!m._keys) m._keys = {};
+  if (!m._keys[kind]) {
+    m._keys[kind] = new Set(Object.keys(JSON.parse(defaultConfigJSON(m, kind))));
+  }
+  return m._keys[kind];
+}
+
+function defaultConfigJSON(m, kind) {
+  const fromJson = kind === 'model' ? 'fg_model_config_from_json' : 'fg_training_config_from_json';
+  const toJson = kind === 'model' ? 'fg_model_config_to_json' : 'fg_training_config_to_json';
+  const s = m.writeString('{}', 'a config');
+  try {
+    m.check(m.exports[fromJson](s.ptr, s.len, m.structA));
+  } finally {
+    m.free(s.ptr);
+  }
+  m.zeroSlots();
+  m.check(m.exports[toJson](m.structA, m.slot(0)));
+  return m.takeString(0);
+}
+
+// camelCase (or snake_case) JS object -> snake_case JSON for C.
+function configJSON(m, cfg, kind) {
+  const what = kind === 'model' ? 'model config' : 'training config';
+  if (cfg === undefined || cfg === null) cfg = {};
+  if (typeof cfg !== 'object' || Array.isArray(cfg) || ArrayBuffer.isView(cfg)) {
+    invalid(`${what} must be an object, got ${describe(cfg)}`);
+  }
+  const known = knownKeys(m, kind);
+  const out = {};
+  for (const [k, v] of Object.entries(cfg)) {
+    if (v === undefined) continue;
+    const key = snake(k);
+    if (!known.has(key)) invalid(`unknown ${what} key '${k}'`);
+    if (Object.prototype.hasOwnProperty.call(out, key)) {
+      invalid(`${what} key '${k}' is given twice (camelCase and snake_case)`);
+    }
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      invalid(`${what} key '${k}' must be a finite number, got ${v}`);
+    }
+    out[key] = typeof v === 'bigint' ? Number(v) : v;
+  }
+  return JSON.stringify(out);
+}
+
+// Parses cfg into the struct at `dest` (m.structA / m.structB).
+function parseConfig(m, cfg, kind, dest) {
+  const json = configJSON(m, cfg, kind);
+  const fn = kind === 'model' ? 'fg_model_config_from_json' : 'fg_training_config_from_json';
+  const s = m.writeString(json, 'a config');
+  try {
+    m.check(m.exports[fn](s.ptr, s.len, dest));
+  } finally {
+    m.free(s.ptr);
+  }
+}
+
+function configToObject(m, structPtr, kind) {
+  const fn = kind === 'model' ? 'fg_model_config_to_json' : 'fg_training_config_to_json';
+  m.zeroSlots();
+  m.check(m.exports[fn](structPtr, m.slot(0)));
+  return keysToCamel(JSON.parse(m.takeString(0)));
+}
+
+/** The specification's TrainingConfig::default() (plus seed, shuffle, restoreBestWeights). */
+export function defaultTrainingConfig() {
+  return keysToCamel(JSON.parse(defaultConfigJSON(mod(), 'training')));
+}
+
+/** The specification's FastGRNNConfig::default(). */
+export function defaultModelConfig() {
+  return keysToCamel(JSON.parse(defaultConfigJSON(mod(), 'model')));
+}
+
+// ------------------------------------------------------------------ arrays
+
+function isNumericView(v) {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView) &&
+    !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array);
+}
+
+function isRow(r) {
+  return Array.isArray(r) || isNumericView(r);
+}
+
+/** A flat Float32Array of numbers from a typed array or number[]. */
+function toF32(v, what) {
+  if (v instanceof Float32Array) return v;
+  if (isNumericView(v)) return Float32Array.from(v);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      if (typeof v[i] !== 'number') invalid(`${what}[${i}] must be a number, got ${describe(v[i])}`);
+    }
+    return Float32Array.from(v);
+  }
+  invalid(`${what} must be a Float32Array or an array of numbers, got ${describe(v)}`);
+}
+
+function checkDim(v, what, min = 1) {
+  if (!Number.isInteger(v) || v < min || v > 0x7fffffff) {
+    invalid(`${what} must be an integer >= ${min}, got ${describe(v)}`);
+  }
+  return v;
+}
+
+/**
+ * Features -> { data: Float32Array [n*T*D], n, T, D }. `features` is a flat
+ * typed array / number[] (needs D), or an array of rows of T*D numbers.
+ */
+function toFeatures(features, D, T, what) {
+  if (D !== undefined) checkDim(D, 'inputDim');
+  if (T !== undefined) checkDim(T, 'timesteps');
+  const flat = isNumericView(features) ||
+    (Array.isArray(features) && features.length > 0 && !isRow(features[0]));
+  if (flat) {
+    const data = toF32(features, what);
+    if (D === undefined) invalid(`${what}: inputDim is required with flat features`);
+    const t = T === undefined ? 1 : T;
+    const step = t * D;
+    if (data.length % step !== 0) {
+      invalid(`${what}: length ${data.length} is not a multiple of timesteps * inputDim = ${step}`);
+    }
+    return { data, n: data.length / step, T: t, D };
+  }
+  if (!Array.isArray(features)) {
+    invalid(`${what} must be a Float32Array or an array of rows, got ${describe(features)}`);
+  }
+  const n = features.length;
+  if (n === 0) return { data: new Float32Array(0), n: 0, T: T ?? 1, D: D ?? 1 };
+  const len = features[0].length;
+  let t = T, d = D;
+  if (d === undefined) {
+    t = t ?? 1;
+    if (len % t !== 0 || len === 0) {
+      invalid(`${what}: row length ${len} is not a multiple of timesteps ${t}`);
+    }
+    d = len / t;
+  } else if (t === undefined) {
+    if (len % d !== 0 || len === 0) invalid(`${what}: row length ${len} is not a multiple of inputDim ${d}`);
+    t = len / d;
+  }
+  const step = t * d;
+  const data = new Float32Array(n * step);
+  for (let i = 0; i < n; i++) {
+    const r = features[i];
+    if (!isRow(r)) invalid(`${what}[${i}] must be an array of numbers, got ${describe(r)}`);
+    if (r.length !== step) {
+      invalid(`${what}[${i}] has length ${r.length}, expected timesteps * inputDim = ${step}`);
+    }
+    if (Array.isArray(r)) {
+      for (let j = 0; j < step; j++) {
+        if (typeof r[j] !== 'number') invalid(`${what}[${i}][${j}] must be a number, got ${describe(r[j])}`);
+      }
+    }
+    data.set(r, i * step);
+  }
+  return { data, n, T: t, D: d };
+}
+
+// Runs fn(ptr) with arr copied into wasm memory, then frees it.
+function withF32(m, arr, what, fn) {
+  const p = m.copyInF32(arr, what);
+  try {
+    return fn(p);
+  } finally {
+    m.free(p);
+  }
+}
+
+function checkNumber(v, what) {
+  if (typeof v !== 'number' || Number.isNaN(v)) invalid(`${what} must be a number, got ${describe(v)}`);
+  return v;
+}
+
+function toSeed(v, what) {
+  if (typeof v === 'bigint') {
+    if (v < 0n || v > 0xffffffffffffffffn) invalid(`${what} must be an integer in [0, 2^64), got ${v}`);
+    return v;
+  }
+  if (!Number.isSafeInteger(v) || v < 0) invalid(`${what} must be a non-negative integer, got ${describe(v)}`);
+  return BigInt(v);
+}
+
+function checkOptions(opts, allowed, what) {
+  if (opts === undefined || opts === null) return {};
+  if (typeof opts !== 'object') invalid(`${what}: options must be an object, got ${describe(opts)}`);
+  for (const k of Object.keys(opts)) {
+    if (!allowed.includes(k)) invalid(`${what}: unknown option '${k}'`);
+  }
+  return opts;
+}
+
+function toBytes(v, what) {
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  invalid(`${what} must be a Uint8Array or ArrayBuffer, got ${describe(v)}`);
+}
+
+function fs() {
+  const f = nodeFs();
+  if (!f) throw new FastGRNNError('InvalidInput', 'file paths need Node.js; pass bytes instead');
+  return f;
+}
+
+function writeFile(path, data) {
+  try {
+    fs().writeFileSync(path, data);
+  } catch (e) {
+    if (e instanceof FastGRNNError) throw e;
+    throw new FastGRNNError('IoError', `cannot write ${path}: ${e.message}`);
+  }
+}
+
+function readFile(path) {
+  try {
+    return new Uint8Array(fs().readFileSync(path));
+  } catch (e) {
+    if (e instanceof FastGRNNError) throw e;
+    throw new FastGRNNError('IoError', `cannot read ${path}: ${e.message}`);
+  }
+}
+
+function checkPath(p, what) {
+  if (typeof p !== 'string' || p.length === 0) invalid(`${what} must be a non-empty string, got ${describe(p)}`);
+  return p;
+}
+
+// ------------------------------------------------------------------ FastGRNN
+
+/** A FastGRNN model (cell + linear head). */
+export class FastGRNN extends Handle {
+  /** @param {object} config camelCase model config; absent keys take the defaults. */
+  constructor(config = {}) {
+    const m = mod();
+    let ptr;
+    if (config && config[WRAP]) {
+      ptr = config.ptr;
+    } else {
+      parseConfig(m, config, 'model', m.structA);
+      m.zeroSlots();
+      m.check(m.exports.fg_model_create(m.structA, m.slot(0)));
+      ptr = m.readPtr(0);
+    }
+    super(m, ptr, 'fg_model_destroy', 'FastGRNN');
+    this._cfg = configToObject(m, m.exports.fg_model_get_config(ptr), 'model');
+  }
+
+  /** Loads a safetensors model from bytes, or (Node) from a file path. */
+  static load(source) {
+    const m = mod();
+    const bytes = typeof source === 'string' ? readFile(source) : toBytes(source, 'FastGRNN.load: source');
+    const p = m.copyInU8(bytes, 'the model bytes');
+    try {
+      m.zeroSlots();
+      m.check(m.exports.fg_model_load(p, bytes.length, m.slot(0)));
+      return new FastGRNN({ [WRAP]: true, ptr: m.readPtr(0) });
+    } finally {
+      m.free(p);
+    }
+  }
+
+  /** The model config (camelCase; a copy). */
+  get config() { this._p(); return { ...this._cfg }; }
+  get inputDim() { return this._cfg.inputDim; }
+  get hiddenDim() { return this._cfg.hiddenDim; }
+  get outputDim() { return this._cfg.outputDim; }
+
+  /** safetensors bytes; with a path (Node) writes the file instead. */
+  save(path) {
+    const m = this._m;
+    const ptr = this._p();
+    if (path !== undefined) checkPath(path, 'save: path');
+    m.zeroSlots();
+    m.check(m.exports.fg_model_save(ptr, m.slot(0), m.slot(1)));
+    const p = m.readPtr(0);
+    const len = m.readPtr(1);
+    const bytes = m.u8(p, len).slice();
+    m.free(p);
+    if (path !== undefined) {
+      writeFile(path, bytes);
+      return undefined;
+    }
+    return bytes;
+  }
+
+  _input(x, timesteps, what, one) {
+    const D = this._cfg.inputDim;
+    if (one) {
+      const data = toF32(x, what);
+      let T = timesteps;
+      if (T === undefined) {
+        if (data.length === 0 || data.length % D !== 0) {
+          invalid(`${what}: length ${data.length} is not a positive multiple of inputDim ${D}`);
+        }
+        T = data.length / D;
+      } else {
+        checkDim(T, 'timesteps');
+        if (data.length !== T * D) {
+          invalid(`${what}: length ${data.length} does not equal timesteps * inputDim = ${T * D}`);
+        }
+      }
+      return { data, n: 1, T };
+    }
+    return toFeatures(x, D, timesteps, what);
+  }
+
+  /**
+   * One sample (Float32Array of timesteps * inputDim). Returns the
+   * probability (binary) or a Float32Array of class probabilities.
+   */
+  forward(x, options) {
+    const m = this._m;
+    const ptr = this._p();
+    const { timesteps } = checkOptions(options, ['timesteps'], 'forward');
+    const { data, T } = this._input(x, timesteps, 'forward: x', true);
+    const O = this._cfg.outputDim;
+    const out = m.alloc(O * 4, 'the output');
+    try {
+      withF32(m, data, 'the input', (xp) => m.check(m.exports.fg_model_forward(ptr, xp, T, out)));
+      const probs = m.copyOutF32(out, O);
+      return O === 1 ? probs[0] : probs;
+    } finally {
+      m.free(out);
+    }
+  }
+
+  _batch(fn, x, options, what, width) {
+    const m = this._m;
+    const ptr = this._p();
+    const { timesteps } = checkOptions(options, ['timesteps'], what);
+    const { data, n, T } = this._input(x, timesteps, `${what}: x`, false);
+    if (n === 0) return new Float32Array(0);
+    const out = m.alloc(n * width * 4, 'the output');
+    try {
+      withF32(m, data, 'the input', (xp) => m.check(m.exports[fn](ptr, xp, n, T, out)));
+      return m.copyOutF32(out, n * width);
+    } finally {
+      m.free(out);
+    }
+  }
+
+  /** Probabilities for a batch: [n] (binary) or [n, O]. */
+  forwardBatch(x, options) {
+    return this._batch('fg_model_forward_batch', x, options, 'forwardBatch', this._cfg.outputDim);
+  }
+
+  /** Raw outputs W_o h_T + b_o for a batch: [n, O]. */
+  logits(x, options) {
+    return this._batch('fg_model_logits_batch', x, options, 'logits', this._cfg.outputDim);
+  }
+
+  numParams() { return this._m.exports.fg_model_num_params(this._p()) >>> 0; }
+  sizeBytes() { return this._m.exports.fg_model_size_bytes(this._p()) >>> 0; }
+
+  /** Effective ranks of W and U (0 = stored full rank). */
+  get ranks() {
+    const p = this._p();
+    return { w: this._m.exports.fg_model_w_rank(p), u: this._m.exports.fg_model_u_rank(p) };
+  }
+
+  /** All parameters in tensor-table order (a copy). */
+  getParameters() {
+    const m = this._m;
+    const p = this._p();
+    const n = this.numParams();
+    const out = m.alloc(n * 4, 'the parameters');
+    try {
+      m.check(m.exports.fg_model_get_params(p, out, n));
+      return m.copyOutF32(out, n);
+    } finally {
+      m.free(out);
+    }
+  }
+
+  setParameters(values) {
+    const m = this._m;
+    this._mutable('set the parameters of');
+    const p = this._ptr;
+    const data = toF32(values, 'setParameters: values');
+    withF32(m, data, 'the parameters', (vp) => m.check(m.exports.fg_model_set_params(p, vp, data.length)));
+  }
+
+  /** The tensor table: [{ name, shape, offset }]. */
+  tensors() {
+    const m = this._m;
+    const p = this._p();
+    const count = m.exports.fg_model_num_tensors(p);
+    const out = [];
+    for (let i = 0; i < count; i++) {
+      m.zeroSlots();
+      m.check(m.exports.fg_model_tensor_info(p, i, m.slot(0), m.slot(1), m.slot(2), m.slot(3)));
+      const rows = m.readI32(1);
+      const cols = m.readI32(2);
+      out.push({
+        name: m.readCString(m.readPtr(0)),
+        shape: cols === 0 ? [rows] : [rows, cols],
+        offset: m.readPtr(3),
+      });
+    }
+    return out;
+  }
+
+  /** Normalization parameters carried with the model, or null. */
+  get normalization() {
+    const m = this._m;
+    const p = this._p();
+    m.zeroSlots();
+    if (!m.exports.fg_model_get_normalization(p, m.slot(0), m.slot(1))) return null;
+    const D = this._cfg.inputDim;
+    return { means: m.copyOutF32(m.readPtr(0), D), stds: m.copyOutF32(m.readPtr(1), D) };
+  }
+
+  set normalization(value) {
+    const m = this._m;
+    this._p();
+    if (value === null || typeof value !== 'object') {
+      invalid(`normalization must be an object { means, stds }, got ${describe(value)}`);
+    }
+    const means = toF32(value.means, 'normalization.means');
+    const stds = toF32(value.stds, 'normalization.stds');
+    if (means.length !== stds.length) {
+      invalid(`normalization: means has length ${means.length} but stds has length ${stds.length}`);
+    }
+    const p = this._ptr;
+    withF32(m, means, 'the means', (mp) => withF32(m, stds, 'the stds',
+      (sp) => m.check(m.exports.fg_model_set_normalization(p, mp, sp, means.length))));
+  }
+
+  /** A deep copy (weights, config, normalization). */
+  clone() {
+    const m = this._m;
+    const p = this._p();
+    m.zeroSlots();
+    m.check(m.exports.fg_model_clone(p, m.slot(0)));
+    const ptr = m.readPtr(0);
+    const saved = current;
+    current = m; // the clone belongs to the same module
+    try {
+      return new FastGRNN({ [WRAP]: true, ptr });
+    } finally {
+      current = saved;
+    }
+  }
+}
+
+// ------------------------------------------------------------------ dataset
+
+/** Features [N, T, D], labels [N] and optional soft targets, in wasm memory. */
+export class TrainingDataset extends Handle {
+  /**
+   * @param features flat Float32Array [N*T*D] (with inputDim) or an array of rows
+   * @param labels   Float32Array or number[] of length N
+   * @param options  { inputDim, timesteps = 1, outputDim = 1 }
+   */
+  constructor(features, labels, options) {
+    const m = mod();
+    let ptr;
+    if (features && features[WRAP]) {
+      ptr = features.ptr;
+    } else {
+      const opts = checkOptions(options, ['inputDim', 'timesteps', 'outputDim'], 'TrainingDataset');
+      const O = opts.outputDim === undefined ? 1 : checkDim(opts.outputDim, 'outputDim');
+      const { data, n, T, D } = toFeatures(features, opts.inputDim, opts.timesteps, 'features');
+      const y = toF32(labels, 'labels');
+      if (y.length !== n) {
+        invalid(`features and labels have different lengths: ${n} samples vs ${y.length} labels`);
+      }
+      const xp = m.copyInF32(data, 'the features');
+      try {
+        withF32(m, y, 'the labels', (yp) => {
+          m.zeroSlots();
+          m.check(m.exports.fg_dataset_create(xp, yp, n, T, D, O, m.slot(0)));
+        });
+      } finally {
+        m.free(xp);
+      }
+      ptr = m.readPtr(0);
+    }
+    super(m, ptr, 'fg_dataset_destroy', 'TrainingDataset');
+  }
+
+  static _wrap(m, ptr) {
+    const saved = current;
+    current = m;
+    try {
+      return new TrainingDataset({ [WRAP]: true, ptr });
+    } finally {
+      current = saved;
+    }
+  }
+
+  len() { return this._m.exports.fg_dataset_len(this._p()); }
+  get length() { return this.len(); }
+  isEmpty() { return this._m.exports.fg_dataset_is_empty(this._p()) !== 0; }
+  get inputDim() { return this._m.exports.fg_dataset_input_dim(this._p()); }
+  get timesteps() { return this._m.exports.fg_dataset_timesteps(this._p()); }
+  get outputDim() { return this._m.exports.fg_dataset_output_dim(this._p()); }
+
+  /** A copy of the features [N*T*D]. */
+  get features() {
+    const p = this._p();
+    const n = this.len() * this.timesteps * this.inputDim;
+    return n === 0 ? new Float32Array(0) : this._m.copyOutF32(this._m.exports.fg_dataset_features(p), n);
+  }
+  /** A copy of the labels [N]. */
+  get labels() {
+    const p = this._p();
+    const n = this.len();
+    return n === 0 ? new Float32Array(0) : this._m.copyOutF32(this._m.exports.fg_dataset_labels(p), n);
+  }
+  /** A copy of the soft targets ([N] or [N, O]), or null. */
+  get softTargets() {
+    const p = this._p();
+    const sp = this._m.exports.fg_dataset_soft_targets(p);
+    if (!sp) return null;
+    const O = this.outputDim;
+    return this._m.copyOutF32(sp, this.len() * (O === 1 ? 1 : O));
+  }
+
+  /** Adds teacher soft targets ([N] binary, [N, O] multi-class). Returns this. */
+  withSoftTargets(soft) {
+    const m = this._m;
+    this._mutable('change the soft targets of');
+    const data = toF32(soft, 'softTargets');
+    const p = this._ptr;
+    withF32(m, data, 'the soft targets',
+      (sp) => m.check(m.exports.fg_dataset_with_soft_targets(p, sp, data.length)));
+    return this;
+  }
+
+  /** Seeded shuffle, then [train, val] with round(N * valRatio) in val. */
+  split(valRatio, seed = 42) {
+    const m = this._m;
+    const p = this._p();
+    checkNumber(valRatio, 'split: valRatio');
+    const s = toSeed(seed, 'split: seed');
+    m.zeroSlots();
+    m.check(m.exports.fg_dataset_split(p, valRatio, s, m.slot(0), m.slot(1)));
+    const a = m.readPtr(0);
+    const b = m.readPtr(1);
+    return [TrainingDataset._wrap(m, a), TrainingDataset._wrap(m, b)];
+  }
+
+  /** z-score per input feature, in place. Returns { means, stds }. */
+  normalize() {
+    const m = this._m;
+    this._mutable('normalize');
+    const p = this._ptr;
+    const D = this.inputDim;
+    const buf = m.alloc(D * 8, 'the normalization parameters');
+    try {
+      m.check(m.exports.fg_dataset_normalize(p, buf, buf + D * 4));
+      return { means: m.copyOutF32(buf, D), stds: m.copyOutF32(buf + D * 4, D) };
+    } finally {
+      m.free(buf);
+    }
+  }
+
+  /** (x - mean) / std with given parameters, in place. */
+  applyNormalization(means, stds) {
+    const m = this._m;
+    this._mutable('normalize');
+    const mu = toF32(means, 'means');
+    const sd = toF32(stds, 'stds');
+    if (mu.length !== sd.length) {
+      invalid(`applyNormalization: means has length ${mu.length} but stds has length ${sd.length}`);
+    }
+    const p = this._ptr;
+    withF32(m, mu, 'the means', (mp) => withF32(m, sd, 'the stds',
+      (sp) => m.check(m.exports.fg_dataset_apply_normalization(p, mp, sp, mu.length))));
+  }
+
+  /** A deep copy. */
+  clone() {
+    const m = this._m;
+    const p = this._p();
+    m.zeroSlots();
+    m.check(m.exports.fg_dataset_clone(p, m.slot(0)));
+    return TrainingDataset._wrap(m, m.readPtr(0));
+  }
+
+  dispose() {
+    if (this._busy) {
+      invalid('cannot dispose this TrainingDataset while a Trainer is training with it');
+    }
+    if (this._iterators) {
+      for (const it of this._iterators) it.dispose();
+      this._iterators = null;
+    }
+    super.dispose();
+  }
+}
+
+// ------------------------------------------------------------------ batches
+
+/**
+ * Mini-batches of a dataset: iterable once, yielding [features, labels,
+ * softTargets | null] (Float32Array copies). The C iterator is freed when
+ * the pass ends, when a for-of loop is left early, or by dispose().
+ */
+export class BatchIterator extends Handle {
+  constructor(dataset, batchSize = 32, shuffle = true, seed = 42) {
+    checkInstance(dataset, TrainingDataset, 'BatchIterator: dataset');
+    const dp = dataset._p();
+    const m = dataset._m;
+    checkDim(batchSize, 'batchSize');
+    if (typeof shuffle !== 'boolean') invalid(`BatchIterator: shuffle must be a boolean, got ${describe(shuffle)}`);
+    const s = toSeed(seed, 'BatchIterator: seed');
+    m.zeroSlots();
+    m.check(m.exports.fg_batch_iter_create(dp, batchSize, shuffle ? 1 : 0, s, m.slot(0)));
+    super(m, m.readPtr(0), 'fg_batch_iter_destroy', 'BatchIterator');
+    this._dataset = dataset;
+    this._width = dataset.timesteps * dataset.inputDim;
+    this._soft = dataset.outputDim === 1 ? 1 : dataset.outputDim;
+    if (!dataset._iterators) dataset._iterators = new Set();
+    dataset._iterators.add(this);
+  }
+
+  [Symbol.iterator]() { return this; }
+
+  next() {
+    if (!this._ptr) return { done: true, value: undefined };
+    const m = this._m;
+    m.zeroSlots();
+    const n = m.exports.fg_batch_iter_next(this._ptr, m.slot(0), m.slot(1), m.slot(2));
+    if (n <= 0) {
+      this.dispose();
+      return { done: true, value: undefined };
+    }
+    const sp = m.readPtr(2);
+    const value = [
+      m.copyOutF32(m.readPtr(0), n * this._width),
+      m.copyOutF32(m.readPtr(1), n),
+      sp ? m.copyOutF32(sp, n * this._soft) : null,
+    ];
+    return { done: false, value };
+  }
+
+  return() {
+    this.dispose();
+    return { done: true, value: undefined };
+  }
+
+  dispose() {
+    if (this._dataset && this._dataset._iterators) this._dataset._iterators.delete(this);
+    super.dispose();
+  }
+}
+
+// ------------------------------------------------------------------ trainer
+
+const METRICS_BYTES = 24; // fg_training_metrics: i32 + 5 floats
+const EVENT_EPOCH_END = 1;
+const EVENT_DONE = 2;
+
+function nanToNull(v) { return Number.isNaN(v) ? null : v; }
+
+function readMetrics(m, base, i) {
+  const p = base + i * METRICS_BYTES;
+  const f = m.f32(p, 6);
+  return {
+    epoch: m.i32(p, 1)[0],
+    trainLoss: nanToNull(f[1]),
+    valLoss: nanToNull(f[2]),
+    trainAccuracy: nanToNull(f[3]),
+    valAccuracy: nanToNull(f[4]),
+    learningRate: f[5],
+  };
+}
+
+const now = typeof performance !== 'undefined' ? () => performance.now() : () => Date.now();
+
+// A macrotask: lets timers, I/O and UI events run.
+const yieldToEventLoop = (() => {
+  if (typeof setImmediate === 'function') return () => new Promise((r) => setImmediate(r));
+  if (typeof MessageChannel === 'function') {
+    const ch = new MessageChannel();
+    const queue = [];
+    ch.port1.onmessage = () => queue.shift()();
+    return () => new Promise((r) => { queue.push(r); ch.port2.postMessage(0); });
+  }
+  return () => new Promise((r) => setTimeout(r, 0));
+})();
+
+function abortError(signal) {
+  const reason = signal && signal.reason;
+  const msg = reason instanceof Error ? reason.message : (reason !== undefined ? String(reason) : 'aborted');
+  return new FastGRNNError('Aborted', `training aborted: ${msg}`, { cause: reason });
+}
+
+/** Trains FastGRNN models: Adam, L2, clipping, step decay, early stopping, distillation. */
+export class Trainer extends Handle {
+  /**
+   * @param modelConfig    the model's config (e.g. model.config)
+   * @param trainingConfig partial training config; absent keys take the defaults
+   */
+  constructor(modelConfig, trainingConfig = {}) {
+    const m = mod();
+    if (modelConfig instanceof FastGRNN) modelConfig = modelConfig.config;
+    parseConfig(m, modelConfig, 'model', m.structA);
+    parseConfig(m, trainingConfig, 'training', m.structB);
+    m.zeroSlots();
+    m.check(m.exports.fg_trainer_create(m.structA, m.structB, m.slot(0)));
+    super(m, m.readPtr(0), 'fg_trainer_destroy', 'Trainer');
+    this._running = false;
+  }
+
+  /** The full training config (camelCase; a copy). */
+  get config() {
+    return configToObject(this._m, this._m.exports.fg_trainer_get_config(this._p()), 'training');
+  }
+
+  /** The current learning rate (after decay). */
+  get learningRate() { return this._m.exports.fg_trainer_learning_rate(this._p()); }
+
+  _idle(what) {
+    this._p();
+    if (this._running) invalid(`${what}: this Trainer is already training`);
+  }
+
+  /**
+   * Trains `model` on `dataset`: split, epochs of shuffled mini-batches,
+   * validation, early stopping, best-weight restore. Yields to the event
+   * loop between batches. onEpoch(metrics) is called after each epoch;
+   * returning false stops training (normally). An aborted `signal` rejects
+   * with FastGRNNError 'Aborted' and keeps the current weights.
+   * Resolves to the metrics of every epoch.
+   */
+  async train(model, dataset, options) {
+    const m = this._m;
+    this._idle('train');
+    checkInstance(model, FastGRNN, 'train: model');
+    checkInstance(dataset, TrainingDataset, 'train: dataset');
+    const opts = checkOptions(options, ['onEpoch', 'signal', 'sliceMs'], 'train');
+    const { onEpoch, signal } = opts;
+    const sliceMs = opts.sliceMs === undefined ? 20 : checkNumber(opts.sliceMs, 'train: sliceMs');
+    if (onEpoch !== undefined && typeof onEpoch !== 'function') {
+      invalid(`train: onEpoch must be a function, got ${describe(onEpoch)}`);
+    }
+    if (signal !== undefined && (signal === null || typeof signal.aborted !== 'boolean')) {
+      invalid(`train: signal must be an AbortSignal, got ${describe(signal)}`);
+    }
+    sameModule(this, model, 'train: model');
+    sameModule(this, dataset, 'train: dataset');
+    const mp = model._p();
+    const dp = dataset._p();
+    if (model._busy) invalid('train: this model is already being trained');
+    if (signal && signal.aborted) throw abortError(signal);
+
+    const tp = this._ptr;
+    m.check(m.exports.fg_trainer_begin(tp, mp, dp));
+    this._running = true;
+    model._busy++;
+    dataset._busy++;
+    let running = true;
+    try {
+      let batches = 1; // batches per step, adapted to ~sliceMs/4 of work
+      let sliceStart = now();
+      for (;;) {
+        if (signal && signal.aborted) throw abortError(signal);
+        const t0 = now();
+        const ev = m.slot(15);
+        m.i32(ev, 1)[0] = 0;
+        const status = m.exports.fg_trainer_step(tp, batches, ev);
+        if (status !== 0) {
+          running = m.exports.fg_trainer_is_running(tp) !== 0;
+          m.check(status);
+        }
+        const event = m.i32(ev, 1)[0];
+        const dt = now() - t0;
+        if (dt < sliceMs / 8 && batches < (1 << 20)) batches *= 2;
+        else if (dt > sliceMs / 2 && batches > 1) batches = Math.max(1, batches >> 1);
+        if (event === EVENT_EPOCH_END || event === EVENT_DONE) {
+          const count = m.exports.fg_trainer_metrics_count(tp) >>> 0;
+          if (event === EVENT_EPOCH_END && count > 0 && onEpoch) {
+            const metrics = readMetrics(m, m.exports.fg_trainer_metrics(tp), count - 1);
+            let r = onEpoch(metrics);
+            if (r && typeof r.then === 'function') r = await r;
+            if (r === false) break;
+          }
+          if (event === EVENT_DONE) break;
+        }
+        if (now() - sliceStart >= sliceMs) {
+          await yieldToEventLoop();
+          sliceStart = now();
+        }
+      }
+      if (signal && signal.aborted) throw abortError(signal);
+      m.check(m.exports.fg_trainer_finish(tp));
+      running = false;
+    } catch (e) {
+      if (running && m.exports.fg_trainer_is_running(tp)) m.exports.fg_trainer_cancel(tp);
+      throw e;
+    } finally {
+      this._running = false;
+      model._busy--;
+      dataset._busy--;
+    }
+    return this.metricsHistory();
+  }
+
+  /**
+   * One Adam step on one mini-batch (custom loops). features: [n*T*D] or
+   * rows; labels [n]; softTargets null or [n] / [n*O]. Returns the batch's
+   * mean data loss.
+   */
+  trainBatch(model, features, labels, softTargets = null, options) {
+    const m = this._m;
+    this._idle('trainBatch');
+    checkInstance(model, FastGRNN, 'trainBatch: model');
+    sameModule(this, model, 'trainBatch: model');
+    model._mutable('train');
+    const { timesteps } = checkOptions(options, ['timesteps'], 'trainBatch');
+    const cfg = model._cfg;
+    const { data, n, T } = toFeatures(features, cfg.inputDim, timesteps, 'trainBatch: features');
+    const y = toF32(labels, 'trainBatch: labels');
+    if (y.length !== n) invalid(`trainBatch: ${n} feature rows but ${y.length} labels`);
+    if (n === 0) invalid('trainBatch: the batch is empty');
+    let soft = null;
+    if (softTargets !== null && softTargets !== undefined) {
+      soft = toF32(softTargets, 'trainBatch: softTargets');
+      const w = cfg.outputDim === 1 ? 1 : cfg.outputDim;
+      if (soft.length !== n * w) {
+        invalid(`trainBatch: softTargets has length ${soft.length}, expected ${n * w}`);
+      }
+    }
+    const xp = m.copyInF32(data, 'the features');
+    let yp = 0, sp = 0;
+    try {
+      yp = m.copyInF32(y, 'the labels');
+      if (soft) sp = m.copyInF32(soft, 'the soft targets');
+      const lossp = m.slot(14);
+      m.check(m.exports.fg_trainer_train_batch(this._ptr, model._ptr, xp, yp, sp, n, T, lossp));
+      return m.f32(lossp, 1)[0];
+    } finally {
+      m.free(xp);
+      m.free(yp);
+      m.free(sp);
+    }
+  }
+
+  /** Mean data loss and accuracy of model on dataset: { loss, accuracy }. */
+  evaluate(model, dataset) {
+    const m = this._m;
+    this._idle('evaluate');
+    checkInstance(model, FastGRNN, 'evaluate: model');
+    checkInstance(dataset, TrainingDataset, 'evaluate: dataset');
+    sameModule(this, model, 'evaluate: model');
+    sameModule(this, dataset, 'evaluate: dataset');
+    m.check(m.exports.fg_trainer_evaluate(this._ptr, model._p(), dataset._p(), m.slot(12), m.slot(13)));
+    return { loss: m.readF32(12), accuracy: m.readF32(13) };
+  }
+
+  /** Metrics of every epoch of the last train() run (camelCase; NaN as null). */
+  metricsHistory() {
+    const m = this._m;
+    const p = this._p();
+    const count = m.exports.fg_trainer_metrics_count(p) >>> 0;
+    const base = m.exports.fg_trainer_metrics(p);
+    const out = [];
+    for (let i = 0; i < count; i++) out.push(readMetrics(m, base, i));
+    return out;
+  }
+
+  /** The metrics history as JSON with the specification's snake_case keys. */
+  metricsJSON() {
+    const m = this._m;
+    const p = this._p();
+    const count = m.exports.fg_trainer_metrics_count(p) >>> 0;
+    m.zeroSlots();
+    m.check(m.exports.fg_metrics_to_json(m.exports.fg_trainer_metrics(p), count, m.slot(0)));
+    return m.takeString(0);
+  }
+
+  /** Writes metricsJSON() to a file (Node). */
+  saveMetrics(path) {
+    checkPath(path, 'saveMetrics: path');
+    writeFile(path, this.metricsJSON());
+  }
+
+  dispose() {
+    if (this._running) invalid('cannot dispose this Trainer while it is training');
+    super.dispose();
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+/** -t log p - (1 - t) log(1 - p), p clamped to [1e-7, 1 - 1e-7]. */
+export function binaryCrossEntropy(prediction, target) {
+  checkNumber(prediction, 'binaryCrossEntropy: prediction');
+  checkNumber(target, 'binaryCrossEntropy: target');
+  return mod().exports.fg_binary_cross_entropy(prediction, target);
+}
+
+/** sigmoid(logit / temperature). */
+export function temperatureSoftmax(logit, temperature) {
+  checkNumber(logit, 'temperatureSoftmax: logit');
+  checkNumber(temperature, 'temperatureSoftmax: temperature');
+  if (!(temperature > 0)) invalid(`temperatureSoftmax: temperature must be > 0, got ${temperature}`);
+  return mod().exports.fg_temperature_softmax(logit, temperature);
+}
+
+/**
+ * Soft targets from a teacher: sigmoid(logit / T) ([n]) for binary,
+ * softmax(logits / T) ([n*O]) for multi-class.
+ */
+export function generateTeacherPredictions(teacher, features, temperature, options) {
+  checkInstance(teacher, FastGRNN, 'generateTeacherPredictions: teacher');
+  const m = teacher._m;
+  const tp = teacher._p();
+  checkNumber(temperature, 'generateTeacherPredictions: temperature');
+  const { timesteps } = checkOptions(options, ['timesteps'], 'generateTeacherPredictions');
+  const cfg = teacher._cfg;
+  const { data, n, T } = toFeatures(features, cfg.inputDim, timesteps, 'generateTeacherPredictions: features');
+  if (n === 0) return new Float32Array(0);
+  const w = cfg.outputDim === 1 ? 1 : cfg.outputDim;
+  const out = m.alloc(n * w * 4, 'the soft targets');
+  try {
+    withF32(m, data, 'the features',
+      (xp) => m.check(m.exports.fg_generate_teacher_predictions(tp, xp, n, T, temperature, out)));
+    return m.copyOutF32(out, n * w);
+  } finally {
+    m.free(out);
+  }
+}
+
+export { isNode };
