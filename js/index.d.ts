@@ -1,0 +1,268 @@
+// Type declarations for fastgrnn-wasm (js/index.js).
+
+/** Error codes of FastGRNNError. */
+export type FastGRNNErrorCode =
+  | 'InvalidInput'
+  | 'SerializationError'
+  | 'IoError'
+  | 'Aborted'
+  | 'Diverged'
+  | 'OutOfMemory';
+
+/** The one error type of the package; `message` names the offending argument and value. */
+export class FastGRNNError extends Error {
+  constructor(code: FastGRNNErrorCode, message: string, options?: { cause?: unknown });
+  readonly name: 'FastGRNNError';
+  code: FastGRNNErrorCode;
+}
+
+export const VERSION: string;
+
+export interface InitOptions {
+  /** Which build to load: 'auto' (default) picks SIMD128 when the engine validates it. */
+  simd?: 'auto' | boolean;
+  /**
+   * A module to use instead of the packaged one: a URL or path (fetched in
+   * browsers, read from disk in Node) or its bytes. With `wasm`, `simd: true`
+   * tells that it is the SIMD build (moduleInfo().simd).
+   */
+  wasm?: URL | string | ArrayBuffer | ArrayBufferView;
+}
+
+export interface ModuleInfo {
+  initialized: boolean;
+  /** True when the SIMD128 build is in use. */
+  simd: boolean;
+  /** Current size of the module's linear memory in bytes. */
+  memoryBytes: number;
+  version: string;
+}
+
+/**
+ * Loads and instantiates the WebAssembly module; await it once before
+ * anything else. Calling it again with other options switches the module
+ * that new objects are created in; existing objects keep theirs.
+ */
+export function init(options?: InitOptions): Promise<ModuleInfo>;
+export function moduleInfo(): ModuleInfo;
+
+/** Model configuration (the specification's FastGRNNConfig, camelCase). */
+export interface ModelConfig {
+  /** D > 0 (default 5). */
+  inputDim: number;
+  /** H > 0 (default 8). */
+  hiddenDim: number;
+  /** O > 0: 1 = binary, > 1 = number of classes (default 1). */
+  outputDim: number;
+  /** Initial raw (pre-sigmoid) nu (default 1). */
+  nu: number;
+  /** Initial raw (pre-sigmoid) zeta (default 1). */
+  zeta: number;
+  /** Rank of W and U, or null for full rank (default 4). */
+  rank: number | null;
+  /** Overrides `rank` for W. */
+  wRank: number | null;
+  /** Overrides `rank` for U. */
+  uRank: number | null;
+  /** Initialisation seed (default 42). */
+  seed: number;
+}
+
+/** Training configuration (the specification's TrainingConfig, camelCase). */
+export interface TrainingConfig {
+  learningRate: number;
+  batchSize: number;
+  epochs: number;
+  validationSplit: number;
+  /** null: never stop early. */
+  earlyStoppingPatience: number | null;
+  lrDecay: number;
+  /** 0: never decay. */
+  lrDecayStep: number;
+  /** 0: no clipping. */
+  gradClip: number;
+  adamBeta1: number;
+  adamBeta2: number;
+  adamEpsilon: number;
+  l2Reg: number;
+  enableDistillation: boolean;
+  distillationTemperature: number;
+  distillationAlpha: number;
+  /** Split and shuffle seed (default 42). */
+  seed: number;
+  shuffle: boolean;
+  restoreBestWeights: boolean;
+}
+
+/** Metrics of one epoch. NaN values (no validation set) are null. */
+export interface TrainingMetrics {
+  /** 0-based. */
+  epoch: number;
+  trainLoss: number;
+  valLoss: number | null;
+  trainAccuracy: number;
+  valAccuracy: number | null;
+  learningRate: number;
+}
+
+export interface Normalization {
+  means: Float32Array;
+  stds: Float32Array;
+}
+
+/** Features: a flat array [N*T*D] or an array of rows (each T*D numbers). */
+export type Features = Float32Array | ArrayLike<number> | ArrayLike<ArrayLike<number>>;
+export type Floats = Float32Array | ArrayLike<number>;
+
+export interface TimestepsOption {
+  /** Steps per sample (default: 1 for flat input, row length / inputDim for rows). */
+  timesteps?: number;
+}
+
+/** The specification's TrainingConfig::default() plus seed 42, shuffle, restoreBestWeights. */
+export function defaultTrainingConfig(): TrainingConfig;
+/** The specification's FastGRNNConfig::default(). */
+export function defaultModelConfig(): ModelConfig;
+
+export interface Owned {
+  /** True once dispose() has run. */
+  readonly disposed: boolean;
+  /** Frees the wasm memory this object owns. Idempotent; later use throws InvalidInput. */
+  dispose(): void;
+}
+
+export interface TensorInfo {
+  name: string;
+  shape: [number] | [number, number];
+  /** Offset into the flat parameter buffer (elements). */
+  offset: number;
+}
+
+/** A FastGRNN model (cell + linear head). */
+export class FastGRNN implements Owned {
+  /** Absent keys take the defaults; unknown keys are InvalidInput. */
+  constructor(config?: Partial<ModelConfig>);
+  /** Loads safetensors bytes, or (Node) a file path. */
+  static load(source: Uint8Array | ArrayBuffer | ArrayBufferView | string): FastGRNN;
+  /** A copy of the model config. */
+  readonly config: ModelConfig;
+  readonly inputDim: number;
+  readonly hiddenDim: number;
+  readonly outputDim: number;
+  /** Effective ranks of W and U (0: stored full rank). */
+  readonly ranks: { w: number; u: number };
+  /** safetensors bytes. */
+  save(): Uint8Array;
+  /** Writes the safetensors file (Node). */
+  save(path: string): undefined;
+  /** One sample of T*D values: the probability (binary) or class probabilities. */
+  forward(x: Floats, options?: TimestepsOption): number | Float32Array;
+  /** Probabilities: [N] (binary) or [N*O] row-major. */
+  forwardBatch(x: Features, options?: TimestepsOption): Float32Array;
+  /** Raw outputs W_o h_T + b_o: [N*O]. */
+  logits(x: Features, options?: TimestepsOption): Float32Array;
+  numParams(): number;
+  sizeBytes(): number;
+  /** All parameters in tensor-table order (a copy). */
+  getParameters(): Float32Array;
+  setParameters(values: Floats): void;
+  tensors(): TensorInfo[];
+  /** Normalization parameters carried with the model (saved with it), or null. Not applied by forward. */
+  normalization: Normalization | null;
+  /** A deep copy. */
+  clone(): FastGRNN;
+  readonly disposed: boolean;
+  dispose(): void;
+}
+
+export interface DatasetOptions {
+  /** D; required with flat features, else row length / timesteps. */
+  inputDim?: number;
+  /** T (default 1). */
+  timesteps?: number;
+  /** 1: binary labels in [0, 1]; O > 1: class indices (default 1). */
+  outputDim?: number;
+}
+
+/** Features [N, T, D], labels [N], optional soft targets; stored in wasm memory. */
+export class TrainingDataset implements Owned {
+  constructor(features: Features, labels: Floats, options?: DatasetOptions);
+  /** Adds teacher soft targets ([N] binary, [N*O] multi-class); returns this. */
+  withSoftTargets(softTargets: Floats): this;
+  /** Seeded shuffle, then [train, val] with round(N * valRatio) samples in val. */
+  split(valRatio: number, seed?: number | bigint): [TrainingDataset, TrainingDataset];
+  /** z-score per input feature, in place. */
+  normalize(): Normalization;
+  applyNormalization(means: Floats, stds: Floats): void;
+  len(): number;
+  isEmpty(): boolean;
+  readonly length: number;
+  readonly inputDim: number;
+  readonly timesteps: number;
+  readonly outputDim: number;
+  /** Copies. */
+  readonly features: Float32Array;
+  readonly labels: Float32Array;
+  readonly softTargets: Float32Array | null;
+  clone(): TrainingDataset;
+  readonly disposed: boolean;
+  dispose(): void;
+}
+
+export type Batch = [features: Float32Array, labels: Float32Array, softTargets: Float32Array | null];
+
+/**
+ * One pass of mini-batches over a dataset (iterable once). The wasm side is
+ * freed at the end of the pass, when a for-of loop is left, or by dispose().
+ */
+export class BatchIterator implements Iterable<Batch>, Iterator<Batch>, Owned {
+  constructor(dataset: TrainingDataset, batchSize?: number, shuffle?: boolean, seed?: number | bigint);
+  [Symbol.iterator](): this;
+  next(): IteratorResult<Batch, undefined>;
+  return(): IteratorResult<Batch, undefined>;
+  readonly disposed: boolean;
+  dispose(): void;
+}
+
+export interface TrainOptions {
+  /** Called after each epoch; returning false stops training normally. May return a promise. */
+  onEpoch?: (metrics: TrainingMetrics) => void | boolean | Promise<void | boolean>;
+  /** Aborting rejects with FastGRNNError 'Aborted' before the next batch; the weights stay as they are. */
+  signal?: AbortSignal;
+  /** Work between yields to the event loop, in ms (default 20). */
+  sliceMs?: number;
+}
+
+/** Trains FastGRNN models: Adam, L2, clipping, step decay, early stopping, distillation. */
+export class Trainer implements Owned {
+  /** Absent training-config keys take the defaults. A FastGRNN is accepted for its config. */
+  constructor(modelConfig: Partial<ModelConfig> | FastGRNN, trainingConfig?: Partial<TrainingConfig>);
+  /** The full training config (a copy). */
+  readonly config: TrainingConfig;
+  /** The current learning rate (after decay). */
+  readonly learningRate: number;
+  /** Trains; resolves to the metrics of every epoch of this run. */
+  train(model: FastGRNN, dataset: TrainingDataset, options?: TrainOptions): Promise<TrainingMetrics[]>;
+  /** One Adam step on one mini-batch; returns its mean data loss. */
+  trainBatch(model: FastGRNN, features: Features, labels: Floats,
+    softTargets?: Floats | null, options?: TimestepsOption): number;
+  /** Mean data loss and accuracy (no distillation term). */
+  evaluate(model: FastGRNN, dataset: TrainingDataset): { loss: number; accuracy: number };
+  metricsHistory(): TrainingMetrics[];
+  /** The history as JSON with the specification's snake_case keys. */
+  metricsJSON(): string;
+  /** Writes metricsJSON() to a file (Node). */
+  saveMetrics(path: string): void;
+  readonly disposed: boolean;
+  dispose(): void;
+}
+
+/** -t log p - (1 - t) log(1 - p), p clamped to [1e-7, 1 - 1e-7]. */
+export function binaryCrossEntropy(prediction: number, target: number): number;
+/** sigmoid(logit / temperature). */
+export function temperatureSoftmax(logit: number, temperature: number): number;
+/** Soft targets: sigmoid(logit / T) ([N]) for binary, softmax(logits / T) ([N*O]) otherwise. */
+export function generateTeacherPredictions(teacher: FastGRNN, features: Features,
+  temperature: number, options?: TimestepsOption): Float32Array;
+
+export const isNode: boolean;
