@@ -175,8 +175,17 @@ double fg_loss_and_grad(const fg_model *m, fg_workspace *ws, const float *x,
                         const float *y, const float *soft, int32_t n, int32_t T,
                         const fg_training_config *cfg, int include_l2, fg_real *grad,
                         double *data_loss_out, int32_t *correct_out);
+/* The same over a batch already gathered into ws->x. */
+double fg_batch_loss_and_grad(const fg_model *m, fg_workspace *ws, int32_t n, const float *y,
+                              const float *soft, const fg_training_config *cfg, int include_l2,
+                              fg_real *grad, double *data_loss_out, int32_t *correct_out);
 /* Scales grad to global L2 norm max_norm if it is larger (max_norm > 0);
  * returns the norm before clipping. */
 double fg_clip_grad(fg_real *grad, size_t n, double max_norm);
+/* One Adam step with bias correction; beta1_t = beta1^t, beta2_t = beta2^t
+ * for the 1-based step t of this update. */
+void fg_adam_update(fg_real *params, const fg_real *grad, fg_real *m1, fg_real *m2, size_t n,
+                    double lr, double beta1, double beta2, double eps, double beta1_t,
+                    double beta2_t);
 
 #endif

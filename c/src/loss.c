@@ -1,0 +1,138 @@
+/*
+ * loss.c - losses of the head, their gradients, and the loss helpers of the
+ * specification.
+ *
+ * Binary (O = 1):  p = sigmoid(y), CE(p, t) = -t log p - (1 - t) log(1 - p),
+ *   written in the stable logit form max(y, 0) - t y + log(1 + e^-|y|);
+ *   dCE/dy = p - t.
+ * Classes (O > 1): CE = logsumexp(y) - y_label; dCE/dy = softmax(y) - onehot.
+ * Distillation (Hinton et al. 2015), temperature T, weight alpha:
+ *   L = (1 - alpha) CE(y, label) + alpha T^2 CE(y / T, soft)
+ *   dL/dy = (1 - alpha) dCE(y) + alpha T (q_T - soft),  q_T = sigmoid/softmax(y / T)
+ * All in double through fg_exp/fg_log, so every build agrees.
+ */
+#include <math.h>
+
+#include "internal.h"
+
+/* Binary cross-entropy of logit y against target t in [0, 1]. */
+static double bce_logit(double y, double t) {
+    double ay = y < 0 ? -y : y;
+    return (y > 0 ? y : 0) - t * y + fg_log(1.0 + fg_exp(-ay));
+}
+
+static double sigmoid_d(double y) { return 1.0 / (1.0 + fg_exp(-y)); }
+
+/* log sum_k exp(y_k / temp), shifted by the maximum. */
+static double logsumexp(const fg_real *y, int32_t O, double temp) {
+    double mx = (double)y[0] / temp;
+    for (int32_t k = 1; k < O; k++) if ((double)y[k] / temp > mx) mx = (double)y[k] / temp;
+    double sum = 0;
+    for (int32_t k = 0; k < O; k++) sum += fg_exp((double)y[k] / temp - mx);
+    return mx + fg_log(sum);
+}
+
+double fg_head_loss(const fg_workspace *ws, int32_t n, const float *y, const float *soft,
+                    const fg_training_config *cfg, int want_grad, double *data_loss_out,
+                    int32_t *correct_out) {
+    int32_t O = ws->O;
+    int distill = cfg && cfg->enable_distillation && soft;
+    double alpha = distill ? (double)cfg->distillation_alpha : 0.0;
+    double temp = distill ? (double)cfg->distillation_temperature : 1.0;
+    double total = 0, data = 0;
+    int32_t correct = 0;
+    double inv_n = 1.0 / (double)n;
+    for (int32_t b = 0; b < n; b++) {
+        const fg_real *yl = ws->logits + (size_t)b * O;
+        fg_real *dy = ws->dlogits + (size_t)b * O;
+        if (O == 1) {
+            double l = (double)yl[0], t = (double)y[b];
+            double ce = bce_logit(l, t);
+            double g = sigmoid_d(l) - t;
+            data += ce;
+            double loss = (1 - alpha) * ce;
+            if (distill) {
+                double s = (double)soft[b];
+                loss += alpha * temp * temp * bce_logit(l / temp, s);
+                g = (1 - alpha) * g + alpha * temp * (sigmoid_d(l / temp) - s);
+            }
+            total += loss;
+            if (want_grad) dy[0] = (fg_real)(g * inv_n);
+            correct += (l >= 0) == (t >= 0.5);
+        } else {
+            int32_t label = (int32_t)y[b];
+            int32_t arg = 0;
+            for (int32_t k = 1; k < O; k++) if (yl[k] > yl[arg]) arg = k;
+            correct += arg == label;
+            double lse = logsumexp(yl, O, 1.0), lse_t = distill ? logsumexp(yl, O, temp) : 0;
+            double ce = lse - (double)yl[label];
+            data += ce;
+            double loss = (1 - alpha) * ce;
+            for (int32_t k = 0; k < O; k++) {
+                double g = (1 - alpha) * (fg_exp((double)yl[k] - lse) - (k == label));
+                if (distill) {
+                    double s = (double)soft[(size_t)b * O + k];
+                    loss -= alpha * temp * temp * s * ((double)yl[k] / temp - lse_t);
+                    g += alpha * temp * (fg_exp((double)yl[k] / temp - lse_t) - s);
+                }
+                if (want_grad) dy[k] = (fg_real)(g * inv_n);
+            }
+            total += loss;
+        }
+    }
+    if (data_loss_out) *data_loss_out = data * inv_n;
+    if (correct_out) *correct_out = correct;
+    return total * inv_n;
+}
+
+double fg_batch_loss_and_grad(const fg_model *m, fg_workspace *ws, int32_t n, const float *y,
+                              const float *soft, const fg_training_config *cfg, int include_l2,
+                              fg_real *grad, double *data_loss_out, int32_t *correct_out) {
+    fg_model_forward_ws(m, ws, n);
+    double loss = fg_head_loss(ws, n, y, soft, cfg, grad != NULL, data_loss_out, correct_out);
+    if (grad) fg_model_backward_ws(m, ws, n, grad);
+    if (include_l2 && cfg && cfg->l2_reg > 0) {
+        /* 0.5 l2 ||w||^2 over weight matrices; gradient l2 w */
+        double l2 = (double)cfg->l2_reg, sq = 0;
+        for (int i = 0; i < m->num_tensors; i++) {
+            const fg_tensor *t = &m->tensors[i];
+            if (!t->is_weight) continue;
+            for (size_t k = 0; k < t->size; k++) {
+                fg_real w = m->params[t->offset + k];
+                sq += (double)w * (double)w;
+                if (grad) grad[t->offset + k] += (fg_real)l2 * w;
+            }
+        }
+        loss += 0.5 * l2 * sq;
+    }
+    return loss;
+}
+
+double fg_loss_and_grad(const fg_model *m, fg_workspace *ws, const float *x, const float *y,
+                        const float *soft, int32_t n, int32_t T, const fg_training_config *cfg,
+                        int include_l2, fg_real *grad, double *data_loss_out,
+                        int32_t *correct_out) {
+    (void)T; /* the workspace fixes T */
+    fg_workspace_gather(ws, x, NULL, n);
+    return fg_batch_loss_and_grad(m, ws, n, y, soft, cfg, include_l2, grad, data_loss_out,
+                                  correct_out);
+}
+
+float fg_binary_cross_entropy(float prediction, float target) {
+    double p = (double)prediction, t = (double)target;
+    if (!(p >= 1e-7)) p = 1e-7; /* also maps NaN to the clamp */
+    if (p > 1.0 - 1e-7) p = 1.0 - 1e-7;
+    return (float)(-t * fg_log(p) - (1.0 - t) * fg_log(1.0 - p));
+}
+
+float fg_temperature_softmax(float logit, float temperature) {
+    return (float)sigmoid_d((double)logit / (double)temperature);
+}
+
+fg_status fg_generate_teacher_predictions(const fg_model *teacher, const float *x, int32_t n,
+                                          int32_t timesteps, float temperature, float *soft_out) {
+    if (!isfinite(temperature) || !(temperature > 0.0f))
+        return fg_fail(FG_ERR_INVALID_INPUT, "temperature must be finite and > 0, got %g",
+                       (double)temperature);
+    return fg_model_run(teacher, x, n, timesteps, 1, (double)temperature, soft_out);
+}

@@ -1,0 +1,453 @@
+/*
+ * train.c - the training configuration and the trainer.
+ *
+ * train(model, dataset): split by validation_split (seeded), then per epoch:
+ * step decay of the learning rate, one pass of shuffled mini-batches (Adam on
+ * the data loss + L2, gradients clipped by global norm), evaluation of the
+ * validation set, one metrics record, the callback, early stopping on the
+ * validation loss (the training loss without a validation set). At the end
+ * the best weights are restored. The same run is exposed stepwise
+ * (begin/step/finish) for callers that must yield between batches.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "internal.h"
+
+fg_training_config fg_training_config_default(void) {
+    fg_training_config c;
+    c.learning_rate = 0.001f;
+    c.batch_size = 32;
+    c.epochs = 100;
+    c.validation_split = 0.2f;
+    c.early_stopping_patience = 10;
+    c.lr_decay = 0.5f;
+    c.lr_decay_step = 20;
+    c.grad_clip = 5.0f;
+    c.adam_beta1 = 0.9f;
+    c.adam_beta2 = 0.999f;
+    c.adam_epsilon = 1e-8f;
+    c.l2_reg = 1e-5f;
+    c.enable_distillation = 0;
+    c.distillation_temperature = 3.0f;
+    c.distillation_alpha = 0.5f;
+    c.seed = 42;
+    c.shuffle = 1;
+    c.restore_best_weights = 1;
+    return c;
+}
+
+#define BAD(...) return fg_fail(FG_ERR_INVALID_INPUT, __VA_ARGS__)
+
+fg_status fg_training_config_validate(const fg_training_config *c) {
+    if (!c) BAD("training config is NULL");
+    if (!isfinite(c->learning_rate) || !(c->learning_rate > 0))
+        BAD("learning_rate must be finite and > 0, got %g", (double)c->learning_rate);
+    if (c->batch_size <= 0) BAD("batch_size must be > 0, got %d", c->batch_size);
+    if (c->epochs < 0) BAD("epochs must be >= 0, got %d", c->epochs);
+    if (!(c->validation_split >= 0 && c->validation_split < 1))
+        BAD("validation_split must be in [0, 1), got %g", (double)c->validation_split);
+    if (c->early_stopping_patience != FG_PATIENCE_NONE && c->early_stopping_patience < 1)
+        BAD("early_stopping_patience must be null or >= 1, got %d", c->early_stopping_patience);
+    if (!(c->lr_decay > 0 && c->lr_decay <= 1)) BAD("lr_decay must be in (0, 1], got %g", (double)c->lr_decay);
+    if (c->lr_decay_step < 0) BAD("lr_decay_step must be >= 0, got %d", c->lr_decay_step);
+    if (!isfinite(c->grad_clip) || c->grad_clip < 0)
+        BAD("grad_clip must be finite and >= 0, got %g", (double)c->grad_clip);
+    if (!(c->adam_beta1 >= 0 && c->adam_beta1 < 1)) BAD("adam_beta1 must be in [0, 1), got %g", (double)c->adam_beta1);
+    if (!(c->adam_beta2 >= 0 && c->adam_beta2 < 1)) BAD("adam_beta2 must be in [0, 1), got %g", (double)c->adam_beta2);
+    if (!isfinite(c->adam_epsilon) || !(c->adam_epsilon > 0))
+        BAD("adam_epsilon must be finite and > 0, got %g", (double)c->adam_epsilon);
+    if (!isfinite(c->l2_reg) || c->l2_reg < 0) BAD("l2_reg must be finite and >= 0, got %g", (double)c->l2_reg);
+    if (c->enable_distillation != 0 && c->enable_distillation != 1)
+        BAD("enable_distillation must be 0 or 1, got %d", c->enable_distillation);
+    if (!isfinite(c->distillation_temperature) || !(c->distillation_temperature > 0))
+        BAD("distillation_temperature must be finite and > 0, got %g", (double)c->distillation_temperature);
+    if (!(c->distillation_alpha >= 0 && c->distillation_alpha <= 1))
+        BAD("distillation_alpha must be in [0, 1], got %g", (double)c->distillation_alpha);
+    if (c->shuffle != 0 && c->shuffle != 1) BAD("shuffle must be 0 or 1, got %d", c->shuffle);
+    if (c->restore_best_weights != 0 && c->restore_best_weights != 1)
+        BAD("restore_best_weights must be 0 or 1, got %d", c->restore_best_weights);
+    return FG_OK;
+}
+
+struct fg_trainer {
+    fg_model_config mcfg;
+    fg_training_config cfg;
+    float lr;                    /* current learning rate                   */
+
+    /* optimizer state: flat buffers laid out like the model's params */
+    size_t np;
+    fg_real *grad, *m1, *m2, *backup, *best;
+    int64_t step;
+    double beta1_t, beta2_t;
+
+    fg_workspace *ws;            /* forward/backward scratch                */
+    float *by, *bsoft;           /* gathered batch labels / soft targets    */
+    int32_t bcap;                /* capacity of by (samples)                */
+
+    /* the run between begin and finish/cancel */
+    int running;
+    fg_model *model;
+    fg_dataset *train, *val;
+    int32_t *perm;
+    fg_rng rng;
+    int32_t epoch, pos;
+    double loss_sum;
+    int64_t seen, correct;
+    double best_loss;
+    int32_t bad_epochs;
+    int have_best;
+
+    fg_training_metrics *hist;
+    size_t nhist, cap;
+};
+
+fg_status fg_trainer_create(const fg_model_config *model_cfg, const fg_training_config *cfg,
+                            fg_trainer **out) {
+    fg_status s;
+    if (!out) BAD("out is NULL");
+    if ((s = fg_model_config_validate(model_cfg))) return s;
+    if ((s = fg_training_config_validate(cfg))) return s;
+    fg_trainer *tr = fg_alloc_zero(1, sizeof *tr, "trainer");
+    if (!tr) return FG_ERR_OUT_OF_MEMORY;
+    tr->mcfg = *model_cfg;
+    tr->cfg = *cfg;
+    tr->lr = cfg->learning_rate;
+    tr->beta1_t = tr->beta2_t = 1.0;
+    *out = tr;
+    return FG_OK;
+}
+
+static void run_free(fg_trainer *tr) {
+    fg_dataset_destroy(tr->train);
+    fg_dataset_destroy(tr->val);
+    fg_free(tr->perm);
+    tr->train = tr->val = NULL;
+    tr->perm = NULL;
+    tr->model = NULL;
+    tr->running = 0;
+}
+
+static void state_free(fg_trainer *tr) {
+    fg_free(tr->grad); fg_free(tr->m1); fg_free(tr->m2); fg_free(tr->backup); fg_free(tr->best);
+    tr->grad = tr->m1 = tr->m2 = tr->backup = tr->best = NULL;
+    tr->np = 0;
+}
+
+void fg_trainer_destroy(fg_trainer *tr) {
+    if (!tr) return;
+    run_free(tr);
+    state_free(tr);
+    fg_workspace_destroy(tr->ws);
+    fg_free(tr->by); fg_free(tr->bsoft);
+    fg_free(tr->hist);
+    fg_free(tr);
+}
+
+const fg_training_config *fg_trainer_get_config(const fg_trainer *tr) { return tr ? &tr->cfg : NULL; }
+float fg_trainer_learning_rate(const fg_trainer *tr) { return tr ? tr->lr : 0.0f; }
+size_t fg_trainer_metrics_count(const fg_trainer *tr) { return tr ? tr->nhist : 0; }
+const fg_training_metrics *fg_trainer_metrics(const fg_trainer *tr) { return tr ? tr->hist : NULL; }
+int fg_trainer_is_running(const fg_trainer *tr) { return tr && tr->running; }
+
+/* Adam moments for a model of np parameters (fresh zeros when it changes). */
+static fg_status ensure_state(fg_trainer *tr, size_t np) {
+    if (tr->np == np) return FG_OK;
+    fg_real *b[5];
+    for (int i = 0; i < 5; i++) {
+        b[i] = fg_alloc_zero(np, sizeof(fg_real), "optimizer state");
+        if (!b[i]) { while (i--) fg_free(b[i]); return FG_ERR_OUT_OF_MEMORY; }
+    }
+    state_free(tr);
+    tr->grad = b[0]; tr->m1 = b[1]; tr->m2 = b[2]; tr->backup = b[3]; tr->best = b[4];
+    tr->np = np;
+    tr->step = 0;
+    tr->beta1_t = tr->beta2_t = 1.0;
+    return FG_OK;
+}
+
+/* Scratch for batches of up to `batch` sequences of T steps of model m. */
+static fg_status ensure_ws(fg_trainer *tr, const fg_model *m, int32_t batch, int32_t T) {
+    fg_workspace *ws = tr->ws;
+    if (ws && ws->max_batch >= batch && ws->T == T && ws->D == m->D && ws->H == m->H &&
+        ws->O == m->O && ws->wr == m->wr && ws->ur == m->ur)
+        return FG_OK;
+    fg_workspace *nws;
+    fg_status s = fg_workspace_create(m, batch, T, &nws);
+    if (s) return s;
+    int32_t sw = m->O == 1 ? 1 : m->O;
+    float *by = fg_alloc_zero((size_t)batch, sizeof(float), "batch labels");
+    float *bs = by ? fg_alloc_zero((size_t)batch * sw, sizeof(float), "batch soft targets") : NULL;
+    if (!bs) { fg_free(by); fg_workspace_destroy(nws); return FG_ERR_OUT_OF_MEMORY; }
+    fg_workspace_destroy(tr->ws);
+    fg_free(tr->by); fg_free(tr->bsoft);
+    tr->ws = nws; tr->by = by; tr->bsoft = bs; tr->bcap = batch;
+    return FG_OK;
+}
+
+static fg_status check_model(const fg_trainer *tr, const fg_model *m) {
+    if (!m) BAD("model is NULL");
+    if (m->D != tr->mcfg.input_dim || m->H != tr->mcfg.hidden_dim || m->O != tr->mcfg.output_dim)
+        BAD("model dims (input_dim %d, hidden_dim %d, output_dim %d) differ from the trainer's model "
+            "config (%d, %d, %d)", m->D, m->H, m->O, tr->mcfg.input_dim, tr->mcfg.hidden_dim,
+            tr->mcfg.output_dim);
+    return FG_OK;
+}
+
+static fg_status check_dataset(const fg_trainer *tr, const fg_model *m, const fg_dataset *ds) {
+    if (!ds) BAD("dataset is NULL");
+    if (ds->D != m->D) BAD("dataset input_dim %d differs from the model's input_dim %d", ds->D, m->D);
+    if (ds->O != m->O) BAD("dataset output_dim %d differs from the model's output_dim %d", ds->O, m->O);
+    if (tr->cfg.enable_distillation && !ds->soft)
+        BAD("enable_distillation is true but the dataset has no soft targets");
+    return FG_OK;
+}
+
+/* One optimizer step on the batch gathered into tr->ws (labels tr->by...).
+ * Non-finite loss, gradient or updated weights: FG_ERR_DIVERGED with the
+ * weights as they were before the step. */
+static fg_status optimize_batch(fg_trainer *tr, fg_model *m, int32_t n, const float *y,
+                                const float *soft, double *data_loss, int32_t *correct) {
+    const fg_training_config *c = &tr->cfg;
+    double loss = fg_batch_loss_and_grad(m, tr->ws, n, y, soft, c, 1, tr->grad, data_loss, correct);
+    if (!isfinite(loss) || !isfinite(*data_loss))
+        return fg_fail(FG_ERR_DIVERGED, "loss became non-finite (%g) at step %lld with learning_rate %g",
+                       loss, (long long)tr->step + 1, (double)tr->lr);
+    double norm = fg_clip_grad(tr->grad, m->num_params, (double)c->grad_clip);
+    if (!isfinite(norm))
+        return fg_fail(FG_ERR_DIVERGED, "gradient norm became non-finite at step %lld",
+                       (long long)tr->step + 1);
+    memcpy(tr->backup, m->params, m->num_params * sizeof(fg_real));
+    double b1t = tr->beta1_t * (double)c->adam_beta1, b2t = tr->beta2_t * (double)c->adam_beta2;
+    fg_adam_update(m->params, tr->grad, tr->m1, tr->m2, m->num_params, (double)tr->lr,
+                   (double)c->adam_beta1, (double)c->adam_beta2, (double)c->adam_epsilon, b1t, b2t);
+    for (size_t i = 0; i < m->num_params; i++)
+        if (!isfinite(m->params[i])) {
+            memcpy(m->params, tr->backup, m->num_params * sizeof(fg_real));
+            return fg_fail(FG_ERR_DIVERGED, "weights became non-finite at step %lld with learning_rate %g",
+                           (long long)tr->step + 1, (double)tr->lr);
+        }
+    tr->beta1_t = b1t;
+    tr->beta2_t = b2t;
+    tr->step++;
+    return FG_OK;
+}
+
+fg_status fg_trainer_train_batch(fg_trainer *tr, fg_model *model, const float *x, const float *labels,
+                                 const float *soft, int32_t n, int32_t timesteps, float *loss_out) {
+    fg_status s;
+    if (!tr) BAD("trainer is NULL");
+    if (tr->running) BAD("trainer is running a train() call; train_batch is for custom loops");
+    if ((s = check_model(tr, model))) return s;
+    if (!x) BAD("features is NULL");
+    if (!labels) BAD("labels is NULL");
+    if (n <= 0) BAD("batch size n must be > 0, got %d", n);
+    if (timesteps <= 0) BAD("timesteps must be > 0, got %d", timesteps);
+    if ((uint64_t)n * (uint64_t)timesteps * (uint64_t)model->D > ((uint64_t)1 << 31))
+        BAD("n %d x timesteps %d x input_dim %d is too large", n, timesteps, model->D);
+    size_t count = (size_t)n * timesteps * model->D;
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(x[i])) BAD("features[%zu] must be finite, got %g", i, (double)x[i]);
+    for (int32_t i = 0; i < n; i++)
+        if ((s = fg_check_label(labels[i], model->O, "labels", i))) return s;
+    int32_t sw = model->O == 1 ? 1 : model->O;
+    if (tr->cfg.enable_distillation && !soft) BAD("enable_distillation is true but soft_targets is NULL");
+    if (soft)
+        for (size_t i = 0; i < (size_t)n * sw; i++)
+            if (!isfinite(soft[i]) || soft[i] < 0 || soft[i] > 1)
+                BAD("soft_targets[%zu] must be finite and in [0, 1], got %g", i, (double)soft[i]);
+    if ((s = ensure_state(tr, model->num_params))) return s;
+    if ((s = ensure_ws(tr, model, n, timesteps))) return s;
+    fg_workspace_gather(tr->ws, x, NULL, n);
+    double data_loss;
+    int32_t correct;
+    if ((s = optimize_batch(tr, model, n, labels, soft, &data_loss, &correct))) return s;
+    if (loss_out) *loss_out = (float)data_loss;
+    return FG_OK;
+}
+
+/* Mean data loss and accuracy over ds, in chunks of the workspace's batch. */
+static void evaluate_ws(fg_trainer *tr, const fg_model *m, fg_workspace *ws, const fg_dataset *ds,
+                        double *loss, double *acc) {
+    double sum = 0;
+    int64_t correct = 0;
+    size_t row = (size_t)ds->T * ds->D;
+    for (int32_t start = 0; start < ds->n; start += ws->max_batch) {
+        int32_t nb = ds->n - start < ws->max_batch ? ds->n - start : ws->max_batch;
+        fg_workspace_gather(ws, ds->x + (size_t)start * row, NULL, nb);
+        double dl;
+        int32_t c;
+        fg_batch_loss_and_grad(m, ws, nb, ds->y + start, NULL, &tr->cfg, 0, NULL, &dl, &c);
+        sum += dl * nb;
+        correct += c;
+    }
+    *loss = sum / ds->n;
+    *acc = (double)correct / ds->n;
+}
+
+fg_status fg_trainer_evaluate(fg_trainer *tr, const fg_model *model, const fg_dataset *ds,
+                              float *loss_out, float *accuracy_out) {
+    fg_status s;
+    if (!tr) BAD("trainer is NULL");
+    if (!model) BAD("model is NULL");
+    if (!ds) BAD("dataset is NULL");
+    if (ds->D != model->D) BAD("dataset input_dim %d differs from the model's input_dim %d", ds->D, model->D);
+    if (ds->O != model->O) BAD("dataset output_dim %d differs from the model's output_dim %d", ds->O, model->O);
+    if (ds->n == 0) BAD("cannot evaluate on an empty dataset");
+    int32_t chunk = ds->n < 256 ? ds->n : 256;
+    fg_workspace *ws;
+    if ((s = fg_workspace_create(model, chunk, ds->T, &ws))) return s;
+    double loss, acc;
+    evaluate_ws(tr, model, ws, ds, &loss, &acc);
+    fg_workspace_destroy(ws);
+    if (loss_out) *loss_out = (float)loss;
+    if (accuracy_out) *accuracy_out = (float)acc;
+    return FG_OK;
+}
+
+fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds) {
+    fg_status s;
+    if (!tr) BAD("trainer is NULL");
+    if (tr->running) BAD("trainer is already running");
+    if ((s = check_model(tr, model))) return s;
+    if ((s = check_dataset(tr, model, ds))) return s;
+    if (ds->n == 0) BAD("dataset is empty");
+    const fg_training_config *c = &tr->cfg;
+    fg_dataset *train = NULL, *val = NULL;
+    if ((s = fg_dataset_split(ds, c->validation_split, c->seed, &train, &val))) return s;
+    if (train->n == 0) {
+        fg_dataset_destroy(train); fg_dataset_destroy(val);
+        BAD("validation_split %g leaves no training samples out of %d", (double)c->validation_split, ds->n);
+    }
+    int32_t batch = c->batch_size < train->n ? c->batch_size : train->n;
+    size_t cap = (size_t)c->epochs;
+    int32_t *perm = fg_alloc_zero((size_t)train->n, sizeof(int32_t), "batch order");
+    fg_training_metrics *hist = perm ? fg_alloc_zero(cap ? cap : 1, sizeof *hist, "metrics history") : NULL;
+    if (!hist || (s = ensure_ws(tr, model, batch, ds->T)) || (s = ensure_state(tr, model->num_params))) {
+        fg_free(perm); fg_free(hist); fg_dataset_destroy(train); fg_dataset_destroy(val);
+        return s ? s : FG_ERR_OUT_OF_MEMORY;
+    }
+    /* a fresh Adam state for every run */
+    memset(tr->m1, 0, tr->np * sizeof(fg_real));
+    memset(tr->m2, 0, tr->np * sizeof(fg_real));
+    tr->step = 0;
+    tr->beta1_t = tr->beta2_t = 1.0;
+    fg_free(tr->hist);
+    tr->hist = hist; tr->cap = cap; tr->nhist = 0;
+    tr->model = model; tr->train = train; tr->val = val; tr->perm = perm;
+    fg_rng_seed(&tr->rng, c->seed ^ 0x5DEECE66DULL);
+    for (int32_t i = 0; i < train->n; i++) perm[i] = i;
+    tr->lr = c->learning_rate;
+    tr->epoch = 0; tr->pos = 0;
+    tr->loss_sum = 0; tr->seen = 0; tr->correct = 0;
+    tr->best_loss = INFINITY; tr->bad_epochs = 0; tr->have_best = 0;
+    tr->running = 1;
+    return FG_OK;
+}
+
+/* Closes an epoch: validation, metrics record, early stopping.
+ * Returns 1 when training is over. */
+static int end_epoch(fg_trainer *tr) {
+    fg_model *m = tr->model;
+    fg_training_metrics r;
+    r.epoch = tr->epoch;
+    r.train_loss = (float)(tr->loss_sum / (double)tr->seen);
+    r.train_accuracy = (float)((double)tr->correct / (double)tr->seen);
+    r.learning_rate = tr->lr;
+    double monitored = tr->loss_sum / (double)tr->seen;
+    if (tr->val->n > 0) {
+        double vl, va;
+        evaluate_ws(tr, m, tr->ws, tr->val, &vl, &va);
+        r.val_loss = (float)vl;
+        r.val_accuracy = (float)va;
+        monitored = vl;
+    } else {
+        r.val_loss = NAN;
+        r.val_accuracy = NAN;
+    }
+    tr->hist[tr->nhist++] = r;
+    if (monitored < tr->best_loss) {
+        tr->best_loss = monitored;
+        tr->bad_epochs = 0;
+        tr->have_best = 1;
+        memcpy(tr->best, m->params, m->num_params * sizeof(fg_real));
+    } else {
+        tr->bad_epochs++;
+    }
+    tr->epoch++;
+    tr->pos = 0;
+    tr->loss_sum = 0; tr->seen = 0; tr->correct = 0;
+    if (tr->cfg.early_stopping_patience != FG_PATIENCE_NONE &&
+        tr->bad_epochs >= tr->cfg.early_stopping_patience)
+        return 1;
+    return tr->epoch >= tr->cfg.epochs;
+}
+
+fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_out) {
+    if (!tr) BAD("trainer is NULL");
+    if (!tr->running) BAD("trainer is not running: call begin first");
+    if (max_batches <= 0) BAD("max_batches must be > 0, got %d", max_batches);
+    const fg_training_config *c = &tr->cfg;
+    fg_model *m = tr->model;
+    fg_dataset *d = tr->train;
+    if (event_out) *event_out = FG_EVENT_NONE;
+    if (tr->epoch >= c->epochs) {
+        if (event_out) *event_out = FG_EVENT_DONE;
+        return FG_OK;
+    }
+    if (tr->pos == 0) { /* epoch start: step decay, reshuffle */
+        if (tr->epoch > 0 && c->lr_decay_step > 0 && tr->epoch % c->lr_decay_step == 0)
+            tr->lr *= c->lr_decay;
+        if (c->shuffle) fg_rng_permutation(&tr->rng, tr->perm, d->n);
+    }
+    int32_t sw = d->O == 1 ? 1 : d->O;
+    for (int32_t k = 0; k < max_batches && tr->pos < d->n; k++) {
+        int32_t nb = d->n - tr->pos < tr->ws->max_batch ? d->n - tr->pos : tr->ws->max_batch;
+        const int32_t *idx = tr->perm + tr->pos;
+        fg_workspace_gather(tr->ws, d->x, idx, nb);
+        for (int32_t b = 0; b < nb; b++) {
+            tr->by[b] = d->y[idx[b]];
+            if (d->soft) memcpy(tr->bsoft + (size_t)b * sw, d->soft + (size_t)idx[b] * sw, sw * sizeof(float));
+        }
+        double dl;
+        int32_t correct;
+        fg_status s = optimize_batch(tr, m, nb, tr->by, d->soft ? tr->bsoft : NULL, &dl, &correct);
+        if (s) { run_free(tr); return s; }
+        tr->loss_sum += dl * nb;
+        tr->seen += nb;
+        tr->correct += correct;
+        tr->pos += nb;
+    }
+    if (tr->pos < d->n) return FG_OK;
+    int done = end_epoch(tr);
+    if (event_out) *event_out = done ? FG_EVENT_DONE : FG_EVENT_EPOCH_END;
+    return FG_OK;
+}
+
+fg_status fg_trainer_finish(fg_trainer *tr) {
+    if (!tr) BAD("trainer is NULL");
+    if (!tr->running) BAD("trainer is not running");
+    if (tr->cfg.restore_best_weights && tr->have_best)
+        memcpy(tr->model->params, tr->best, tr->model->num_params * sizeof(fg_real));
+    run_free(tr);
+    return FG_OK;
+}
+
+void fg_trainer_cancel(fg_trainer *tr) {
+    if (tr && tr->running) run_free(tr);
+}
+
+fg_status fg_trainer_train(fg_trainer *tr, fg_model *model, const fg_dataset *ds,
+                           fg_epoch_callback on_epoch, void *user_data) {
+    fg_status s = fg_trainer_begin(tr, model, ds);
+    if (s) return s;
+    for (;;) {
+        int32_t ev;
+        size_t before = tr->nhist;
+        if ((s = fg_trainer_step(tr, INT32_MAX, &ev))) return s;
+        int stop = 0;
+        if (tr->nhist > before && on_epoch) stop = on_epoch(&tr->hist[tr->nhist - 1], user_data);
+        if (ev == FG_EVENT_DONE || stop) break;
+    }
+    return fg_trainer_finish(tr);
+}
