@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent setup for building and testing fastgrnn-wasm on Debian 12.
-#  - installs emscripten, libcjson-dev and cmake (apt) when missing
+#  - installs emscripten, libcjson-dev, cmake and chromium (apt) when missing
 #  - fetches cJSON's source (Debian source package) for the wasm build into
 #    build/third_party/cjson/cjson/{cJSON.c,cJSON.h} (never committed)
 #  - installs npm dev dependencies when node_modules is missing
@@ -27,6 +27,8 @@ command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v cc >/dev/null 2>&1 || need+=(gcc)
+# headless browser for tests/browser/ (driven by npm playwright-core)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ "${#need[@]}" -gt 0 ]; then
     echo "setup: installing ${need[*]}"
     apt_update
