@@ -146,16 +146,20 @@ function knownKeys(m, kind) {
 function defaultConfigJSON(m, kind) {
   const fromJson = kind === 'model' ? 'fg_model_config_from_json' : 'fg_training_config_from_json';
   const toJson = kind === 'model' ? 'fg_model_config_to_json' : 'fg_training_config_to_json';
+  // Own struct memory: m.structA / m.structB may hold a config being built.
+  const st = m.alloc(STRUCT_BYTES, 'a config');
   const s = m.writeString('{}', 'a config');
   try {
-    m.check(m.exports[fromJson](s.ptr, s.len, m.structA));
+    m.check(m.exports[fromJson](s.ptr, s.len, st));
+    m.zeroSlots();
+    m.check(m.exports[toJson](st, m.slot(0)));
+    return m.takeString(0);
   } finally {
     m.free(s.ptr);
+    m.free(st);
   }
-  m.zeroSlots();
-  m.check(m.exports[toJson](m.structA, m.slot(0)));
-  return m.takeString(0);
 }
+const STRUCT_BYTES = 96; // >= sizeof(fg_model_config), sizeof(fg_training_config)
 
 // camelCase (or snake_case) JS object -> snake_case JSON for C.
 function configJSON(m, cfg, kind) {

@@ -1,0 +1,71 @@
+// Shared helpers for the JS tests (not a test file itself).
+import * as fg from '../../js/index.js';
+
+export { fg };
+
+/** Module builds to test: FG_WASM=simd|scalar picks one, default both. */
+export const FLAVORS = (() => {
+  const env = process.env.FG_WASM;
+  if (env === 'simd') return ['simd'];
+  if (env === 'scalar') return ['scalar'];
+  return ['simd', 'scalar'];
+})();
+
+export async function useFlavor(flavor) {
+  const info = await fg.init({ simd: flavor === 'simd' });
+  if (info.simd !== (flavor === 'simd')) throw new Error(`init did not load the ${flavor} module`);
+  return info;
+}
+
+/** Small seeded generator (mulberry32), independent of the C one. */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The specification's synthetic routing data: features similarity, recency,
+ * popularity, success_rate, complexity ~ U(0, 1); label =
+ * 0.4 sim + 0.3 success + 0.3 (1 - complexity) + U(-0.1, 0.1) > 0.6.
+ */
+export function routingData(n, seed = 1) {
+  const r = rng(seed);
+  const features = new Float32Array(n * 5);
+  const labels = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < 5; j++) features[i * 5 + j] = r();
+    const [sim, , , success, complexity] = features.subarray(i * 5, i * 5 + 5);
+    const score = 0.4 * sim + 0.3 * success + 0.3 * (1 - complexity) + (r() * 0.2 - 0.1);
+    labels[i] = score > 0.6 ? 1 : 0;
+  }
+  return { features, labels };
+}
+
+/** Rows (arrays of numbers) of a flat array. */
+export function rows(flat, width) {
+  const out = [];
+  for (let i = 0; i < flat.length; i += width) out.push(Array.from(flat.subarray(i, i + width)));
+  return out;
+}
+
+/** Asserts that fn throws (or rejects with) FastGRNNError with `code` and a message matching `re`. */
+export function expectError(code, re) {
+  return (e) => {
+    if (!(e instanceof fg.FastGRNNError)) throw new Error(`expected FastGRNNError, got ${e && e.stack}`);
+    if (e.code !== code) throw new Error(`expected code ${code}, got ${e.code}: ${e.message}`);
+    if (re && !re.test(e.message)) throw new Error(`message ${JSON.stringify(e.message)} does not match ${re}`);
+    return true;
+  };
+}
+
+export function bytesEqual(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
