@@ -332,7 +332,7 @@ static fg_status infer_config(const fg_st_header *h, fg_model_config *cfg_out)
     if (st == FG_OK) st = weight_shape(h, "cell.U", "cell.U1", "cell.U2", H, &H2, &ur);
     if (st != FG_OK) return st;
     if (H2 != H)
-        return fg_fail(FG_ERR_SERIALIZATION, "the recurrent matrix U has %" PRId32 " columns; expected hidden_dim %" PRId32, H2, H);
+        return fg_fail(FG_ERR_SERIALIZATION, "cell.U (or cell.U2) has %" PRId32 " columns; expected hidden_dim %" PRId32, H2, H);
 
     fg_model_config cfg = fg_model_config_default();
     const char *json = fg_st_header_meta(h, "config");
