@@ -104,15 +104,14 @@ struct fg_dataset {
 fg_status fg_check_label(float y, int32_t O, const char *what, int64_t i);
 
 /* ---- kernels (kernels.c): batch-major products, SIMD128 when built so --- */
-/* C[M,N] (+)= A[M,K] . B[N,K]^T   (accumulate: 0 overwrite, 1 add)          */
-void fg_gemm_nt(int32_t M, int32_t N, int32_t K, const fg_real *A, const fg_real *B,
-                fg_real *C, int accumulate);
-/* C[M,N] (+)= A[M,K] . B[K,N]                                               */
+/* C[M,N] (+)= A[M,K] . B[K,N]   (accumulate: 0 overwrite, 1 add)            */
 void fg_gemm_nn(int32_t M, int32_t N, int32_t K, const fg_real *A, const fg_real *B,
                 fg_real *C, int accumulate);
 /* C[M,N] += A[K,M]^T . B[K,N]                                               */
 void fg_gemm_tn(int32_t M, int32_t N, int32_t K, const fg_real *A, const fg_real *B,
                 fg_real *C);
+/* out[cols, rows] = in[rows, cols]^T                                        */
+void fg_transpose(int32_t rows, int32_t cols, const fg_real *in, fg_real *out);
 /* FastGRNN gate, elementwise over n = B*H values (bz, bh broadcast per row of
  * width H): z = sigmoid(a + bz), c = tanh(a + bh),
  * h = z * hprev + (zeta * (1 - z) + nu) * c; hprev NULL means zeros. */
@@ -127,6 +126,9 @@ void fg_gate_forward(int32_t B, int32_t H, const fg_real *a, const fg_real *bz,
 typedef struct fg_workspace {
     int32_t max_batch, T;
     int32_t D, H, O, wr, ur;
+    size_t num_params;
+    fg_real *wt;    /* [num_params] weight matrices transposed, same table  */
+    fg_views t;     /* views into wt: t.W is W^T [D,H], t.U is U^T, ...     */
     fg_real *x;     /* [T, B, D]  inputs, gathered and converted           */
     fg_real *a;     /* [T, B, H]  pre-activations; dA in backward          */
     fg_real *p;     /* [T, B, wr] W2 x (low-rank W); dP in backward        */

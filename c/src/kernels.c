@@ -1,13 +1,21 @@
 /*
  * kernels.c - the batch-major products and the fused gate.
  *
- * The scalar code fixes the summation order: every dot product runs k = 0..K-1
- * in one accumulator, so the native build and the scalar wasm module compute
- * the same bits (-ffp-contract=off keeps compilers from fusing a*b+c).
- * Under -msimd128 (float builds) the products run 4 outputs wide in
- * WebAssembly SIMD128 registers; each output still sums k = 0..K-1 in order,
- * so SIMD and scalar agree too.
+ * Products: C[M,N] (+)= op(A)[M,K] . B[K,N], B row-major, op(A) either A
+ * [M,K] or A^T for A [K,M]. C is computed in register blocks of 4 rows x 8
+ * columns; every output C[i][j] has its own accumulator that starts at 0 and
+ * sums k = 0..K-1 in order, then is added to C when accumulating. That order
+ * is the same in the plain C (which compilers vectorize across j without
+ * reassociating anything), in the SIMD128 code and in the scalar remainder
+ * loops, so native, scalar-wasm and SIMD-wasm builds compute the same bits
+ * (with -ffp-contract=off: no fused multiply-add anywhere).
+ *
+ * Gate: sigmoid/tanh from mathfn.c; the SIMD128 version repeats the scalar
+ * operations lane by lane (same constants, same order), so it agrees bit for
+ * bit with fg_sigmoid/fg_tanh.
  */
+#include <string.h>
+
 #include "internal.h"
 
 #if defined(__wasm_simd128__) && !defined(FG_DOUBLE)
@@ -15,80 +23,169 @@
 #define FG_SIMD 1
 #endif
 
-/* C[M,N] (+)= A[M,K] . B[N,K]^T
- * Each C[i][j] is a dot product of row i of A and row j of B. */
-void fg_gemm_nt(int32_t M, int32_t N, int32_t K, const fg_real *A, const fg_real *B,
-                fg_real *C, int accumulate) {
-    for (int32_t i = 0; i < M; i++) {
-        const fg_real *a = A + (size_t)i * K;
-        fg_real *c = C + (size_t)i * N;
+#define MR 4
+#define NR 8
+
+/* One output element, k in order: the reference every block reproduces. */
+static inline fg_real dot_at(int32_t K, const fg_real *A, size_t ars, size_t acs, int32_t i,
+                             const fg_real *B, int32_t N, int32_t j) {
+    fg_real acc = 0;
+    for (int32_t k = 0; k < K; k++) acc += A[i * ars + k * acs] * B[(size_t)k * N + j];
+    return acc;
+}
+
+/* C[M,N] (+)= A' . B with A'(i,k) = A[i * ars + k * acs]. */
+static void gemm(int32_t M, int32_t N, int32_t K, const fg_real *A, size_t ars, size_t acs,
+                 const fg_real *B, fg_real *C, int accumulate) {
+    int32_t i = 0;
+    for (; i + MR <= M; i += MR) {
+        int32_t j = 0;
+        for (; j + NR <= N; j += NR) {
+#ifdef FG_SIMD
+            v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00;
+            v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+            for (int32_t k = 0; k < K; k++) {
+                const fg_real *b = B + (size_t)k * N + j;
+                const fg_real *a = A + (size_t)i * ars + (size_t)k * acs;
+                v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
+                v128_t a0 = wasm_f32x4_splat(a[0]), a1 = wasm_f32x4_splat(a[ars]);
+                v128_t a2 = wasm_f32x4_splat(a[2 * ars]), a3 = wasm_f32x4_splat(a[3 * ars]);
+                c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a0, b0));
+                c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a0, b1));
+                c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a1, b0));
+                c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a1, b1));
+                c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a2, b0));
+                c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a2, b1));
+                c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a3, b0));
+                c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a3, b1));
+            }
+            v128_t acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
+            for (int r = 0; r < MR; r++) {
+                fg_real *c = C + (size_t)(i + r) * N + j;
+                if (accumulate) {
+                    acc[r][0] = wasm_f32x4_add(wasm_v128_load(c), acc[r][0]);
+                    acc[r][1] = wasm_f32x4_add(wasm_v128_load(c + 4), acc[r][1]);
+                }
+                wasm_v128_store(c, acc[r][0]);
+                wasm_v128_store(c + 4, acc[r][1]);
+            }
+#else
+            fg_real acc[MR][NR];
+            memset(acc, 0, sizeof acc);
+            for (int32_t k = 0; k < K; k++) {
+                const fg_real *b = B + (size_t)k * N + j;
+                for (int r = 0; r < MR; r++) {
+                    fg_real a = A[(size_t)(i + r) * ars + (size_t)k * acs];
+                    for (int c = 0; c < NR; c++) acc[r][c] += a * b[c];
+                }
+            }
+            for (int r = 0; r < MR; r++) {
+                fg_real *c = C + (size_t)(i + r) * N + j;
+                for (int q = 0; q < NR; q++) c[q] = accumulate ? c[q] + acc[r][q] : acc[r][q];
+            }
+#endif
+        }
+        for (; j < N; j++)
+            for (int r = 0; r < MR; r++) {
+                fg_real acc = dot_at(K, A, ars, acs, i + r, B, N, j);
+                fg_real *c = C + (size_t)(i + r) * N + j;
+                *c = accumulate ? *c + acc : acc;
+            }
+    }
+    for (; i < M; i++)
         for (int32_t j = 0; j < N; j++) {
-            const fg_real *b = B + (size_t)j * K;
-            fg_real acc = 0;
-            for (int32_t k = 0; k < K; k++) acc += a[k] * b[k];
-            c[j] = accumulate ? c[j] + acc : acc;
+            fg_real acc = dot_at(K, A, ars, acs, i, B, N, j);
+            fg_real *c = C + (size_t)i * N + j;
+            *c = accumulate ? *c + acc : acc;
         }
-    }
 }
 
-/* C[M,N] (+)= A[M,K] . B[K,N]
- * Row i of C is sum over k of A[i][k] times row k of B: runs along rows of B,
- * so every C[i][j] still sums k = 0..K-1 in order. */
-void fg_gemm_nn(int32_t M, int32_t N, int32_t K, const fg_real *A, const fg_real *B,
-                fg_real *C, int accumulate) {
-    for (int32_t i = 0; i < M; i++) {
-        const fg_real *a = A + (size_t)i * K;
-        fg_real *c = C + (size_t)i * N;
-        int32_t j = 0;
-#ifdef FG_SIMD
-        for (; j + 4 <= N; j += 4) {
-            v128_t acc = wasm_f32x4_splat(0.0f);
-            for (int32_t k = 0; k < K; k++)
-                acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(a[k]),
-                                                         wasm_v128_load(B + (size_t)k * N + j)));
-            if (accumulate) acc = wasm_f32x4_add(wasm_v128_load(c + j), acc);
-            wasm_v128_store(c + j, acc);
-        }
-#endif
-        for (; j < N; j++) {
-            fg_real acc = 0;
-            for (int32_t k = 0; k < K; k++) acc += a[k] * B[(size_t)k * N + j];
-            c[j] = accumulate ? c[j] + acc : acc;
-        }
-    }
+void fg_gemm_nn(int32_t M, int32_t N, int32_t K, const fg_real *A, const fg_real *B, fg_real *C,
+                int accumulate) {
+    gemm(M, N, K, A, (size_t)K, 1, B, C, accumulate);
 }
 
-/* C[M,N] += A[K,M]^T . B[K,N]
- * C[i][j] += sum over k of A[k][i] * B[k][j], k in order. */
-void fg_gemm_tn(int32_t M, int32_t N, int32_t K, const fg_real *A, const fg_real *B,
-                fg_real *C) {
-    for (int32_t i = 0; i < M; i++) {
-        fg_real *c = C + (size_t)i * N;
-        int32_t j = 0;
-#ifdef FG_SIMD
-        for (; j + 4 <= N; j += 4) {
-            v128_t acc = wasm_f32x4_splat(0.0f);
-            for (int32_t k = 0; k < K; k++)
-                acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(A[(size_t)k * M + i]),
-                                                         wasm_v128_load(B + (size_t)k * N + j)));
-            wasm_v128_store(c + j, wasm_f32x4_add(wasm_v128_load(c + j), acc));
-        }
-#endif
-        for (; j < N; j++) {
-            fg_real acc = 0;
-            for (int32_t k = 0; k < K; k++) acc += A[(size_t)k * M + i] * B[(size_t)k * N + j];
-            c[j] += acc;
-        }
-    }
+void fg_gemm_tn(int32_t M, int32_t N, int32_t K, const fg_real *A, const fg_real *B, fg_real *C) {
+    gemm(M, N, K, A, 1, (size_t)M, B, C, 1);
 }
+
+/* out[cols, rows] = in[rows, cols]^T */
+void fg_transpose(int32_t rows, int32_t cols, const fg_real *in, fg_real *out) {
+    for (int32_t r = 0; r < rows; r++)
+        for (int32_t c = 0; c < cols; c++) out[(size_t)c * rows + r] = in[(size_t)r * cols + c];
+}
+
+#ifdef FG_SIMD
+/* Lane-wise copies of fg_expf, expm1 and fg_tanh/fg_sigmoid (mathfn.c). */
+static inline v128_t expf4(v128_t x) {
+    x = wasm_f32x4_min(x, wasm_f32x4_splat(88.0f));
+    x = wasm_f32x4_max(x, wasm_f32x4_splat(-87.0f));
+    v128_t half = wasm_v128_bitselect(wasm_f32x4_splat(0.5f), wasm_f32x4_splat(-0.5f),
+                                      wasm_f32x4_ge(x, wasm_f32x4_splat(0.0f)));
+    v128_t k = wasm_i32x4_trunc_sat_f32x4(
+        wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504f)), half));
+    v128_t kf = wasm_f32x4_convert_i32x4(k);
+    v128_t r = wasm_f32x4_sub(wasm_f32x4_sub(x, wasm_f32x4_mul(kf, wasm_f32x4_splat(0.693145752f))),
+                              wasm_f32x4_mul(kf, wasm_f32x4_splat(1.42860677e-06f)));
+    v128_t p = wasm_f32x4_splat(1.0f / 5040.0f);
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 720.0f));
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 120.0f));
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 24.0f));
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 6.0f));
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(0.5f));
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
+    v128_t scale = wasm_i32x4_shl(wasm_i32x4_add(k, wasm_i32x4_splat(127)), 23);
+    return wasm_f32x4_mul(p, scale);
+}
+
+static inline v128_t sigmoid4(v128_t x) {
+    v128_t one = wasm_f32x4_splat(1.0f);
+    return wasm_f32x4_div(one, wasm_f32x4_add(one, expf4(wasm_f32x4_neg(x))));
+}
+
+static inline v128_t tanh4(v128_t x) {
+    v128_t ax = wasm_f32x4_abs(x);
+    v128_t m = wasm_f32x4_mul(wasm_f32x4_splat(-2.0f), ax); /* <= 0 */
+    v128_t p = wasm_f32x4_splat(1.0f / 40320.0f);
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(1.0f / 5040.0f));
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(1.0f / 720.0f));
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(1.0f / 120.0f));
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(1.0f / 24.0f));
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(1.0f / 6.0f));
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(0.5f));
+    p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(1.0f));
+    v128_t small = wasm_f32x4_mul(p, m);
+    v128_t big = wasm_f32x4_sub(expf4(m), wasm_f32x4_splat(1.0f));
+    v128_t e = wasm_v128_bitselect(small, big, wasm_f32x4_gt(m, wasm_f32x4_splat(-0.5f)));
+    v128_t t = wasm_f32x4_div(wasm_f32x4_neg(e), wasm_f32x4_add(wasm_f32x4_splat(2.0f), e));
+    t = wasm_v128_bitselect(wasm_f32x4_splat(1.0f), t, wasm_f32x4_gt(ax, wasm_f32x4_splat(20.0f)));
+    /* restore the sign: copy x's sign bit onto t (t >= 0) */
+    return wasm_v128_or(t, wasm_v128_and(x, wasm_i32x4_splat((int32_t)0x80000000)));
+}
+#endif
 
 /* a, z, c, h: [B, H]; bz, bh: [H]; hprev: [B, H] or NULL (h_0 = 0). */
-void fg_gate_forward(int32_t B, int32_t H, const fg_real *a, const fg_real *bz,
-                     const fg_real *bh, fg_real zeta, fg_real nu, const fg_real *hprev,
-                     fg_real *z, fg_real *c, fg_real *h) {
+void fg_gate_forward(int32_t B, int32_t H, const fg_real *a, const fg_real *bz, const fg_real *bh,
+                     fg_real zeta, fg_real nu, const fg_real *hprev, fg_real *z, fg_real *c,
+                     fg_real *h) {
     for (int32_t b = 0; b < B; b++) {
         size_t o = (size_t)b * H;
-        for (int32_t j = 0; j < H; j++) {
+        int32_t j = 0;
+#ifdef FG_SIMD
+        v128_t vz = wasm_f32x4_splat(zeta), vn = wasm_f32x4_splat(nu), one = wasm_f32x4_splat(1.0f);
+        for (; j + 4 <= H; j += 4) {
+            v128_t av = wasm_v128_load(a + o + j);
+            v128_t zz = sigmoid4(wasm_f32x4_add(av, wasm_v128_load(bz + j)));
+            v128_t cc = tanh4(wasm_f32x4_add(av, wasm_v128_load(bh + j)));
+            v128_t hp = hprev ? wasm_v128_load(hprev + o + j) : wasm_f32x4_splat(0.0f);
+            v128_t g = wasm_f32x4_add(wasm_f32x4_mul(vz, wasm_f32x4_sub(one, zz)), vn);
+            wasm_v128_store(z + o + j, zz);
+            wasm_v128_store(c + o + j, cc);
+            wasm_v128_store(h + o + j, wasm_f32x4_add(wasm_f32x4_mul(zz, hp), wasm_f32x4_mul(g, cc)));
+        }
+#endif
+        for (; j < H; j++) {
             fg_real zz = fg_sigmoid(a[o + j] + bz[j]);
             fg_real cc = fg_tanh(a[o + j] + bh[j]);
             fg_real hp = hprev ? hprev[o + j] : (fg_real)0;

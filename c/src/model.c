@@ -277,9 +277,10 @@ fg_status fg_workspace_create(const fg_model *m, int32_t max_batch, int32_t T, f
     if (!ws) return FG_ERR_OUT_OF_MEMORY;
     ws->max_batch = max_batch; ws->T = T;
     ws->D = m->D; ws->H = m->H; ws->O = m->O; ws->wr = m->wr; ws->ur = m->ur;
+    ws->num_params = m->num_params;
     size_t B = (size_t)max_batch, TB = (size_t)tb, H = (size_t)m->H;
     struct { fg_real **p; size_t n; } bufs[] = {
-        {&ws->x, TB * (size_t)m->D}, {&ws->a, TB * H},
+        {&ws->wt, m->num_params}, {&ws->x, TB * (size_t)m->D}, {&ws->a, TB * H},
         {&ws->p, TB * (size_t)(m->wr ? m->wr : 0)}, {&ws->s, TB * (size_t)(m->ur ? m->ur : 0)},
         {&ws->z, TB * H}, {&ws->c, TB * H}, {&ws->h, TB * H},
         {&ws->logits, B * (size_t)m->O}, {&ws->dlogits, B * (size_t)m->O},
@@ -290,13 +291,14 @@ fg_status fg_workspace_create(const fg_model *m, int32_t max_batch, int32_t T, f
         *bufs[i].p = fg_alloc_zero(bufs[i].n, sizeof(fg_real), "workspace");
         if (!*bufs[i].p) { fg_workspace_destroy(ws); return FG_ERR_OUT_OF_MEMORY; }
     }
+    fg_model_views_of(m, ws->wt, &ws->t);
     *out = ws;
     return FG_OK;
 }
 
 void fg_workspace_destroy(fg_workspace *ws) {
     if (!ws) return;
-    fg_real *bufs[] = {ws->x, ws->a, ws->p, ws->s, ws->z, ws->c, ws->h,
+    fg_real *bufs[] = {ws->wt, ws->x, ws->a, ws->p, ws->s, ws->z, ws->c, ws->h,
                        ws->logits, ws->dlogits, ws->dh, ws->dh2, ws->ds};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) fg_free(bufs[i]);
     fg_free(ws);
@@ -317,17 +319,23 @@ void fg_workspace_gather(fg_workspace *ws, const float *x, const int32_t *idx, i
 /* ---- forward ------------------------------------------------------------ */
 /* In:  ws->x [T, n, D].
  * Out: ws->p [T, n, rw] (low-rank W), ws->s [T, n, ru] (low-rank U),
- *      ws->a [T, n, H] pre-activations, ws->z/c/h [T, n, H], ws->logits [n, O]. */
+ *      ws->a [T, n, H] pre-activations, ws->z/c/h [T, n, H], ws->logits [n, O].
+ * The weight matrices are first transposed into ws->wt so that every product
+ * is activations [rows, K] times a row-major [K, N] matrix. */
 void fg_model_forward_ws(const fg_model *m, fg_workspace *ws, int32_t n) {
-    const fg_views *v = &m->p;
+    const fg_views *v = &m->p, *wt = &ws->t;
     int32_t T = ws->T, D = m->D, H = m->H, O = m->O;
     int32_t TB = T * n;
+    for (int i = 0; i < m->num_tensors; i++) {
+        const fg_tensor *t = &m->tensors[i];
+        if (t->is_weight) fg_transpose(t->rows, t->cols, m->params + t->offset, ws->wt + t->offset);
+    }
     /* W x_t for every t at once: one [T*n, D] x [D, H] product. */
     if (m->wr) {
-        fg_gemm_nt(TB, m->wr, D, ws->x, v->W2, ws->p, 0);
-        fg_gemm_nt(TB, H, m->wr, ws->p, v->W1, ws->a, 0);
+        fg_gemm_nn(TB, m->wr, D, ws->x, wt->W2, ws->p, 0);
+        fg_gemm_nn(TB, H, m->wr, ws->p, wt->W1, ws->a, 0);
     } else {
-        fg_gemm_nt(TB, H, D, ws->x, v->W, ws->a, 0);
+        fg_gemm_nn(TB, H, D, ws->x, wt->W, ws->a, 0);
     }
     fg_real zeta = fg_sigmoid(v->zeta[0]), nu = fg_sigmoid(v->nu[0]);
     for (int32_t t = 0; t < T; t++) {
@@ -336,17 +344,17 @@ void fg_model_forward_ws(const fg_model *m, fg_workspace *ws, int32_t n) {
         if (hprev) { /* U h_{t-1}; skipped at t = 0 where h_0 = 0 */
             if (m->ur) {
                 fg_real *s = ws->s + (size_t)t * n * m->ur;
-                fg_gemm_nt(n, m->ur, H, hprev, v->U2, s, 0);
-                fg_gemm_nt(n, H, m->ur, s, v->U1, ws->a + o, 1);
+                fg_gemm_nn(n, m->ur, H, hprev, wt->U2, s, 0);
+                fg_gemm_nn(n, H, m->ur, s, wt->U1, ws->a + o, 1);
             } else {
-                fg_gemm_nt(n, H, H, hprev, v->U, ws->a + o, 1);
+                fg_gemm_nn(n, H, H, hprev, wt->U, ws->a + o, 1);
             }
         }
         fg_gate_forward(n, H, ws->a + o, v->bz, v->bh, zeta, nu, hprev, ws->z + o, ws->c + o,
                         ws->h + o);
     }
     const fg_real *hT = ws->h + (size_t)(T - 1) * n * H;
-    fg_gemm_nt(n, O, H, hT, v->Wo, ws->logits, 0);
+    fg_gemm_nn(n, O, H, hT, wt->Wo, ws->logits, 0);
     for (int32_t b = 0; b < n; b++)
         for (int32_t k = 0; k < O; k++) ws->logits[(size_t)b * O + k] += v->bo[k];
 }
