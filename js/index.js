@@ -793,7 +793,6 @@ export class BatchIterator extends Handle {
 // ------------------------------------------------------------------ trainer
 
 const METRICS_BYTES = 24; // fg_training_metrics: i32 + 5 floats
-const EVENT_EPOCH_END = 1;
 const EVENT_DONE = 2;
 
 function nanToNull(v) { return Number.isNaN(v) ? null : v; }
@@ -897,7 +896,10 @@ export class Trainer extends Handle {
     dataset._busy++;
     let running = true;
     try {
-      let batches = 1; // batches per step, adapted to ~sliceMs/4 of work
+      // Return the promise before any heavy work.
+      await yieldToEventLoop();
+      let batches = 1; // batches per step, adapted to about sliceMs / 4 of work
+      let reported = 0; // metrics records already passed to onEpoch
       let sliceStart = now();
       for (;;) {
         if (signal && signal.aborted) throw abortError(signal);
@@ -913,15 +915,18 @@ export class Trainer extends Handle {
         const dt = now() - t0;
         if (dt < sliceMs / 8 && batches < (1 << 20)) batches *= 2;
         else if (dt > sliceMs / 2 && batches > 1) batches = Math.max(1, batches >> 1);
-        if (event === EVENT_EPOCH_END || event === EVENT_DONE) {
+        if (event !== 0) {
+          // One record per finished epoch (the last one may come with DONE).
+          let stop = false;
           const count = m.exports.fg_trainer_metrics_count(tp) >>> 0;
-          if (event === EVENT_EPOCH_END && count > 0 && onEpoch) {
-            const metrics = readMetrics(m, m.exports.fg_trainer_metrics(tp), count - 1);
+          while (onEpoch && reported < count && !stop) {
+            const metrics = readMetrics(m, m.exports.fg_trainer_metrics(tp), reported++);
             let r = onEpoch(metrics);
             if (r && typeof r.then === 'function') r = await r;
-            if (r === false) break;
+            if (r === false) stop = true;
+            if (signal && signal.aborted) throw abortError(signal);
           }
-          if (event === EVENT_DONE) break;
+          if (stop || event === EVENT_DONE) break;
         }
         if (now() - sliceStart >= sliceMs) {
           await yieldToEventLoop();
