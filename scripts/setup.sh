@@ -86,9 +86,17 @@ if [ ! -f "$CJ/cJSON.c" ] || [ ! -f "$CJ/cJSON.h" ]; then
 fi
 
 # ---- npm dev dependencies ---------------------------------------------------
-if [ -f package.json ] && [ ! -d node_modules ]; then
-    if node -e 'const p=require("./package.json");process.exit(Object.keys(p.devDependencies||{}).length?0:1)'; then
-        echo "setup: npm install"
+# (Re)install when node_modules lacks any declared dev dependency.
+if [ -f package.json ] && ! node -e '
+const fs = require("fs");
+const p = JSON.parse(fs.readFileSync("package.json", "utf8"));
+const missing = Object.keys(p.devDependencies || {})
+  .filter((d) => !fs.existsSync("node_modules/" + d + "/package.json"));
+process.exit(missing.length ? 1 : 0);'; then
+    echo "setup: npm install (dev dependencies)"
+    if [ -f package-lock.json ]; then
+        npm ci --no-audit --no-fund
+    else
         npm install --no-audit --no-fund
     fi
 fi
