@@ -90,6 +90,8 @@ int32_t fg_effective_rank(int32_t rank, int32_t rows, int32_t cols);
  * (no initialisation). */
 fg_status fg_model_alloc(const fg_model_config *cfg, fg_model **out);
 void fg_model_views_of(const fg_model *m, fg_real *base, fg_views *out);
+/* The views v of buffer `base`, moved to another buffer of the same layout. */
+void fg_views_rebase(const fg_views *v, const fg_real *base, fg_real *new_base, fg_views *out);
 const fg_tensor *fg_model_find_tensor(const fg_model *m, const char *name);
 
 /* ---- datasets (dataset.c) ---------------------------------------------- */
@@ -118,6 +120,10 @@ void fg_transpose(int32_t rows, int32_t cols, const fg_real *in, fg_real *out);
 void fg_gate_forward(int32_t B, int32_t H, const fg_real *a, const fg_real *bz,
                      const fg_real *bh, fg_real zeta, fg_real nu, const fg_real *hprev,
                      fg_real *z, fg_real *c, fg_real *h);
+/* Backward of the gate for one step (see kernels.c for the formulas). */
+void fg_gate_backward(int32_t B, int32_t H, const fg_real *dh, const fg_real *z, const fg_real *c,
+                      const fg_real *hprev, fg_real zeta, fg_real nu, fg_real *da, fg_real *dh_prev,
+                      fg_real *gbz, fg_real *gbh, fg_real *szeta, fg_real *snu);
 
 /* ---- forward and backward of the model (model.c) ----------------------- */
 /* Scratch for forward/backward over up to max_batch sequences of T steps.
@@ -138,6 +144,7 @@ typedef struct fg_workspace {
     fg_real *dlogits;   /* [B, O]                                          */
     fg_real *dh, *dh2;  /* [B, H]                                          */
     fg_real *ds;        /* [B, ur]                                         */
+    fg_real *szeta, *snu; /* [H] column sums for the zeta / nu gradients   */
 } fg_workspace;
 
 fg_status fg_workspace_create(const fg_model *m, int32_t max_batch, int32_t T,

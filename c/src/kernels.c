@@ -118,8 +118,8 @@ void fg_transpose(int32_t rows, int32_t cols, const fg_real *in, fg_real *out) {
 #ifdef FG_SIMD
 /* Lane-wise copies of fg_expf, expm1 and fg_tanh/fg_sigmoid (mathfn.c). */
 static inline v128_t expf4(v128_t x) {
-    x = wasm_f32x4_min(x, wasm_f32x4_splat(88.0f));
-    x = wasm_f32x4_max(x, wasm_f32x4_splat(-87.0f));
+    x = wasm_f32x4_min(x, wasm_f32x4_splat(80.0f));
+    x = wasm_f32x4_max(x, wasm_f32x4_splat(-80.0f));
     v128_t half = wasm_v128_bitselect(wasm_f32x4_splat(0.5f), wasm_f32x4_splat(-0.5f),
                                       wasm_f32x4_ge(x, wasm_f32x4_splat(0.0f)));
     v128_t k = wasm_i32x4_trunc_sat_f32x4(
@@ -192,6 +192,61 @@ void fg_gate_forward(int32_t B, int32_t H, const fg_real *a, const fg_real *bz, 
             z[o + j] = zz;
             c[o + j] = cc;
             h[o + j] = zz * hp + (zeta * ((fg_real)1 - zz) + nu) * cc;
+        }
+    }
+}
+
+/* Backward of fg_gate_forward for one step, with dh = dL/dh_t [B, H]:
+ *   dc = dh g,  dz = dh (h_{t-1} - zeta c)
+ *   da_z = dz z (1 - z),  da_c = dc (1 - c^2),  da = da_z + da_c
+ *   dh_prev = dh z      (the path through U is added by the caller)
+ * and per column j, summed over b in order:
+ *   gbz[j] += da_z,  gbh[j] += da_c,  szeta[j] += dh (1 - z) c,  snu[j] += dh c
+ * (zeta and nu are scalars; their column sums are reduced once at the end,
+ * which keeps the order the same in scalar and SIMD code). */
+void fg_gate_backward(int32_t B, int32_t H, const fg_real *dh, const fg_real *z, const fg_real *c,
+                      const fg_real *hprev, fg_real zeta, fg_real nu, fg_real *da, fg_real *dh_prev,
+                      fg_real *gbz, fg_real *gbh, fg_real *szeta, fg_real *snu) {
+    for (int32_t b = 0; b < B; b++) {
+        size_t o = (size_t)b * H;
+        int32_t j = 0;
+#ifdef FG_SIMD
+        v128_t vz = wasm_f32x4_splat(zeta), vn = wasm_f32x4_splat(nu), one = wasm_f32x4_splat(1.0f);
+        for (; j + 4 <= H; j += 4) {
+            v128_t d = wasm_v128_load(dh + o + j), zz = wasm_v128_load(z + o + j);
+            v128_t cc = wasm_v128_load(c + o + j);
+            v128_t hp = hprev ? wasm_v128_load(hprev + o + j) : wasm_f32x4_splat(0.0f);
+            v128_t omz = wasm_f32x4_sub(one, zz);
+            v128_t g = wasm_f32x4_add(wasm_f32x4_mul(vz, omz), vn);
+            v128_t dc = wasm_f32x4_mul(d, g);
+            v128_t dz = wasm_f32x4_mul(d, wasm_f32x4_sub(hp, wasm_f32x4_mul(vz, cc)));
+            wasm_v128_store(szeta + j, wasm_f32x4_add(wasm_v128_load(szeta + j),
+                                                      wasm_f32x4_mul(wasm_f32x4_mul(d, omz), cc)));
+            wasm_v128_store(snu + j, wasm_f32x4_add(wasm_v128_load(snu + j), wasm_f32x4_mul(d, cc)));
+            v128_t daz = wasm_f32x4_mul(wasm_f32x4_mul(dz, zz), omz);
+            v128_t dac = wasm_f32x4_mul(dc, wasm_f32x4_sub(one, wasm_f32x4_mul(cc, cc)));
+            wasm_v128_store(gbz + j, wasm_f32x4_add(wasm_v128_load(gbz + j), daz));
+            wasm_v128_store(gbh + j, wasm_f32x4_add(wasm_v128_load(gbh + j), dac));
+            wasm_v128_store(da + o + j, wasm_f32x4_add(daz, dac));
+            wasm_v128_store(dh_prev + o + j, wasm_f32x4_mul(d, zz));
+        }
+#endif
+        for (; j < H; j++) {
+            size_t i = o + j;
+            fg_real d = dh[i], zz = z[i], cc = c[i];
+            fg_real hp = hprev ? hprev[i] : (fg_real)0;
+            fg_real omz = (fg_real)1 - zz;
+            fg_real g = zeta * omz + nu;
+            fg_real dc = d * g;
+            fg_real dz = d * (hp - zeta * cc);
+            szeta[j] += d * omz * cc;
+            snu[j] += d * cc;
+            fg_real daz = dz * zz * omz;
+            fg_real dac = dc * ((fg_real)1 - cc * cc);
+            gbz[j] += daz;
+            gbh[j] += dac;
+            da[i] = daz + dac;
+            dh_prev[i] = d * zz;
         }
     }
 }

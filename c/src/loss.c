@@ -15,10 +15,12 @@
 
 #include "internal.h"
 
-/* Binary cross-entropy of logit y against target t in [0, 1]. */
-static double bce_logit(double y, double t) {
-    double ay = y < 0 ? -y : y;
-    return (y > 0 ? y : 0) - t * y + fg_log(1.0 + fg_exp(-ay));
+/* Binary cross-entropy of logit y against target t in [0, 1]; *p gets
+ * sigmoid(y). One exp and one log: e = exp(-|y|) serves both. */
+static double bce_logit(double y, double t, double *p) {
+    double e = fg_exp(y < 0 ? y : -y);
+    *p = y >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+    return (y > 0 ? y : 0) - t * y + fg_log(1.0 + e);
 }
 
 static double sigmoid_d(double y) { return 1.0 / (1.0 + fg_exp(-y)); }
@@ -47,14 +49,15 @@ double fg_head_loss(const fg_workspace *ws, int32_t n, const float *y, const flo
         fg_real *dy = ws->dlogits + (size_t)b * O;
         if (O == 1) {
             double l = (double)yl[0], t = (double)y[b];
-            double ce = bce_logit(l, t);
-            double g = sigmoid_d(l) - t;
+            double p, pt;
+            double ce = bce_logit(l, t, &p);
+            double g = p - t;
             data += ce;
             double loss = (1 - alpha) * ce;
             if (distill) {
                 double s = (double)soft[b];
-                loss += alpha * temp * temp * bce_logit(l / temp, s);
-                g = (1 - alpha) * g + alpha * temp * (sigmoid_d(l / temp) - s);
+                loss += alpha * temp * temp * bce_logit(l / temp, s, &pt);
+                g = (1 - alpha) * g + alpha * temp * (pt - s);
             }
             total += loss;
             if (want_grad) dy[0] = (fg_real)(g * inv_n);

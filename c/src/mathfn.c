@@ -86,11 +86,14 @@ double fg_log(double x) {
     return 2.0 * s * p + (double)e * LN2_LO + (double)e * LN2_HI;
 }
 
-/* float exp: same reduction, Taylor to r^7 (relative error < 1e-8 + rounding). */
+/* float exp on [-80, 80] (clamped): same reduction, Taylor to r^7 (relative
+ * error < 1e-8 + rounding). */
 float fg_expf(float x) {
     if (x != x) return x;
-    if (x > 88.0f) x = 88.0f;
-    if (x < -87.0f) x = -87.0f;
+    /* [-80, 80]: results stay normal floats (subnormals are slow on most
+     * hardware, and sigmoid/tanh need nothing beyond this range) */
+    if (x > 80.0f) x = 80.0f;
+    if (x < -80.0f) x = -80.0f;
     float kf = (float)(int32_t)(x * 1.44269504f + (x >= 0 ? 0.5f : -0.5f));
     float r = (x - kf * 0.693145752f) - kf * 1.42860677e-06f;
     float p = 1.0f / 5040.0f;

@@ -101,6 +101,13 @@ void fg_model_views_of(const fg_model *m, fg_real *base, fg_views *v) {
     }
 }
 
+void fg_views_rebase(const fg_views *v, const fg_real *base, fg_real *new_base, fg_views *out) {
+    fg_real *const *src = (fg_real *const *)v;
+    fg_real **dst = (fg_real **)out;
+    for (size_t i = 0; i < sizeof *v / sizeof(fg_real *); i++)
+        dst[i] = src[i] ? new_base + (src[i] - base) : NULL;
+}
+
 const fg_tensor *fg_model_find_tensor(const fg_model *m, const char *name) {
     for (int i = 0; i < m->num_tensors; i++)
         if (!strcmp(m->tensors[i].name, name)) return &m->tensors[i];
@@ -285,6 +292,7 @@ fg_status fg_workspace_create(const fg_model *m, int32_t max_batch, int32_t T, f
         {&ws->z, TB * H}, {&ws->c, TB * H}, {&ws->h, TB * H},
         {&ws->logits, B * (size_t)m->O}, {&ws->dlogits, B * (size_t)m->O},
         {&ws->dh, B * H}, {&ws->dh2, B * H}, {&ws->ds, B * (size_t)(m->ur ? m->ur : 0)},
+        {&ws->szeta, H}, {&ws->snu, H},
     };
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
         if (bufs[i].n == 0) continue;
@@ -299,7 +307,7 @@ fg_status fg_workspace_create(const fg_model *m, int32_t max_batch, int32_t T, f
 void fg_workspace_destroy(fg_workspace *ws) {
     if (!ws) return;
     fg_real *bufs[] = {ws->wt, ws->x, ws->a, ws->p, ws->s, ws->z, ws->c, ws->h,
-                       ws->logits, ws->dlogits, ws->dh, ws->dh2, ws->ds};
+                       ws->logits, ws->dlogits, ws->dh, ws->dh2, ws->ds, ws->szeta, ws->snu};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) fg_free(bufs[i]);
     fg_free(ws);
 }
@@ -372,7 +380,7 @@ void fg_model_forward_ws(const fg_model *m, fg_workspace *ws, int32_t n) {
 void fg_model_backward_ws(const fg_model *m, fg_workspace *ws, int32_t n, fg_real *grad) {
     const fg_views *v = &m->p;
     fg_views g;
-    fg_model_views_of(m, grad, &g);
+    fg_views_rebase(&m->p, m->params, grad, &g);
     memset(grad, 0, m->num_params * sizeof(fg_real));
     int32_t T = ws->T, D = m->D, H = m->H, O = m->O;
     size_t BH = (size_t)n * H;
@@ -385,30 +393,14 @@ void fg_model_backward_ws(const fg_model *m, fg_workspace *ws, int32_t n, fg_rea
     fg_gemm_nn(n, H, O, ws->dlogits, v->Wo, ws->dh, 0);
 
     fg_real zeta = fg_sigmoid(v->zeta[0]), nu = fg_sigmoid(v->nu[0]);
-    fg_real dzeta = 0, dnu = 0;
+    memset(ws->szeta, 0, (size_t)H * sizeof(fg_real));
+    memset(ws->snu, 0, (size_t)H * sizeof(fg_real));
     for (int32_t t = T - 1; t >= 0; t--) {
         size_t o = (size_t)t * BH;
-        const fg_real *z = ws->z + o, *c = ws->c + o;
         const fg_real *hprev = t ? ws->h + o - BH : NULL;
         fg_real *da = ws->a + o; /* pre-activations no longer needed: dA */
-        for (int32_t b = 0; b < n; b++) {
-            for (int32_t j = 0; j < H; j++) {
-                size_t i = (size_t)b * H + j;
-                fg_real dh = ws->dh[i], zz = z[i], cc = c[i];
-                fg_real hp = hprev ? hprev[i] : (fg_real)0;
-                fg_real gt = zeta * ((fg_real)1 - zz) + nu;
-                fg_real dc = dh * gt;
-                fg_real dz = dh * (hp - zeta * cc);
-                dzeta += dh * ((fg_real)1 - zz) * cc;
-                dnu += dh * cc;
-                fg_real daz = dz * zz * ((fg_real)1 - zz);
-                fg_real dac = dc * ((fg_real)1 - cc * cc);
-                g.bz[j] += daz;
-                g.bh[j] += dac;
-                da[i] = daz + dac;
-                ws->dh2[i] = dh * zz;
-            }
-        }
+        fg_gate_backward(n, H, ws->dh, ws->z + o, ws->c + o, hprev, zeta, nu, da, ws->dh2, g.bz,
+                         g.bh, ws->szeta, ws->snu);
         if (hprev) {
             if (m->ur) {
                 const fg_real *s = ws->s + (size_t)t * n * m->ur;
@@ -423,6 +415,8 @@ void fg_model_backward_ws(const fg_model *m, fg_workspace *ws, int32_t n, fg_rea
         }
         fg_real *tmp = ws->dh; ws->dh = ws->dh2; ws->dh2 = tmp;
     }
+    fg_real dzeta = 0, dnu = 0;
+    for (int32_t j = 0; j < H; j++) { dzeta += ws->szeta[j]; dnu += ws->snu[j]; }
     g.zeta[0] = dzeta * zeta * ((fg_real)1 - zeta);
     g.nu[0] = dnu * nu * ((fg_real)1 - nu);
 
