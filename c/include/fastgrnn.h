@@ -71,7 +71,7 @@ typedef struct {
     int32_t rank;          /* rank of W and U, or FG_RANK_NONE               */
     int32_t w_rank;        /* overrides rank for W, or FG_RANK_NONE          */
     int32_t u_rank;        /* overrides rank for U, or FG_RANK_NONE          */
-    uint64_t seed;         /* initialisation seed                            */
+    uint64_t seed;         /* initialisation seed, [0, 2^53] (exact in JSON/JS) */
 } fg_model_config;
 
 /* The specification's FastGRNNConfig::default(): D 5, H 8, O 1, nu 1, zeta 1,
@@ -96,7 +96,7 @@ typedef struct {
     int32_t enable_distillation;     /* 0                                     */
     float distillation_temperature;  /* 3.0    (> 0)                          */
     float distillation_alpha;        /* 0.5    ([0, 1])                       */
-    uint64_t seed;                   /* 42: split and shuffle seed            */
+    uint64_t seed;                   /* 42: split/shuffle seed, [0, 2^53]     */
     int32_t shuffle;                 /* 1: shuffle mini-batches every epoch   */
     int32_t restore_best_weights;    /* 1: restore best-by-val-loss at end    */
 } fg_training_config;

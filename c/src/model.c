@@ -57,6 +57,9 @@ fg_status fg_model_config_validate(const fg_model_config *cfg) {
     if ((s = check_rank("rank", cfg->rank))) return s;
     if ((s = check_rank("w_rank", cfg->w_rank))) return s;
     if ((s = check_rank("u_rank", cfg->u_rank))) return s;
+    if (cfg->seed > ((uint64_t)1 << 53))
+        return fg_fail(FG_ERR_INVALID_INPUT, "seed must be in [0, 2^53], got %llu",
+                       (unsigned long long)cfg->seed);
     if (!isfinite(cfg->nu)) return fg_fail(FG_ERR_INVALID_INPUT, "nu must be finite, got %g", (double)cfg->nu);
     if (!isfinite(cfg->zeta))
         return fg_fail(FG_ERR_INVALID_INPUT, "zeta must be finite, got %g", (double)cfg->zeta);

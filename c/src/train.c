@@ -64,6 +64,8 @@ fg_status fg_training_config_validate(const fg_training_config *c) {
         BAD("distillation_temperature must be finite and > 0, got %g", (double)c->distillation_temperature);
     if (!(c->distillation_alpha >= 0 && c->distillation_alpha <= 1))
         BAD("distillation_alpha must be in [0, 1], got %g", (double)c->distillation_alpha);
+    if (c->seed > ((uint64_t)1 << 53))
+        BAD("seed must be in [0, 2^53], got %llu", (unsigned long long)c->seed);
     if (c->shuffle != 0 && c->shuffle != 1) BAD("shuffle must be 0 or 1, got %d", c->shuffle);
     if (c->restore_best_weights != 0 && c->restore_best_weights != 1)
         BAD("restore_best_weights must be 0 or 1, got %d", c->restore_best_weights);
