@@ -99,7 +99,15 @@ typedef struct {
     uint64_t seed;                   /* 42: split/shuffle seed, [0, 2^53]     */
     int32_t shuffle;                 /* 1: shuffle mini-batches every epoch   */
     int32_t restore_best_weights;    /* 1: restore best-by-val-loss at end    */
+    float sparsity_w;                /* 0: fraction of W (or W1, W2) entries  */
+    float sparsity_u;                /* 0: ... of U (or U1, U2) held at zero  */
 } fg_training_config;
+/* Sparse training (sparsity_w or sparsity_u > 0) follows the FastGRNN paper's
+ * three phases over the epochs: [0, E/3) dense; [E/3, 2E/3) iterative hard
+ * thresholding (after every step each cell matrix keeps only its largest
+ * entries by magnitude); [2E/3, E) the support is fixed (gradients and Adam
+ * moments masked). Early stopping and best-weight restore only consider the
+ * fixed-support phase, so the result is always sparse. */
 
 /* The specification's TrainingConfig::default() plus seed 42, shuffle 1,
  * restore_best_weights 1. */
@@ -131,7 +139,10 @@ const fg_model_config *fg_model_get_config(const fg_model *model);
 int32_t fg_model_w_rank(const fg_model *model);
 int32_t fg_model_u_rank(const fg_model *model);
 size_t fg_model_num_params(const fg_model *model);
-/* Bytes of stored weights (num_params * 4 for a float model). */
+/* Bytes of the stored tensors, exactly the data section fg_model_save
+ * writes: 4 per float, 1 per int8 entry + 4 per scale, and for sparse
+ * matrices values plus indices (U16 when the matrix has <= 65536 entries,
+ * else U32) of the kept entries only. */
 size_t fg_model_size_bytes(const fg_model *model);
 
 /* probs_out: O floats for one sequence x of `timesteps` x D floats. */
@@ -160,6 +171,36 @@ fg_status fg_model_set_params(fg_model *model, const float *in, size_t count);
 int fg_model_num_tensors(const fg_model *model);
 fg_status fg_model_tensor_info(const fg_model *model, int index, const char **name,
                                int32_t *rows, int32_t *cols, size_t *offset);
+
+/* ---- compression ----
+ * Magnitude pruning of the cell matrices (W, U or their low-rank factors;
+ * not the head): in each, the fraction `sparsity` in [0, 1) of entries with
+ * the smallest magnitude (ties broken by index) become 0 and are masked, so
+ * later training keeps them at 0 and the model saves sparse (values +
+ * indices). Pruning a pruned model prunes further from the current support. */
+fg_status fg_model_prune(fg_model *model, float sparsity);
+/* Fraction of cell-matrix entries held at zero by the mask (0 when dense). */
+float fg_model_sparsity(const fg_model *model);
+int fg_model_is_sparse(const fg_model *model);
+/* INT8 post-training quantization: every weight matrix (cell and head) gets a
+ * per-tensor symmetric scale s = max|w| / 127 and entries q = round(w / s) in
+ * [-127, 127]; the model then computes with w = q * s (float accumulation).
+ * Biases, zeta and nu stay float. A quantized model can no longer be trained
+ * (FG_ERR_INVALID_INPUT). Quantizing twice is a no-op. */
+fg_status fg_model_quantize(fg_model *model);
+int fg_model_is_quantized(const fg_model *model);
+/* Scale of tensor `index` of the table (0 when it is not quantized). */
+float fg_model_tensor_scale(const fg_model *model, int index);
+/* 1 for kept entries, 0 for pruned ones (all 1 when dense): num_params values. */
+fg_status fg_model_get_mask(const fg_model *model, uint8_t *out, size_t count);
+/* A self-contained C source (header-style, C99) with the weights (float or
+ * int8 + scales, sparse or dense as stored) and a function
+ *   void <prefix>_predict(const float *x, int timesteps, float *probs)
+ *   void <prefix>_logits(const float *x, int timesteps, float *logits)
+ * computing the same bits as this library's forward (compile with
+ * -ffp-contract=off). prefix: a C identifier, at most 32 characters. */
+fg_status fg_model_export_c(const fg_model *model, const char *prefix, char **source_out);
+fg_status fg_model_export_c_file(const fg_model *model, const char *prefix, const char *path);
 
 /* safetensors (see DESIGN.md "Files"). */
 fg_status fg_model_save(const fg_model *model, uint8_t **bytes_out, size_t *len_out);

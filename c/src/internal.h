@@ -82,7 +82,21 @@ struct fg_model {
     fg_views p;               /* views into params                          */
     float *norm_means, *norm_stds; /* NULL or input_dim each                */
     int32_t norm_dim;
+    uint8_t *mask;            /* NULL (dense) or [num_params]: 0 = pruned   */
+    int quantized;            /* weight matrices hold q * scale exactly     */
+    float scale[FG_MAX_TENSORS]; /* per-tensor int8 scale when quantized    */
 };
+
+/* ---- compression (compress.c) ------------------------------------------ */
+/* 1 for the cell matrices that pruning and sparse training act on. */
+int fg_tensor_is_cell_matrix(const fg_tensor *t);
+/* keep[i] = 1 for the k entries of w[0..n) largest in magnitude (ties: lower
+ * index first), 0 for the rest; scratch: n values. */
+void fg_top_k_mask(const fg_real *w, size_t n, size_t k, uint8_t *keep, fg_real *scratch);
+/* Number of kept entries of tensor t under the model's mask. */
+size_t fg_tensor_nnz(const fg_model *m, const fg_tensor *t);
+/* Bytes of the index dtype of a sparse tensor of `size` entries (2 or 4). */
+int fg_sparse_index_bytes(size_t size);
 
 /* Effective rank: 0 when rank is unset or not below min(rows, cols). */
 int32_t fg_effective_rank(int32_t rank, int32_t rows, int32_t cols);

@@ -352,6 +352,8 @@ static const config_field TRAINING_FIELDS[] = {
     TF(seed, FIELD_SEED, 0),
     TF(shuffle, FIELD_BOOL, 0),
     TF(restore_best_weights, FIELD_BOOL, 0),
+    TF(sparsity_w, FIELD_FLOAT, 0),
+    TF(sparsity_u, FIELD_FLOAT, 0),
 };
 #undef TF
 

@@ -181,6 +181,7 @@ void fg_model_destroy(fg_model *m) {
     fg_free(m->params);
     fg_free(m->norm_means);
     fg_free(m->norm_stds);
+    fg_free(m->mask);
     fg_free(m);
 }
 
@@ -190,6 +191,13 @@ fg_status fg_model_clone(const fg_model *src, fg_model **out) {
     fg_status s = fg_model_alloc(&src->cfg, &m);
     if (s) return s;
     memcpy(m->params, src->params, src->num_params * sizeof(fg_real));
+    m->quantized = src->quantized;
+    memcpy(m->scale, src->scale, sizeof m->scale);
+    if (src->mask) {
+        m->mask = fg_alloc(src->num_params, "model mask");
+        if (!m->mask) { fg_model_destroy(m); return FG_ERR_OUT_OF_MEMORY; }
+        memcpy(m->mask, src->mask, src->num_params);
+    }
     if (src->norm_means &&
         (s = fg_model_set_normalization(m, src->norm_means, src->norm_stds, src->norm_dim))) {
         fg_model_destroy(m);
@@ -203,7 +211,6 @@ const fg_model_config *fg_model_get_config(const fg_model *m) { return m ? &m->c
 int32_t fg_model_w_rank(const fg_model *m) { return m ? m->wr : 0; }
 int32_t fg_model_u_rank(const fg_model *m) { return m ? m->ur : 0; }
 size_t fg_model_num_params(const fg_model *m) { return m ? m->num_params : 0; }
-size_t fg_model_size_bytes(const fg_model *m) { return m ? m->num_params * sizeof(float) : 0; }
 int fg_model_num_tensors(const fg_model *m) { return m ? m->num_tensors : 0; }
 
 fg_status fg_model_tensor_info(const fg_model *m, int index, const char **name, int32_t *rows,

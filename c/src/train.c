@@ -34,6 +34,8 @@ fg_training_config fg_training_config_default(void) {
     c.seed = 42;
     c.shuffle = 1;
     c.restore_best_weights = 1;
+    c.sparsity_w = 0.0f;
+    c.sparsity_u = 0.0f;
     return c;
 }
 
@@ -66,6 +68,10 @@ fg_status fg_training_config_validate(const fg_training_config *c) {
         BAD("distillation_alpha must be in [0, 1], got %g", (double)c->distillation_alpha);
     if (c->seed > ((uint64_t)1 << 53))
         BAD("seed must be in [0, 2^53], got %llu", (unsigned long long)c->seed);
+    if (!(c->sparsity_w >= 0 && c->sparsity_w < 1))
+        BAD("sparsity_w must be in [0, 1), got %g", (double)c->sparsity_w);
+    if (!(c->sparsity_u >= 0 && c->sparsity_u < 1))
+        BAD("sparsity_u must be in [0, 1), got %g", (double)c->sparsity_u);
     if (c->shuffle != 0 && c->shuffle != 1) BAD("shuffle must be 0 or 1, got %d", c->shuffle);
     if (c->restore_best_weights != 0 && c->restore_best_weights != 1)
         BAD("restore_best_weights must be 0 or 1, got %d", c->restore_best_weights);
@@ -102,7 +108,57 @@ struct fg_trainer {
 
     fg_training_metrics *hist;
     size_t nhist, cap;
+
+    /* sparse training (iterative hard thresholding) */
+    int32_t phase2, phase3;      /* first epoch of IHT / of the fixed support */
+    uint8_t *keep;               /* [largest cell matrix]                    */
+    fg_real *sort_scratch;       /* [largest cell matrix]                    */
+    uint8_t *new_mask;           /* [num_params], handed to the model        */
 };
+
+static int sparse_training(const fg_training_config *c) {
+    return c->sparsity_w > 0 || c->sparsity_u > 0;
+}
+
+/* The configured sparsity of a cell matrix (W or its factors: sparsity_w). */
+static float target_sparsity(const fg_training_config *c, const fg_tensor *t) {
+    if (!fg_tensor_is_cell_matrix(t)) return 0;
+    return t->name[5] == 'W' ? c->sparsity_w : c->sparsity_u;
+}
+
+/* Keeps the largest entries of every cell matrix with a target sparsity and
+ * zeroes the rest; with mask_out, also records the support there. */
+static void hard_threshold(fg_trainer *tr, fg_model *m, uint8_t *mask_out) {
+    for (int i = 0; i < m->num_tensors; i++) {
+        const fg_tensor *t = &m->tensors[i];
+        float s = target_sparsity(&tr->cfg, t);
+        if (s <= 0) continue;
+        size_t k = t->size - (size_t)floor((double)s * (double)t->size);
+        fg_real *w = m->params + t->offset;
+        fg_top_k_mask(w, t->size, k, tr->keep, tr->sort_scratch);
+        for (size_t j = 0; j < t->size; j++) {
+            if (!tr->keep[j]) w[j] = 0;
+            if (mask_out) mask_out[t->offset + j] &= tr->keep[j];
+        }
+    }
+}
+
+/* Start of the fixed-support phase: threshold once more, then the support
+ * becomes the model's mask and the moments of pruned entries are cleared. */
+static void fix_support(fg_trainer *tr, fg_model *m) {
+    uint8_t *mask = tr->new_mask;
+    if (m->mask) memcpy(mask, m->mask, m->num_params);
+    else memset(mask, 1, m->num_params);
+    hard_threshold(tr, m, mask);
+    fg_free(m->mask);
+    m->mask = mask;
+    tr->new_mask = NULL;
+    for (size_t i = 0; i < m->num_params; i++)
+        if (!mask[i]) { tr->m1[i] = 0; tr->m2[i] = 0; m->params[i] = 0; }
+    tr->best_loss = INFINITY;
+    tr->bad_epochs = 0;
+    tr->have_best = 0;
+}
 
 fg_status fg_trainer_create(const fg_model_config *model_cfg, const fg_training_config *cfg,
                             fg_trainer **out) {
@@ -121,6 +177,8 @@ fg_status fg_trainer_create(const fg_model_config *model_cfg, const fg_training_
 }
 
 static void run_free(fg_trainer *tr) {
+    fg_free(tr->keep); fg_free(tr->sort_scratch); fg_free(tr->new_mask);
+    tr->keep = NULL; tr->sort_scratch = NULL; tr->new_mask = NULL;
     fg_dataset_destroy(tr->train);
     fg_dataset_destroy(tr->val);
     fg_free(tr->perm);
@@ -189,6 +247,7 @@ static fg_status ensure_ws(fg_trainer *tr, const fg_model *m, int32_t batch, int
 
 static fg_status check_model(const fg_trainer *tr, const fg_model *m) {
     if (!m) BAD("model is NULL");
+    if (m->quantized) BAD("model is quantized (int8): train the float model, then quantize it");
     if (m->D != tr->mcfg.input_dim || m->H != tr->mcfg.hidden_dim || m->O != tr->mcfg.output_dim)
         BAD("model dims (input_dim %d, hidden_dim %d, output_dim %d) differ from the trainer's model "
             "config (%d, %d, %d)", m->D, m->H, m->O, tr->mcfg.input_dim, tr->mcfg.hidden_dim,
@@ -215,6 +274,9 @@ static fg_status optimize_batch(fg_trainer *tr, fg_model *m, int32_t n, const fl
     if (!isfinite(loss) || !isfinite(*data_loss))
         return fg_fail(FG_ERR_DIVERGED, "loss became non-finite (%g) at step %lld with learning_rate %g",
                        loss, (long long)tr->step + 1, (double)tr->lr);
+    if (m->mask) /* pruned entries stay at zero: no gradient, so Adam never moves them */
+        for (size_t i = 0; i < m->num_params; i++)
+            if (!m->mask[i]) tr->grad[i] = 0;
     double norm = fg_clip_grad(tr->grad, m->num_params, (double)c->grad_clip);
     if (!isfinite(norm))
         return fg_fail(FG_ERR_DIVERGED, "gradient norm became non-finite at step %lld",
@@ -232,6 +294,8 @@ static fg_status optimize_batch(fg_trainer *tr, fg_model *m, int32_t n, const fl
     tr->beta1_t = b1t;
     tr->beta2_t = b2t;
     tr->step++;
+    if (tr->running && sparse_training(c) && tr->epoch >= tr->phase2 && tr->epoch < tr->phase3)
+        hard_threshold(tr, m, NULL);
     return FG_OK;
 }
 
@@ -334,6 +398,22 @@ fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds
     memset(tr->m2, 0, tr->np * sizeof(fg_real));
     tr->step = 0;
     tr->beta1_t = tr->beta2_t = 1.0;
+    if (sparse_training(c)) {
+        size_t biggest = 1;
+        for (int i = 0; i < model->num_tensors; i++)
+            if (fg_tensor_is_cell_matrix(&model->tensors[i]) && model->tensors[i].size > biggest)
+                biggest = model->tensors[i].size;
+        tr->keep = fg_alloc(biggest, "sparsity scratch");
+        tr->sort_scratch = tr->keep ? fg_alloc(biggest * sizeof(fg_real), "sparsity scratch") : NULL;
+        tr->new_mask = tr->sort_scratch ? fg_alloc(model->num_params, "model mask") : NULL;
+        if (!tr->new_mask) {
+            run_free(tr);
+            fg_free(perm); fg_free(hist); fg_dataset_destroy(train); fg_dataset_destroy(val);
+            return FG_ERR_OUT_OF_MEMORY;
+        }
+    }
+    tr->phase2 = c->epochs / 3;
+    tr->phase3 = 2 * c->epochs / 3;
     fg_free(tr->hist);
     tr->hist = hist; tr->cap = cap; tr->nhist = 0;
     tr->model = model; tr->train = train; tr->val = val; tr->perm = perm;
@@ -368,7 +448,9 @@ static int end_epoch(fg_trainer *tr) {
         r.val_accuracy = NAN;
     }
     tr->hist[tr->nhist++] = r;
-    if (monitored < tr->best_loss) {
+    if (sparse_training(&tr->cfg) && tr->epoch < tr->phase3) {
+        /* dense and IHT phases: no checkpoint, no early stopping */
+    } else if (monitored < tr->best_loss) {
         tr->best_loss = monitored;
         tr->bad_epochs = 0;
         tr->have_best = 1;
@@ -401,6 +483,7 @@ fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_ou
         if (tr->epoch > 0 && c->lr_decay_step > 0 && tr->epoch % c->lr_decay_step == 0)
             tr->lr *= c->lr_decay;
         if (c->shuffle) fg_rng_permutation(&tr->rng, tr->perm, d->n);
+        if (sparse_training(c) && tr->epoch == tr->phase3 && tr->new_mask) fix_support(tr, m);
     }
     int32_t sw = d->O == 1 ? 1 : d->O;
     for (int32_t k = 0; k < max_batches && tr->pos < d->n; k++) {
