@@ -48,6 +48,24 @@ static fg_status check_rank(const char *name, int32_t v) {
     return FG_OK;
 }
 
+/* Number of parameters of cfg (64-bit: every factor is below 2^24) and the
+ * effective ranks. */
+static uint64_t param_count(const fg_model_config *cfg, int32_t *rw_out, int32_t *ru_out) {
+    uint64_t D = (uint64_t)cfg->input_dim, H = (uint64_t)cfg->hidden_dim, O = (uint64_t)cfg->output_dim;
+    int32_t rw = fg_effective_rank(cfg->w_rank != FG_RANK_NONE ? cfg->w_rank : cfg->rank,
+                                   cfg->hidden_dim, cfg->input_dim);
+    int32_t ru = fg_effective_rank(cfg->u_rank != FG_RANK_NONE ? cfg->u_rank : cfg->rank,
+                                   cfg->hidden_dim, cfg->hidden_dim);
+    if (rw_out) *rw_out = rw;
+    if (ru_out) *ru_out = ru;
+    return (rw ? H * (uint64_t)rw + (uint64_t)rw * D : H * D) +
+           (ru ? H * (uint64_t)ru + (uint64_t)ru * H : H * H) + 2 * H + 2 + O * H + O;
+}
+
+/* At most 2^28 parameters (1 GiB of float32): beyond any model this library
+ * is for, and safely below every size_t and wasm32 limit. */
+#define FG_MAX_PARAMS ((uint64_t)1 << 28)
+
 fg_status fg_model_config_validate(const fg_model_config *cfg) {
     fg_status s;
     if (!cfg) return fg_fail(FG_ERR_INVALID_INPUT, "model config is NULL");
@@ -63,6 +81,11 @@ fg_status fg_model_config_validate(const fg_model_config *cfg) {
     if (!isfinite(cfg->nu)) return fg_fail(FG_ERR_INVALID_INPUT, "nu must be finite, got %g", (double)cfg->nu);
     if (!isfinite(cfg->zeta))
         return fg_fail(FG_ERR_INVALID_INPUT, "zeta must be finite, got %g", (double)cfg->zeta);
+    uint64_t count = param_count(cfg, NULL, NULL);
+    if (count > FG_MAX_PARAMS)
+        return fg_fail(FG_ERR_INVALID_INPUT,
+                       "model too large: input_dim %d, hidden_dim %d, output_dim %d give %llu parameters (max 2^28)",
+                       cfg->input_dim, cfg->hidden_dim, cfg->output_dim, (unsigned long long)count);
     return FG_OK;
 }
 
@@ -121,19 +144,8 @@ fg_status fg_model_alloc(const fg_model_config *cfg, fg_model **out) {
     fg_status s = fg_model_config_validate(cfg);
     if (s) return s;
     if (!out) return fg_fail(FG_ERR_INVALID_INPUT, "out is NULL");
-    int32_t D = cfg->input_dim, H = cfg->hidden_dim, O = cfg->output_dim;
-    /* Parameter count in 64 bits first: every factor is below 2^24. */
-    int32_t rw = cfg->w_rank != FG_RANK_NONE ? cfg->w_rank : cfg->rank;
-    int32_t ru = cfg->u_rank != FG_RANK_NONE ? cfg->u_rank : cfg->rank;
-    rw = fg_effective_rank(rw, H, D);
-    ru = fg_effective_rank(ru, H, H);
-    uint64_t count = (rw ? (uint64_t)H * rw + (uint64_t)rw * D : (uint64_t)H * D) +
-                     (ru ? (uint64_t)H * ru + (uint64_t)ru * H : (uint64_t)H * H) +
-                     2 * (uint64_t)H + 2 + (uint64_t)O * H + (uint64_t)O;
-    if (count > (uint64_t)(SIZE_MAX / sizeof(fg_real)) || count > ((uint64_t)1 << 31))
-        return fg_fail(FG_ERR_INVALID_INPUT,
-                       "model too large: input_dim %d, hidden_dim %d, output_dim %d give %llu parameters",
-                       D, H, O, (unsigned long long)count);
+    int32_t D = cfg->input_dim, H = cfg->hidden_dim, O = cfg->output_dim, rw, ru;
+    param_count(cfg, &rw, &ru);
     fg_model *m = fg_alloc_zero(1, sizeof *m, "model");
     if (!m) return FG_ERR_OUT_OF_MEMORY;
     m->cfg = *cfg;
