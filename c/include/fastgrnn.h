@@ -256,9 +256,10 @@ void fg_batch_iter_reset(fg_batch_iter *it);
 
 typedef struct {
     int32_t epoch;           /* 0-based                                      */
-    float train_loss;        /* mean data loss over the epoch's batches      */
+    float train_loss;        /* mean data loss over the epoch's samples, each
+                              * measured by its batch's forward pass        */
     float val_loss;          /* NaN when there is no validation set          */
-    float train_accuracy;
+    float train_accuracy;    /* measured the same way, during the pass       */
     float val_accuracy;      /* NaN when there is no validation set          */
     float learning_rate;     /* the rate used in this epoch                  */
 } fg_training_metrics;
