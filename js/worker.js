@@ -234,12 +234,18 @@ export class TrainingWorker {
       msg.dims.inputDim = job.model.inputDim;
     }
     await this._start();
+    const worker = this._worker;
+    // Node: keep the process alive while a training is pending, not after.
+    if (typeof worker.ref === 'function') worker.ref();
     return new Promise((resolve, reject) => {
       const onAbort = () => this.abort();
       if (signal) signal.addEventListener('abort', onAbort, { once: true });
       this._pending = {
         resolve, reject, onEpoch, info: null,
-        cleanup: () => { if (signal) signal.removeEventListener('abort', onAbort); },
+        cleanup: () => {
+          if (signal) signal.removeEventListener('abort', onAbort);
+          if (typeof worker.unref === 'function') worker.unref();
+        },
       };
       const transfer = [features.buffer, labels.buffer];
       if (soft) transfer.push(soft.buffer);
