@@ -117,9 +117,12 @@ fg_status fg_model_quantize(fg_model *m) {
         double mx = 0;
         for (size_t k = 0; k < t->size; k++) mx = fmax(mx, fabs((double)w[k]));
         float s = mx > 0 ? (float)(mx / 127.0) : 1.0f;
+        if (!(s > 0.0f)) s = 0x1p-149f;                        /* mx / 127 underflowed */
+        while (!isfinite(127.0f * s)) s = nextafterf(s, 0.0f); /* q * s must stay finite */
         m->scale[i] = s;
         for (size_t k = 0; k < t->size; k++) {
-            double q = nearbyint((double)w[k] / (double)s); /* ties to even */
+            /* ties to even; + 0.0 turns -0 into +0, as a loaded int8 0 is */
+            double q = nearbyint((double)w[k] / (double)s) + 0.0;
             if (q > 127) q = 127;
             if (q < -127) q = -127;
             w[k] = (fg_real)((float)q * s);

@@ -256,7 +256,29 @@ fg_status fg_model_set_params(fg_model *m, const float *in, size_t count) {
     for (size_t i = 0; i < count; i++)
         if (!isfinite(in[i]))
             return fg_fail(FG_ERR_INVALID_INPUT, "params[%zu] must be finite, got %g", i, (double)in[i]);
+    /* a pruned model keeps its zeros; a quantized one its int8 grid */
+    for (int i = 0; i < m->num_tensors; i++) {
+        const fg_tensor *t = &m->tensors[i];
+        for (size_t k = t->offset; k < t->offset + t->size; k++) {
+            if (m->mask && !m->mask[k] && in[k] != 0)
+                return fg_fail(FG_ERR_INVALID_INPUT, "params[%zu] (%s) is pruned and must stay 0, got %g", k,
+                               t->name, (double)in[k]);
+            if (!m->quantized || !t->is_weight) continue;
+            float s = m->scale[i];
+            double q = nearbyint((double)in[k] / (double)s);
+            if (!(q >= -127 && q <= 127) || (float)q * s != in[k])
+                return fg_fail(FG_ERR_INVALID_INPUT, "params[%zu] (%s) = %g is not an int8 multiple of the "
+                               "tensor's scale %g (the model is quantized)", k, t->name, (double)in[k], (double)s);
+        }
+    }
     for (size_t i = 0; i < count; i++) m->params[i] = (fg_real)in[i];
+    /* pruned and int8 zeros are +0, as a save -> load gives */
+    for (int i = 0; i < m->num_tensors; i++) {
+        const fg_tensor *t = &m->tensors[i];
+        for (size_t k = t->offset; k < t->offset + t->size; k++)
+            if (((m->mask && !m->mask[k]) || (m->quantized && t->is_weight)) && m->params[k] == 0)
+                m->params[k] = 0;
+    }
     return FG_OK;
 }
 
