@@ -92,6 +92,10 @@ export interface TrainingConfig {
   seed: number;
   shuffle: boolean;
   restoreBestWeights: boolean;
+  /** Fraction of W (or W1, W2) entries held at zero by sparse training (default 0). */
+  sparsityW: number;
+  /** Fraction of U (or U1, U2) entries held at zero by sparse training (default 0). */
+  sparsityU: number;
 }
 
 /** Metrics of one epoch. NaN values (no validation set) are null. */
@@ -136,6 +140,8 @@ export interface TensorInfo {
   shape: [number] | [number, number];
   /** Offset into the flat parameter buffer (elements). */
   offset: number;
+  /** INT8 scale of a quantized tensor; 0 otherwise. */
+  scale: number;
 }
 
 /** A FastGRNN model (cell + linear head). */
@@ -167,6 +173,20 @@ export class FastGRNN implements Owned {
   getParameters(): Float32Array;
   setParameters(values: Floats): void;
   tensors(): TensorInfo[];
+  /** Magnitude-prune the cell matrices to `sparsity` in [0, 1); pruned entries stay 0 in later training. */
+  prune(sparsity: number): void;
+  /** Fraction of cell-matrix entries held at zero (0 when dense). */
+  sparsity(): number;
+  isSparse(): boolean;
+  /** INT8 post-training quantization of the weight matrices; the model can no longer be trained. */
+  quantize(): void;
+  isQuantized(): boolean;
+  /** 1 for kept parameters, 0 for pruned ones (numParams() values). */
+  getMask(): Uint8Array;
+  /** Self-contained C99 source with <prefix>_predict / <prefix>_logits. */
+  exportC(prefix?: string): string;
+  /** Writes the C source to a file (Node). */
+  exportC(prefix: string, path: string): undefined;
   /** Normalization parameters carried with the model (saved with it), or null. Not applied by forward. */
   normalization: Normalization | null;
   /** A deep copy. */

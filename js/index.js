@@ -523,7 +523,7 @@ export class FastGRNN extends Handle {
     withF32(m, data, 'the parameters', (vp) => m.check(m.exports.fg_model_set_params(p, vp, data.length)));
   }
 
-  /** The tensor table: [{ name, shape, offset }]. */
+  /** The tensor table: [{ name, shape, offset, scale }] (scale 0 unless quantized). */
   tensors() {
     const m = this._m;
     const p = this._p();
@@ -538,9 +538,74 @@ export class FastGRNN extends Handle {
         name: m.readCString(m.readPtr(0)),
         shape: cols === 0 ? [rows] : [rows, cols],
         offset: m.readPtr(3),
+        scale: m.exports.fg_model_tensor_scale(p, i),
       });
     }
     return out;
+  }
+
+  /**
+   * Magnitude pruning of the cell matrices: the fraction `sparsity` in [0, 1)
+   * of entries with the smallest magnitude become 0 and stay 0 in later
+   * training; the model then saves sparse.
+   */
+  prune(sparsity) {
+    this._mutable('prune');
+    checkNumber(sparsity, 'prune: sparsity');
+    this._m.check(this._m.exports.fg_model_prune(this._ptr, sparsity));
+  }
+
+  /** Fraction of cell-matrix entries held at zero (0 when dense). */
+  sparsity() { return this._m.exports.fg_model_sparsity(this._p()); }
+  isSparse() { return this._m.exports.fg_model_is_sparse(this._p()) !== 0; }
+
+  /** INT8 post-training quantization of the weight matrices (no more training after it). */
+  quantize() {
+    this._mutable('quantize');
+    this._m.check(this._m.exports.fg_model_quantize(this._ptr));
+  }
+  isQuantized() { return this._m.exports.fg_model_is_quantized(this._p()) !== 0; }
+
+  /** 1 for kept parameters, 0 for pruned ones: numParams() values. */
+  getMask() {
+    const m = this._m;
+    const p = this._p();
+    const n = this.numParams();
+    const out = m.alloc(n, 'the mask');
+    try {
+      m.check(m.exports.fg_model_get_mask(p, out, n));
+      return m.u8(out, n).slice();
+    } finally {
+      m.free(out);
+    }
+  }
+
+  /**
+   * A self-contained C99 source computing this model's forward pass
+   * (<prefix>_predict and <prefix>_logits). With a path (Node) writes it.
+   */
+  exportC(prefix = 'fastgrnn', path) {
+    const m = this._m;
+    const p = this._p();
+    if (typeof prefix !== 'string') invalid(`exportC: prefix must be a string, got ${describe(prefix)}`);
+    if (path !== undefined) checkPath(path, 'exportC: path');
+    if (typeof m.exports.fg_model_export_c !== 'function') {
+      invalid('exportC is not available in this build of the wasm module');
+    }
+    const s = m.writeString(prefix, 'the prefix');
+    let source;
+    try {
+      m.zeroSlots();
+      m.check(m.exports.fg_model_export_c(p, s.ptr, m.slot(0)));
+      source = m.takeString(0);
+    } finally {
+      m.free(s.ptr);
+    }
+    if (path !== undefined) {
+      writeFile(path, source);
+      return undefined;
+    }
+    return source;
   }
 
   /** Normalization parameters carried with the model, or null. */

@@ -1,10 +1,10 @@
 // The JS API surface and its error paths, against both wasm builds.
-import { describe, it, before } from 'node:test';
+import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fg, FLAVORS, useFlavor, routingData, rows, expectError, bytesEqual } from './helpers.js';
+import { fg, FLAVORS, useFlavor, routingData, rows, expectError, bytesEqual, capMemory } from './helpers.js';
 
 const {
   FastGRNN, TrainingDataset, BatchIterator, Trainer, FastGRNNError,
@@ -54,7 +54,7 @@ for (const flavor of FLAVORS) {
           earlyStoppingPatience: 10, lrDecay: 0.5, lrDecayStep: 20, gradClip: 5,
           adamBeta1: 0.9, adamBeta2: 0.999, adamEpsilon: 1e-8, l2Reg: 1e-5,
           enableDistillation: false, distillationTemperature: 3, distillationAlpha: 0.5,
-          seed: 42, shuffle: true, restoreBestWeights: true,
+          seed: 42, shuffle: true, restoreBestWeights: true, sparsityW: 0, sparsityU: 0,
         });
       });
       it('defaultModelConfig matches the specification', () => {
@@ -258,12 +258,101 @@ for (const flavor of FLAVORS) {
         assert.throws(() => m.setParameters(new Float32Array(3)), expectError('InvalidInput'));
         m.dispose();
       });
-      it('an allocation failure is OutOfMemory', () => {
-        assert.throws(() => new FastGRNN({ hiddenDim: 30000, rank: null }), expectError('OutOfMemory'));
+      it('an over-large model is InvalidInput before any allocation', () => {
+        assert.throws(() => new FastGRNN({ hiddenDim: 30000, rank: null }), expectError('InvalidInput', /too large/));
+      });
+    });
+
+    describe('compression', () => {
+      it('prune: sparsity, mask, smaller file, same predictions after a round trip', () => {
+        const m = new FastGRNN({ inputDim: 5, hiddenDim: 16, rank: null });
+        assert.equal(m.isSparse(), false);
+        assert.equal(m.sparsity(), 0);
+        const dense = m.sizeBytes();
+        m.prune(0.5);
+        assert.equal(m.isSparse(), true);
+        assert.ok(Math.abs(m.sparsity() - 0.5) < 0.01);
+        assert.ok(m.sizeBytes() < dense);
+        const mask = m.getMask();
+        assert.equal(mask.length, m.numParams());
+        const params = m.getParameters();
+        for (let i = 0; i < mask.length; i++) if (!mask[i]) assert.equal(params[i], 0);
+        const x = routingData(20, 1).features;
+        const again = FastGRNN.load(m.save());
+        assert.equal(again.isSparse(), true);
+        assert.deepEqual(again.forwardBatch(x), m.forwardBatch(x));
+        assert.throws(() => m.prune(1.5), expectError('InvalidInput', /sparsity.*1\.5/));
+        assert.throws(() => m.prune('a'), expectError('InvalidInput', /sparsity/));
+        m.dispose();
+        again.dispose();
+      });
+      it('pruned weights stay zero in training', async () => {
+        const { features, labels } = routingData(300, 2);
+        const ds = new TrainingDataset(features, labels, { inputDim: 5 });
+        const m = new FastGRNN({ inputDim: 5, hiddenDim: 8, rank: null });
+        m.prune(0.6);
+        const mask = m.getMask();
+        const tr = new Trainer(m.config, { epochs: 3 });
+        await tr.train(m, ds);
+        const p = m.getParameters();
+        for (let i = 0; i < mask.length; i++) if (!mask[i]) assert.equal(p[i], 0);
+        for (const o of [ds, m, tr]) o.dispose();
+      });
+      it('quantize: int8 scales, 4x smaller matrices, close predictions, no more training', async () => {
+        const m = new FastGRNN({ inputDim: 5, hiddenDim: 16, rank: null });
+        const x = routingData(20, 3).features;
+        const before = m.forwardBatch(x);
+        const size = m.sizeBytes();
+        const q = m.clone();
+        q.quantize();
+        assert.equal(q.isQuantized(), true);
+        assert.ok(q.sizeBytes() < size / 2);
+        assert.ok(q.tensors().some((t) => t.scale > 0));
+        const after = q.forwardBatch(x);
+        for (let i = 0; i < 20; i++) assert.ok(Math.abs(after[i] - before[i]) < 0.02);
+        const again = FastGRNN.load(q.save());
+        assert.equal(again.isQuantized(), true);
+        assert.deepEqual(again.forwardBatch(x), after);
+        const ds = new TrainingDataset(x, new Float32Array(20), { inputDim: 5 });
+        await assert.rejects(new Trainer(q.config).train(q, ds), expectError('InvalidInput', /quantized/));
+        for (const o of [m, q, again, ds]) o.dispose();
+      });
+      it('exportC', (t) => {
+        const m = new FastGRNN({ inputDim: 5, hiddenDim: 4 });
+        if (typeof m._m.exports.fg_model_export_c !== 'function') {
+          assert.throws(() => m.exportC('router'), expectError('InvalidInput', /not available/));
+          t.skip('fg_model_export_c is not in this build');
+        } else {
+          const src = m.exportC('router');
+          assert.match(src, /router_predict/);
+          assert.throws(() => m.exportC(3), expectError('InvalidInput', /prefix/));
+        }
+        m.dispose();
+      });
+    });
+
+    describe('allocation failures are OutOfMemory', () => {
+      let saved;
+      before(async () => {
+        // the same build with its memory capped at 16 MiB
+        const file = flavor === 'simd' ? 'fastgrnn-simd.wasm' : 'fastgrnn.wasm';
+        const bytes = readFileSync(new URL(`../../dist/${file}`, import.meta.url));
+        saved = flavor;
+        await fg.init({ wasm: capMemory(bytes, 256), simd: flavor === 'simd' });
+      });
+      after(() => useFlavor(saved));
+
+      it('in C (model parameters) and in JS (copying input in)', () => {
+        assert.throws(() => new FastGRNN({ inputDim: 5, hiddenDim: 2500, rank: null }), expectError('OutOfMemory'));
+        const x = new Float32Array(5 * 1000000);
+        assert.throws(() => new TrainingDataset(x, new Float32Array(1000000), { inputDim: 5 }),
+          expectError('OutOfMemory', /bytes for the features/));
         // and the module still works afterwards
         const m = new FastGRNN();
-        assert.ok(m.numParams() > 0);
+        assert.equal(typeof m.forward([0, 0, 0, 0, 0]), 'number');
         m.dispose();
+        const ds = new TrainingDataset([[1, 2, 3, 4, 5]], [1]);
+        ds.dispose();
       });
     });
 
