@@ -17,6 +17,21 @@ describe('before init', () => {
     assert.equal(e.name, 'FastGRNNError');
     assert.equal(e.code, 'IoError');
   });
+  it('each .wasm imports only env.emscripten_notify_memory_growth and exports the whole C API', () => {
+    const header = readFileSync(new URL('../../c/include/fastgrnn.h', import.meta.url), 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '');
+    const nativeOnly = new Set(['fg_model_save_file', 'fg_model_load_file', 'fg_trainer_save_metrics',
+      'fg_save_normalization', 'fg_model_export_c_file']);
+    const api = [...header.matchAll(/[ *](fg_[a-z0-9_]+)\(/g)].map((m) => m[1]).filter((n) => !nativeOnly.has(n));
+    assert.ok(api.length > 60);
+    for (const file of ['fastgrnn.wasm', 'fastgrnn-simd.wasm']) {
+      const mod = new WebAssembly.Module(readFileSync(new URL(`../../dist/${file}`, import.meta.url)));
+      assert.deepEqual(WebAssembly.Module.imports(mod),
+        [{ module: 'env', name: 'emscripten_notify_memory_growth', kind: 'function' }], file);
+      const exports = new Set(WebAssembly.Module.exports(mod).map((e) => e.name));
+      for (const name of [...api, 'memory', '_initialize']) assert.ok(exports.has(name), `${file} exports ${name}`);
+    }
+  });
   it('init rejects bad options', async () => {
     await assert.rejects(fg.init({ simd: 'yes' }), expectError('InvalidInput', /simd/));
     await assert.rejects(fg.init({ simdd: true }), expectError('InvalidInput', /simdd/));
