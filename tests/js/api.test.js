@@ -11,6 +11,14 @@ const {
 } = fg;
 
 describe('before init', () => {
+  it('everything but init throws InvalidInput until init() has run', () => {
+    assert.equal(fg.moduleInfo().initialized, false);
+    assert.equal(fg.moduleInfo().memoryBytes, 0);
+    assert.throws(() => new FastGRNN(), expectError('InvalidInput', /await init\(\)/));
+    assert.throws(() => new TrainingDataset([[1]], [1]), expectError('InvalidInput', /init/));
+    assert.throws(() => fg.defaultTrainingConfig(), expectError('InvalidInput', /init/));
+    assert.throws(() => fg.binaryCrossEntropy(0.5, 1), expectError('InvalidInput', /init/));
+  });
   it('FastGRNNError is an Error with a code', () => {
     const e = new FastGRNNError('IoError', 'x');
     assert.ok(e instanceof Error);
