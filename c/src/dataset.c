@@ -121,20 +121,25 @@ fg_status fg_dataset_with_soft_targets(fg_dataset *ds, const float *soft, size_t
     return FG_OK;
 }
 
+void fg_split_indices(int32_t n, float val_ratio, uint64_t seed, int32_t *perm, int32_t *n_val_out) {
+    int32_t n_val = (int32_t)floor((double)n * (double)val_ratio + 0.5);
+    if (n_val > n) n_val = n;
+    fg_rng rng;
+    fg_rng_seed(&rng, seed);
+    fg_rng_permutation(&rng, perm, n);
+    *n_val_out = n_val;
+}
+
 fg_status fg_dataset_split(const fg_dataset *ds, float val_ratio, uint64_t seed, fg_dataset **train_out,
                            fg_dataset **val_out) {
     if (!ds) return fg_fail(FG_ERR_INVALID_INPUT, "dataset is NULL");
     if (!train_out || !val_out) return fg_fail(FG_ERR_INVALID_INPUT, "train_out or val_out is NULL");
     if (!(val_ratio >= 0.0f && val_ratio <= 1.0f))
         return fg_fail(FG_ERR_INVALID_INPUT, "val_ratio must be in [0, 1], got %g", (double)val_ratio);
-    int32_t n = ds->n;
-    int32_t n_val = (int32_t)floor((double)n * (double)val_ratio + 0.5);
-    if (n_val > n) n_val = n;
+    int32_t n = ds->n, n_val;
     int32_t *perm = fg_alloc((size_t)(n ? n : 1) * sizeof(int32_t), "split permutation");
     if (!perm) return FG_ERR_OUT_OF_MEMORY;
-    fg_rng rng;
-    fg_rng_seed(&rng, seed);
-    fg_rng_permutation(&rng, perm, n);
+    fg_split_indices(n, val_ratio, seed, perm, &n_val);
     fg_dataset *tr = NULL, *va = NULL;
     fg_status s = dataset_select(ds, perm, n - n_val, &tr);
     if (!s) s = dataset_select(ds, perm + (n - n_val), n_val, &va);

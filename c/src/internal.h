@@ -116,6 +116,9 @@ struct fg_dataset {
     float *soft;   /* NULL, or [n * soft_width]                             */
     int32_t soft_width; /* 1 (binary) or O                                  */
 };
+/* The split of fg_dataset_split: perm (n) gets a seeded permutation whose
+ * first n - n_val entries are the training samples, the rest validation. */
+void fg_split_indices(int32_t n, float val_ratio, uint64_t seed, int32_t *perm, int32_t *n_val_out);
 /* Validates one label for output_dim O; names `what` and index i in errors. */
 fg_status fg_check_label(float y, int32_t O, const char *what, int64_t i);
 

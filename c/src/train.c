@@ -96,8 +96,11 @@ struct fg_trainer {
     /* the run between begin and finish/cancel */
     int running;
     fg_model *model;
-    fg_dataset *train, *val;
-    int32_t *perm;
+    const fg_dataset *data;      /* the caller's, never copied              */
+    int32_t *split;              /* [n]: training indices, then validation  */
+    int32_t ntrain, nval;
+    int32_t *perm;               /* [ntrain]: this epoch's order            */
+    int32_t *bidx;               /* [batch]: sample indices of one batch    */
     fg_rng rng;
     int32_t epoch, pos;
     double loss_sum;
@@ -179,11 +182,9 @@ fg_status fg_trainer_create(const fg_model_config *model_cfg, const fg_training_
 static void run_free(fg_trainer *tr) {
     fg_free(tr->keep); fg_free(tr->sort_scratch); fg_free(tr->new_mask);
     tr->keep = NULL; tr->sort_scratch = NULL; tr->new_mask = NULL;
-    fg_dataset_destroy(tr->train);
-    fg_dataset_destroy(tr->val);
-    fg_free(tr->perm);
-    tr->train = tr->val = NULL;
-    tr->perm = NULL;
+    fg_free(tr->split); fg_free(tr->perm); fg_free(tr->bidx);
+    tr->split = tr->perm = tr->bidx = NULL;
+    tr->data = NULL;
     tr->model = NULL;
     tr->running = 0;
 }
@@ -332,23 +333,32 @@ fg_status fg_trainer_train_batch(fg_trainer *tr, fg_model *model, const float *x
     return FG_OK;
 }
 
-/* Mean data loss and accuracy over ds, in chunks of the workspace's batch. */
+/* Mean data loss and accuracy over the n samples idx[0..n) of ds (idx NULL:
+ * all of ds), in chunks of the workspace's batch; idx_buf: max_batch ints
+ * for the chunk's labels. */
 static void evaluate_ws(fg_trainer *tr, const fg_model *m, fg_workspace *ws, const fg_dataset *ds,
-                        double *loss, double *acc) {
+                        const int32_t *idx, int32_t n, float *y_buf, double *loss, double *acc) {
     double sum = 0;
     int64_t correct = 0;
     size_t row = (size_t)ds->T * ds->D;
-    for (int32_t start = 0; start < ds->n; start += ws->max_batch) {
-        int32_t nb = ds->n - start < ws->max_batch ? ds->n - start : ws->max_batch;
-        fg_workspace_gather(ws, ds->x + (size_t)start * row, NULL, nb);
+    for (int32_t start = 0; start < n; start += ws->max_batch) {
+        int32_t nb = n - start < ws->max_batch ? n - start : ws->max_batch;
+        const float *y = ds->y + start;
+        if (idx) {
+            fg_workspace_gather(ws, ds->x, idx + start, nb);
+            for (int32_t b = 0; b < nb; b++) y_buf[b] = ds->y[idx[start + b]];
+            y = y_buf;
+        } else {
+            fg_workspace_gather(ws, ds->x + (size_t)start * row, NULL, nb);
+        }
         double dl;
         int32_t c;
-        fg_batch_loss_and_grad(m, ws, nb, ds->y + start, NULL, &tr->cfg, 0, NULL, &dl, &c);
+        fg_batch_loss_and_grad(m, ws, nb, y, NULL, &tr->cfg, 0, NULL, &dl, &c);
         sum += dl * nb;
         correct += c;
     }
-    *loss = sum / ds->n;
-    *acc = (double)correct / ds->n;
+    *loss = sum / n;
+    *acc = (double)correct / n;
 }
 
 fg_status fg_trainer_evaluate(fg_trainer *tr, const fg_model *model, const fg_dataset *ds,
@@ -364,7 +374,7 @@ fg_status fg_trainer_evaluate(fg_trainer *tr, const fg_model *model, const fg_da
     fg_workspace *ws;
     if ((s = fg_workspace_create(model, chunk, ds->T, &ws))) return s;
     double loss, acc;
-    evaluate_ws(tr, model, ws, ds, &loss, &acc);
+    evaluate_ws(tr, model, ws, ds, NULL, ds->n, NULL, &loss, &acc);
     fg_workspace_destroy(ws);
     if (loss_out) *loss_out = (float)loss;
     if (accuracy_out) *accuracy_out = (float)acc;
@@ -379,18 +389,22 @@ fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds
     if ((s = check_dataset(tr, model, ds))) return s;
     if (ds->n == 0) BAD("dataset is empty");
     const fg_training_config *c = &tr->cfg;
-    fg_dataset *train = NULL, *val = NULL;
-    if ((s = fg_dataset_split(ds, c->validation_split, c->seed, &train, &val))) return s;
-    if (train->n == 0) {
-        fg_dataset_destroy(train); fg_dataset_destroy(val);
-        BAD("validation_split %g leaves no training samples out of %d", (double)c->validation_split, ds->n);
+    int32_t n = ds->n, nval;
+    int32_t *split = fg_alloc_zero((size_t)n, sizeof(int32_t), "validation split");
+    if (!split) return FG_ERR_OUT_OF_MEMORY;
+    fg_split_indices(n, c->validation_split, c->seed, split, &nval);
+    int32_t ntrain = n - nval;
+    if (ntrain == 0) {
+        fg_free(split);
+        BAD("validation_split %g leaves no training samples out of %d", (double)c->validation_split, n);
     }
-    int32_t batch = c->batch_size < train->n ? c->batch_size : train->n;
+    int32_t batch = c->batch_size < ntrain ? c->batch_size : ntrain;
     size_t cap = (size_t)c->epochs;
-    int32_t *perm = fg_alloc_zero((size_t)train->n, sizeof(int32_t), "batch order");
-    fg_training_metrics *hist = perm ? fg_alloc_zero(cap ? cap : 1, sizeof *hist, "metrics history") : NULL;
+    int32_t *perm = fg_alloc_zero((size_t)ntrain, sizeof(int32_t), "batch order");
+    int32_t *bidx = perm ? fg_alloc_zero((size_t)batch, sizeof(int32_t), "batch indices") : NULL;
+    fg_training_metrics *hist = bidx ? fg_alloc_zero(cap ? cap : 1, sizeof *hist, "metrics history") : NULL;
     if (!hist || (s = ensure_ws(tr, model, batch, ds->T)) || (s = ensure_state(tr, model->num_params))) {
-        fg_free(perm); fg_free(hist); fg_dataset_destroy(train); fg_dataset_destroy(val);
+        fg_free(split); fg_free(perm); fg_free(bidx); fg_free(hist);
         return s ? s : FG_ERR_OUT_OF_MEMORY;
     }
     /* a fresh Adam state for every run */
@@ -408,7 +422,7 @@ fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds
         tr->new_mask = tr->sort_scratch ? fg_alloc(model->num_params, "model mask") : NULL;
         if (!tr->new_mask) {
             run_free(tr);
-            fg_free(perm); fg_free(hist); fg_dataset_destroy(train); fg_dataset_destroy(val);
+            fg_free(split); fg_free(perm); fg_free(bidx); fg_free(hist);
             return FG_ERR_OUT_OF_MEMORY;
         }
     }
@@ -416,9 +430,11 @@ fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds
     tr->phase3 = 2 * c->epochs / 3;
     fg_free(tr->hist);
     tr->hist = hist; tr->cap = cap; tr->nhist = 0;
-    tr->model = model; tr->train = train; tr->val = val; tr->perm = perm;
+    tr->model = model; tr->data = ds;
+    tr->split = split; tr->ntrain = ntrain; tr->nval = nval;
+    tr->perm = perm; tr->bidx = bidx;
     fg_rng_seed(&tr->rng, c->seed ^ 0x5DEECE66DULL);
-    for (int32_t i = 0; i < train->n; i++) perm[i] = i;
+    for (int32_t i = 0; i < ntrain; i++) perm[i] = i;
     tr->lr = c->learning_rate;
     tr->epoch = 0; tr->pos = 0;
     tr->loss_sum = 0; tr->seen = 0; tr->correct = 0;
@@ -437,9 +453,9 @@ static int end_epoch(fg_trainer *tr) {
     r.train_accuracy = (float)((double)tr->correct / (double)tr->seen);
     r.learning_rate = tr->lr;
     double monitored = tr->loss_sum / (double)tr->seen;
-    if (tr->val->n > 0) {
+    if (tr->nval > 0) {
         double vl, va;
-        evaluate_ws(tr, m, tr->ws, tr->val, &vl, &va);
+        evaluate_ws(tr, m, tr->ws, tr->data, tr->split + tr->ntrain, tr->nval, tr->by, &vl, &va);
         r.val_loss = (float)vl;
         r.val_accuracy = (float)va;
         monitored = vl;
@@ -473,7 +489,8 @@ fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_ou
     if (max_batches <= 0) BAD("max_batches must be > 0, got %d", max_batches);
     const fg_training_config *c = &tr->cfg;
     fg_model *m = tr->model;
-    fg_dataset *d = tr->train;
+    const fg_dataset *d = tr->data;
+    int32_t ntrain = tr->ntrain;
     if (event_out) *event_out = FG_EVENT_NONE;
     if (tr->epoch >= c->epochs) {
         if (event_out) *event_out = FG_EVENT_DONE;
@@ -482,13 +499,14 @@ fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_ou
     if (tr->pos == 0) { /* epoch start: step decay, reshuffle */
         if (tr->epoch > 0 && c->lr_decay_step > 0 && tr->epoch % c->lr_decay_step == 0)
             tr->lr *= c->lr_decay;
-        if (c->shuffle) fg_rng_permutation(&tr->rng, tr->perm, d->n);
+        if (c->shuffle) fg_rng_permutation(&tr->rng, tr->perm, ntrain);
         if (sparse_training(c) && tr->epoch == tr->phase3 && tr->new_mask) fix_support(tr, m);
     }
     int32_t sw = d->O == 1 ? 1 : d->O;
-    for (int32_t k = 0; k < max_batches && tr->pos < d->n; k++) {
-        int32_t nb = d->n - tr->pos < tr->ws->max_batch ? d->n - tr->pos : tr->ws->max_batch;
-        const int32_t *idx = tr->perm + tr->pos;
+    for (int32_t k = 0; k < max_batches && tr->pos < ntrain; k++) {
+        int32_t nb = ntrain - tr->pos < tr->ws->max_batch ? ntrain - tr->pos : tr->ws->max_batch;
+        int32_t *idx = tr->bidx;
+        for (int32_t b = 0; b < nb; b++) idx[b] = tr->split[tr->perm[tr->pos + b]];
         fg_workspace_gather(tr->ws, d->x, idx, nb);
         for (int32_t b = 0; b < nb; b++) {
             tr->by[b] = d->y[idx[b]];
@@ -503,7 +521,7 @@ fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_ou
         tr->correct += correct;
         tr->pos += nb;
     }
-    if (tr->pos < d->n) return FG_OK;
+    if (tr->pos < ntrain) return FG_OK;
     int done = end_epoch(tr);
     if (event_out) *event_out = done ? FG_EVENT_DONE : FG_EVENT_EPOCH_END;
     return FG_OK;
