@@ -1,0 +1,1043 @@
+// app.js - the demo page. Uses only the package's public API:
+//   'fastgrnn-wasm'         (init, moduleInfo, FastGRNN, FastGRNNError)
+//   'fastgrnn-wasm/worker'  (TrainingWorker: training off the main thread)
+// mapped by the import map in index.html, and uPlot for the charts.
+
+import { init, FastGRNN, FastGRNNError } from 'fastgrnn-wasm';
+import { TrainingWorker } from 'fastgrnn-wasm/worker';
+import uPlot from 'uplot';
+import { GENERATORS, applyNormalization, toCSV } from './datasets.js';
+import { parseCSV, CsvError } from './csv.js';
+
+const $ = (id) => document.getElementById(id);
+
+// ------------------------------------------------------------ presets
+
+const PRESETS = {
+  routing: {
+    data: { n: 2000 },
+    model: { hiddenDim: 16, rank: 8, nu: 1, zeta: 1 },
+    train: { learningRate: 0.01, batchSize: 32, epochs: 20, validationSplit: 0.2, earlyStoppingPatience: 10, lrDecay: 0.5, lrDecayStep: 10, gradClip: 5, l2Reg: 0.00001, seed: 42 },
+  },
+  moons: {
+    data: { n: 1000, noise: 0.15 },
+    model: { hiddenDim: 16, rank: null, nu: 1, zeta: 1 },
+    train: { learningRate: 0.05, batchSize: 32, epochs: 30, validationSplit: 0.2, earlyStoppingPatience: 10, lrDecay: 0.5, lrDecayStep: 15, gradClip: 5, l2Reg: 0.00001, seed: 42 },
+  },
+  spirals: {
+    data: { n: 1000, noise: 0.08 },
+    model: { hiddenDim: 32, rank: null, nu: 1, zeta: 1 },
+    train: { learningRate: 0.05, batchSize: 32, epochs: 100, validationSplit: 0.2, earlyStoppingPatience: 25, lrDecay: 0.5, lrDecayStep: 40, gradClip: 5, l2Reg: 0.00001, seed: 42 },
+  },
+  adding: {
+    data: { n: 2000, steps: 12 },
+    model: { hiddenDim: 16, rank: null, nu: 1, zeta: 1 },
+    train: { learningRate: 0.01, batchSize: 32, epochs: 30, validationSplit: 0.2, earlyStoppingPatience: 10, lrDecay: 0.5, lrDecayStep: 20, gradClip: 5, l2Reg: 0.00001, seed: 42 },
+  },
+  csv: {
+    data: {},
+    model: { hiddenDim: 16, rank: null, nu: 1, zeta: 1 },
+    train: { learningRate: 0.01, batchSize: 32, epochs: 30, validationSplit: 0.2, earlyStoppingPatience: 10, lrDecay: 0.5, lrDecayStep: 20, gradClip: 5, l2Reg: 0.00001, seed: 42 },
+  },
+};
+
+const LABELS = {
+  routing: 'Routing', moons: 'Two moons', spirals: 'Two spirals', adding: 'Adding problem', csv: 'CSV',
+};
+
+const COLORS = {
+  train: '#2458d6', val: '#e8590c', lr: '#0f9d6e',
+  c0: [36, 88, 214], c1: [232, 89, 12],
+};
+
+// ------------------------------------------------------------ state
+
+const state = {
+  phase: 'loading',
+  pageSimd: false,
+  data: null,          // the current data set (see datasets.js)
+  csv: null,           // { text, name } of the last CSV file
+  workers: new Map(),  // family -> { key, tw, ready }
+  run: null,           // the run in progress
+  trained: null,       // { bytes, metrics, name, ... } of the last finished run
+  shown: null,         // { bytes, label } of the model shown in predictions
+  history: [],
+  frames: 0,
+  runCount: 0,
+};
+
+function setPhase(phase) {
+  state.phase = phase;
+  document.body.dataset.state = phase;
+  const busy = phase === 'training' || phase === 'stopping' || phase === 'comparing';
+  $('start').disabled = busy || phase === 'loading';
+  $('stop').disabled = !(phase === 'training' || phase === 'stopping');
+  $('stop').textContent = phase === 'stopping' ? 'Abort now' : 'Stop';
+  $('compare').disabled = busy || phase === 'loading' || !state.pageSimd;
+  for (const el of document.querySelectorAll('.controls input, .controls select, .controls button')) {
+    el.disabled = busy;
+  }
+  $('drop-zone').classList.toggle('disabled', busy);
+  $('download-model').disabled = busy || !state.trained;
+  $('download-metrics').disabled = busy || !state.trained;
+}
+
+// ------------------------------------------------------------ messages
+
+function clearMessages() { $('messages').replaceChildren(); }
+
+function showMessage(text, kind = 'error') {
+  const div = document.createElement('div');
+  div.className = `message ${kind}`;
+  const span = document.createElement('span');
+  span.textContent = text;
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.className = 'close';
+  close.setAttribute('aria-label', 'Dismiss');
+  close.textContent = '×';
+  close.addEventListener('click', () => div.remove());
+  div.append(span, close);
+  $('messages').append(div);
+}
+
+function setStatus(text) { $('status').textContent = text; }
+
+function describeError(e) {
+  if (e instanceof FastGRNNError) return e.message;
+  if (e instanceof CsvError) return e.message;
+  return e && e.message ? e.message : String(e);
+}
+
+// ------------------------------------------------------------ formatting
+
+function fmtRate(x) {
+  if (!Number.isFinite(x) || x <= 0) return '–';
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)} M`;
+  if (x >= 1e3) return `${(x / 1e3).toFixed(x >= 1e5 ? 0 : 1)} k`;
+  return x.toFixed(0);
+}
+const fmtAcc = (a) => (a === null || a === undefined || !Number.isFinite(a) ? '–' : a.toFixed(3));
+const fmtSecs = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+function download(bytesOrText, filename, type) {
+  const blob = new Blob([bytesOrText], { type });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+// ------------------------------------------------------------ config form
+
+const MODEL_FIELDS = ['hiddenDim', 'rank', 'nu', 'zeta'];
+const TRAIN_FIELDS = ['learningRate', 'batchSize', 'epochs', 'validationSplit', 'earlyStoppingPatience',
+  'lrDecay', 'lrDecayStep', 'gradClip', 'l2Reg', 'seed'];
+
+function applyPreset(kind) {
+  const p = PRESETS[kind];
+  for (const k of MODEL_FIELDS) $(k).value = p.model[k] === null ? '' : p.model[k];
+  for (const k of TRAIN_FIELDS) $(k).value = p.train[k] === null ? '' : p.train[k];
+  if (p.data.n !== undefined) $('n').value = p.data.n;
+  if (p.data.noise !== undefined) $('noise').value = p.data.noise;
+  if (p.data.steps !== undefined) $('steps').value = p.data.steps;
+}
+
+// Reads a numeric field; pushes a message to `errors` when it is invalid.
+function readNumber(id, label, errors, { min = -Infinity, max = Infinity, integer = false, optional = false, gt = false } = {}) {
+  const raw = $(id).value.trim();
+  if (raw === '') {
+    if (optional) return null;
+    errors.push(`${label} is empty: enter a number.`);
+    return undefined;
+  }
+  const v = Number(raw);
+  if (!Number.isFinite(v)) { errors.push(`${label} must be a number (got "${raw}").`); return undefined; }
+  if (integer && !Number.isInteger(v)) { errors.push(`${label} must be a whole number (got ${raw}).`); return undefined; }
+  if (gt ? v <= min : v < min) { errors.push(`${label} must be ${gt ? 'greater than' : 'at least'} ${min} (got ${raw}).`); return undefined; }
+  if (v > max) { errors.push(`${label} must be at most ${max} (got ${raw}).`); return undefined; }
+  return v;
+}
+
+function readConfig() {
+  const errors = [];
+  const model = {
+    hiddenDim: readNumber('hiddenDim', 'Hidden size', errors, { min: 1, max: 512, integer: true }),
+    rank: readNumber('rank', 'Rank', errors, { min: 1, max: 512, integer: true, optional: true }),
+    nu: readNumber('nu', 'ν (nu)', errors, { min: -20, max: 20 }),
+    zeta: readNumber('zeta', 'ζ (zeta)', errors, { min: -20, max: 20 }),
+  };
+  const train = {
+    learningRate: readNumber('learningRate', 'Learning rate', errors, { min: 0, max: 10, gt: true }),
+    batchSize: readNumber('batchSize', 'Batch size', errors, { min: 1, max: 65536, integer: true }),
+    epochs: readNumber('epochs', 'Epochs', errors, { min: 1, max: 100000, integer: true }),
+    validationSplit: readNumber('validationSplit', 'Validation split', errors, { min: 0, max: 0.9 }),
+    earlyStoppingPatience: readNumber('earlyStoppingPatience', 'Patience', errors, { min: 1, max: 100000, integer: true, optional: true }),
+    lrDecay: readNumber('lrDecay', 'LR decay', errors, { min: 0, max: 1, gt: true }),
+    lrDecayStep: readNumber('lrDecayStep', 'Decay every', errors, { min: 0, max: 100000, integer: true, optional: true }) ?? 0,
+    gradClip: readNumber('gradClip', 'Grad clip', errors, { min: 0, max: 1e6, optional: true }) ?? 0,
+    l2Reg: readNumber('l2Reg', 'L2', errors, { min: 0, max: 10 }),
+    seed: readNumber('seed', 'Seed', errors, { min: 0, max: 4294967295, integer: true }),
+  };
+  const every = readNumber('boundary-every', 'Boundary every', errors, { min: 1, max: 1000, integer: true });
+  return { errors, model, train, every };
+}
+
+// ------------------------------------------------------------ data
+
+function dataParams(errors) {
+  const kind = $('dataset').value;
+  const p = { kind };
+  if (kind === 'csv') return p;
+  p.n = readNumber('n', 'Samples', errors, { min: 10, max: 100000, integer: true });
+  p.seed = readNumber('data-seed', 'Data seed', errors, { min: 0, max: 4294967295, integer: true });
+  if (kind === 'moons' || kind === 'spirals') p.noise = readNumber('noise', 'Noise', errors, { min: 0, max: 1 });
+  if (kind === 'adding') p.steps = readNumber('steps', 'Steps T', errors, { min: 10, max: 200, integer: true });
+  return p;
+}
+
+function regenerate() {
+  const errors = [];
+  const p = dataParams(errors);
+  updateDataFields(p.kind);
+  if (errors.length) {
+    clearMessages();
+    errors.forEach((e) => showMessage(e));
+    return false;
+  }
+  if (p.kind === 'csv') {
+    if (state.csv) loadCSVText(state.csv.text, state.csv.name, false);
+    else setData(null);
+    return true;
+  }
+  let ds;
+  if (p.kind === 'routing') ds = GENERATORS.routing(p.n, p.seed);
+  else if (p.kind === 'moons') ds = GENERATORS.moons(p.n, p.seed, p.noise);
+  else if (p.kind === 'spirals') ds = GENERATORS.spirals(p.n, p.seed, p.noise);
+  else ds = GENERATORS.adding(p.n, p.seed, p.steps);
+  ds.paramsKey = JSON.stringify(p);
+  setData(ds);
+  return true;
+}
+
+function updateDataFields(kind) {
+  const gen = kind !== 'csv';
+  $('gen-fields').hidden = !gen;
+  $('noise-field').hidden = !(kind === 'moons' || kind === 'spirals');
+  $('steps-field').hidden = kind !== 'adding';
+  $('drop-zone').classList.toggle('active-source', kind === 'csv');
+}
+
+function summarize(ds) {
+  if (!ds) return 'No data yet: drop a CSV file (or pick a generated data set).';
+  const parts = [`${ds.n.toLocaleString('en-US')} samples`];
+  parts.push(`${ds.inputDim} feature${ds.inputDim === 1 ? '' : 's'}${ds.timesteps > 1 ? ' per step' : ''}`);
+  parts.push(`T = ${ds.timesteps}`);
+  if (ds.outputDim === 1) {
+    let pos = 0;
+    for (const y of ds.labels) pos += y >= 0.5 ? 1 : 0;
+    parts.push(`${Math.round((100 * pos) / ds.n)} % class 1`);
+  } else {
+    parts.push(`${ds.outputDim} classes`);
+  }
+  const head = ds.name === 'csv' ? `${ds.fileName}: ` : '';
+  return head + parts.map((x) => x.replace(/ /g, '\u00a0')).join(' · ');
+}
+
+function setData(ds) {
+  state.data = ds;
+  $('data-summary').textContent = summarize(ds);
+  $('export-csv').disabled = !ds || state.phase === 'training';
+  const twoD = !!(ds && ds.twoD);
+  document.body.classList.toggle('two-d', twoD);
+  $('every-field').hidden = !twoD;
+  if (twoD) {
+    boundary.reset(ds);
+    boundary.drawPoints();
+  }
+  charts.resizeSoon();
+  // keep showing predictions for the shown model when it fits the new data
+  if (state.shown && ds) predictWith(state.shown.bytes, state.shown.label, { quiet: true });
+  else clearPredictions();
+}
+
+async function loadCSVFile(file) {
+  clearMessages();
+  if (file.size > 64 * 1024 * 1024) {
+    showMessage(`${file.name} is ${(file.size / 1048576).toFixed(0)} MB; the demo reads CSV files up to 64 MB.`);
+    return;
+  }
+  let text;
+  try {
+    text = await file.text();
+  } catch (e) {
+    showMessage(`Cannot read ${file.name}: ${describeError(e)}`);
+    return;
+  }
+  loadCSVText(text, file.name, true);
+}
+
+function loadCSVText(text, name, fresh) {
+  let ds;
+  try {
+    ds = parseCSV(text, { timesteps: Number($('csv-steps').value) || 1, name });
+  } catch (e) {
+    showMessage(`Cannot use ${name}: ${describeError(e)}`);
+    if (!fresh) setData(null);
+    return;
+  }
+  ds.fileName = name;
+  state.csv = { text, name };
+  if ($('dataset').value !== 'csv') {
+    $('dataset').value = 'csv';
+    applyPreset('csv');
+    updateDataFields('csv');
+  }
+  setData(ds);
+  if (fresh) setStatus(`Loaded ${name}. Press Start to train on it.`);
+}
+
+// ------------------------------------------------------------ charts
+
+const charts = (() => {
+  const height = 170;
+  const data = { epoch: [], trainLoss: [], valLoss: [], trainAcc: [], valAcc: [], lr: [] };
+  const axis = { stroke: '#5b6475', grid: { stroke: '#edf0f5', width: 1 }, ticks: { stroke: '#d9dee8', width: 1 } };
+  const xAxis = { ...axis, label: 'epoch', labelSize: 18, size: 36 };
+  const base = (el) => ({
+    width: Math.max(200, el.clientWidth),
+    height,
+    scales: { x: { time: false } },
+    legend: { live: false },
+    cursor: { drag: { x: false, y: false } },
+  });
+  const mk = (id, series, yAxis, scales = {}) => {
+    const el = $(id);
+    const opts = base(el);
+    opts.series = [{ label: 'epoch' }, ...series];
+    opts.axes = [xAxis, { ...axis, size: 52, ...yAxis }];
+    opts.scales = { ...opts.scales, ...scales };
+    return { el, plot: new uPlot(opts, [[], ...series.map(() => [])], el) };
+  };
+  const line = (label, stroke, dash) => ({ label, stroke, width: 2, dash, points: { show: false }, spanGaps: true });
+  let list = [];
+  let pending = false;
+
+  function create() {
+    list = [
+      { ...mk('chart-loss', [line('train', COLORS.train), line('validation', COLORS.val, [6, 4])],
+        { values: (u, v) => v.map((x) => (x == null ? '' : +x.toPrecision(2))) }),
+      keys: ['trainLoss', 'valLoss'] },
+      { ...mk('chart-acc', [line('train', COLORS.train), line('validation', COLORS.val, [6, 4])],
+        { values: (u, v) => v.map((x) => (x == null ? '' : x.toFixed(2))) },
+        { y: { range: (u, min, max) => [Math.max(0, Math.min(0.5, Number.isFinite(min) ? min : 0.5) - 0.02), 1.0] } }),
+      keys: ['trainAcc', 'valAcc'] },
+      { ...mk('chart-lr', [line('learning rate', COLORS.lr)],
+        { values: (u, v) => v.map((x) => (x == null ? '' : +x.toPrecision(2))) },
+        { y: { range: (u, min, max) => [0, (Number.isFinite(max) ? max : 1) * 1.1] } }),
+      keys: ['lr'] },
+    ];
+    const ro = new ResizeObserver(() => resizeSoon());
+    for (const c of list) ro.observe(c.el);
+  }
+
+  function redraw() {
+    pending = false;
+    for (const c of list) {
+      c.plot.setData([data.epoch.slice(), ...c.keys.map((k) => data[k].slice())]);
+      c.el.dataset.points = String(data.epoch.length);
+    }
+  }
+  function schedule() {
+    if (!pending) { pending = true; requestAnimationFrame(redraw); }
+  }
+  let resizePending = false;
+  function resizeSoon() {
+    if (resizePending) return;
+    resizePending = true;
+    requestAnimationFrame(() => {
+      resizePending = false;
+      for (const c of list) {
+        const w = Math.max(200, Math.floor(c.el.clientWidth));
+        if (w !== c.plot.width) c.plot.setSize({ width: w, height });
+      }
+    });
+  }
+  function clear() {
+    for (const k of Object.keys(data)) data[k].length = 0;
+    schedule();
+  }
+  function push(m) {
+    data.epoch.push(m.epoch + 1);
+    data.trainLoss.push(m.trainLoss);
+    data.valLoss.push(m.valLoss);
+    data.trainAcc.push(m.trainAccuracy);
+    data.valAcc.push(m.valAccuracy);
+    data.lr.push(m.learningRate);
+    schedule();
+  }
+  function setAll(metrics) {
+    for (const k of Object.keys(data)) data[k].length = 0;
+    metrics.forEach(push);
+  }
+  return { create, clear, push, setAll, resizeSoon, get count() { return data.epoch.length; } };
+})();
+
+// ------------------------------------------------------------ decision boundary
+
+const boundary = (() => {
+  const G = 84; // grid cells per side
+  const canvas = $('boundary');
+  let ds = null;
+  let box = null; // { x0, y0, span }
+  let probs = null;
+
+  function reset(d) {
+    ds = d;
+    probs = null;
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (let i = 0; i < d.n; i++) {
+      const x = d.features[2 * i], y = d.features[2 * i + 1];
+      if (x < x0) x0 = x; if (x > x1) x1 = x;
+      if (y < y0) y0 = y; if (y > y1) y1 = y;
+    }
+    const span = Math.max(x1 - x0, y1 - y0, 1e-6) * 1.12;
+    box = { x0: (x0 + x1) / 2 - span / 2, y0: (y0 + y1) / 2 - span / 2, span };
+    canvas.dataset.epoch = '0';
+    $('boundary-caption').textContent = 'Train to see the boundary form.';
+  }
+
+  function size() {
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.max(120, Math.round(canvas.clientWidth * dpr));
+    if (canvas.width !== w || canvas.height !== w) { canvas.width = w; canvas.height = w; }
+    return w;
+  }
+
+  // Probabilities on the grid (cell centres) from safetensors bytes.
+  function compute(bytes) {
+    const model = FastGRNN.load(bytes);
+    try {
+      if (model.inputDim !== 2 || model.outputDim !== 1) return false;
+      const pts = new Float32Array(G * G * 2);
+      for (let j = 0; j < G; j++) {
+        for (let i = 0; i < G; i++) {
+          const k = (j * G + i) * 2;
+          pts[k] = box.x0 + ((i + 0.5) / G) * box.span;
+          pts[k + 1] = box.y0 + box.span - ((j + 0.5) / G) * box.span;
+        }
+      }
+      probs = model.forwardBatch(applyNormalization(pts, 2, model.normalization));
+      return true;
+    } finally {
+      model.dispose();
+    }
+  }
+
+  // Colour table: p in [0, 1] in 256 steps, white at 0.5, class colours at the ends.
+  const LUT = new Uint8ClampedArray(256 * 3);
+  for (let i = 0; i < 256; i++) {
+    const p = i / 255;
+    const c = p < 0.5 ? COLORS.c0 : COLORS.c1;
+    const t = Math.min(1, Math.abs(p - 0.5) * 2) * 0.5;
+    for (let k = 0; k < 3; k++) LUT[3 * i + k] = Math.round(255 + (c[k] - 255) * t);
+  }
+  let off = null;
+
+  function draw() {
+    if (!ds) return;
+    const W = size();
+    const ctx = canvas.getContext('2d');
+    ctx.clearRect(0, 0, W, W);
+    ctx.fillStyle = '#f7f8fb';
+    ctx.fillRect(0, 0, W, W);
+    if (probs) {
+      const img = new ImageData(G, G);
+      for (let k = 0; k < G * G; k++) {
+        const i = 3 * Math.max(0, Math.min(255, Math.round(probs[k] * 255)));
+        img.data[4 * k] = LUT[i]; img.data[4 * k + 1] = LUT[i + 1]; img.data[4 * k + 2] = LUT[i + 2];
+        img.data[4 * k + 3] = 255;
+      }
+      if (!off) off = new OffscreenCanvas(G, G);
+      off.getContext('2d').putImageData(img, 0, 0);
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(off, 0, 0, W, W);
+      contour(ctx, W);
+    }
+    drawPointsOn(ctx, W);
+  }
+
+  // The p = 0.5 line by marching squares over the cell centres.
+  function contour(ctx, W) {
+    const cell = W / G;
+    const at = (i, j) => probs[j * G + i] - 0.5;
+    const px = (i) => (i + 0.5) * cell;
+    ctx.strokeStyle = 'rgba(20, 24, 33, 0.85)';
+    ctx.lineWidth = Math.max(1.5, W / 260);
+    ctx.lineJoin = 'round';
+    ctx.beginPath();
+    for (let j = 0; j < G - 1; j++) {
+      for (let i = 0; i < G - 1; i++) {
+        const a = at(i, j), b = at(i + 1, j), c = at(i + 1, j + 1), d = at(i, j + 1);
+        const pts = [];
+        const edge = (v0, v1, x0, y0, x1, y1) => {
+          if ((v0 < 0) !== (v1 < 0)) {
+            const t = v0 / (v0 - v1);
+            pts.push([x0 + (x1 - x0) * t, y0 + (y1 - y0) * t]);
+          }
+        };
+        edge(a, b, px(i), px(j), px(i + 1), px(j));
+        edge(b, c, px(i + 1), px(j), px(i + 1), px(j + 1));
+        edge(c, d, px(i + 1), px(j + 1), px(i), px(j + 1));
+        edge(d, a, px(i), px(j + 1), px(i), px(j));
+        for (let k = 0; k + 1 < pts.length; k += 2) {
+          ctx.moveTo(pts[k][0], pts[k][1]);
+          ctx.lineTo(pts[k + 1][0], pts[k + 1][1]);
+        }
+      }
+    }
+    ctx.stroke();
+  }
+
+  function drawPointsOn(ctx, W) {
+    const n = ds.n;
+    const step = Math.max(1, Math.floor(n / 700));
+    const r = Math.max(2, W / 170);
+    ctx.lineWidth = Math.max(0.8, W / 500);
+    ctx.strokeStyle = 'rgba(255,255,255,0.9)';
+    for (let i = 0; i < n; i += step) {
+      const x = ((ds.features[2 * i] - box.x0) / box.span) * W;
+      const y = (1 - (ds.features[2 * i + 1] - box.y0) / box.span) * W;
+      const c = ds.labels[i] >= 0.5 ? COLORS.c1 : COLORS.c0;
+      ctx.fillStyle = `rgb(${c[0]},${c[1]},${c[2]})`;
+      ctx.beginPath();
+      ctx.arc(x, y, r, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.stroke();
+    }
+  }
+
+  let pendingBytes = null, pendingCaption = '', pendingEpoch = 0, scheduled = false;
+  function showModel(bytes, caption, epoch) {
+    pendingBytes = bytes; pendingCaption = caption; pendingEpoch = epoch;
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(() => {
+      scheduled = false;
+      if (!ds || !pendingBytes) return;
+      try {
+        if (!compute(pendingBytes)) return;
+      } catch (e) {
+        showMessage(`Cannot draw the decision boundary: ${describeError(e)}`);
+        return;
+      } finally {
+        pendingBytes = null;
+      }
+      draw();
+      canvas.dataset.epoch = String(pendingEpoch);
+      $('boundary-caption').textContent = pendingCaption;
+    });
+  }
+
+  return { reset, drawPoints: draw, showModel, redraw: draw, get active() { return !!ds; } };
+})();
+
+// ------------------------------------------------------------ predictions
+
+function clearPredictions() {
+  const t = $('pred-table');
+  t.replaceChildren();
+  delete t.dataset.checksum;
+  $('pred-source').textContent = state.shown
+    ? `${state.shown.label} does not fit the current data set.`
+    : 'No model yet: train one, or load a .safetensors file to predict on the current data.';
+}
+
+/**
+ * Runs a model (safetensors bytes) on the current data set in the page and
+ * shows accuracy and the first predictions. Returns false on a problem
+ * (shown as a message unless quiet).
+ */
+async function predictWith(bytes, label, { quiet = false, caption = label, name = label } = {}) {
+  const ds = state.data;
+  if (!ds) {
+    if (!quiet) showMessage('There is no data set to predict on: pick one or drop a CSV file first.');
+    return false;
+  }
+  let model;
+  try {
+    await init();
+    model = FastGRNN.load(bytes);
+  } catch (e) {
+    if (!quiet) showMessage(`${name} is not a FastGRNN model this page can read: ${describeError(e)}`);
+    return false;
+  }
+  try {
+    if (model.inputDim !== ds.inputDim) {
+      if (!quiet) {
+        showMessage(`${name} expects ${model.inputDim} input feature${model.inputDim === 1 ? '' : 's'} per step, ` +
+          `but the current data set has ${ds.inputDim}. Pick a matching data set, then load the model again.`);
+      }
+      clearPredictions();
+      return false;
+    }
+    if (model.outputDim !== ds.outputDim) {
+      if (!quiet) {
+        showMessage(`${name} has ${model.outputDim === 1 ? 'a binary output' : `${model.outputDim} classes`}, ` +
+          `but the current data set has ${ds.outputDim === 1 ? 'binary labels' : `${ds.outputDim} classes`}.`);
+      }
+      clearPredictions();
+      return false;
+    }
+    const x = applyNormalization(ds.features, ds.inputDim, model.normalization);
+    const out = model.forwardBatch(x, { timesteps: ds.timesteps });
+    const O = ds.outputDim;
+    let correct = 0, checksum = 0;
+    const rows = [];
+    for (let i = 0; i < ds.n; i++) {
+      let pred, conf;
+      if (O === 1) {
+        conf = out[i];
+        pred = conf >= 0.5 ? 1 : 0;
+        checksum += conf;
+      } else {
+        pred = 0;
+        for (let k = 1; k < O; k++) if (out[i * O + k] > out[i * O + pred]) pred = k;
+        conf = out[i * O + pred];
+        checksum += conf;
+      }
+      const truth = O === 1 ? (ds.labels[i] >= 0.5 ? 1 : 0) : ds.labels[i];
+      if (pred === truth) correct++;
+      if (rows.length < 8) rows.push([i + 1, truth, conf, pred]);
+    }
+    const acc = correct / ds.n;
+    state.shown = { bytes, label };
+    $('pred-source').textContent = `${label} · ${model.numParams().toLocaleString('en-US')} parameters · ` +
+      `accuracy on all ${ds.n.toLocaleString('en-US')} samples: ${(100 * acc).toFixed(2)} %`;
+    $('pred-source').dataset.accuracy = String(acc);
+    const t = $('pred-table');
+    const head = document.createElement('tr');
+    for (const h of ['sample', 'label', O === 1 ? 'P(class 1)' : 'P(predicted)', 'predicted', '']) {
+      const th = document.createElement('th');
+      th.textContent = h;
+      head.append(th);
+    }
+    const thead = document.createElement('thead');
+    thead.append(head);
+    const tbody = document.createElement('tbody');
+    for (const [i, truth, conf, pred] of rows) {
+      const tr = document.createElement('tr');
+      for (const v of [i, truth, conf.toFixed(4), pred, pred === truth ? '✓' : '✗']) {
+        const td = document.createElement('td');
+        td.textContent = String(v);
+        tr.append(td);
+      }
+      tr.lastChild.className = pred === truth ? 'ok' : 'bad';
+      tbody.append(tr);
+    }
+    t.replaceChildren(thead, tbody);
+    t.dataset.checksum = String(checksum);
+    if (ds.twoD && O === 1) boundary.showModel(bytes, caption, Number($('boundary').dataset.epoch) || 0);
+    return true;
+  } catch (e) {
+    if (!quiet) showMessage(`Cannot predict with ${name}: ${describeError(e)}`);
+    return false;
+  } finally {
+    model.dispose();
+  }
+}
+
+async function loadModelFile(file) {
+  clearMessages();
+  if (file.size > 256 * 1024 * 1024) {
+    showMessage(`${file.name} is too large for a FastGRNN model (${(file.size / 1048576).toFixed(0)} MB).`);
+    return;
+  }
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const ok = await predictWith(bytes, `Loaded ${file.name}`, { name: file.name });
+  if (ok) setStatus(`Loaded ${file.name} and predicted on the current data set.`);
+}
+
+// ------------------------------------------------------------ training
+
+// One TrainingWorker per entry and build, kept between runs and warmed up
+// (module fetched, compiled, instantiated) as soon as it is made, so that
+// a run's time is training time.
+const WARMUP = {
+  modelConfig: { inputDim: 1, hiddenDim: 2, rank: null },
+  trainingConfig: { epochs: 1, validationSplit: 0, batchSize: 4, earlyStoppingPatience: null },
+  features: new Float32Array(4), labels: new Float32Array([0, 1, 0, 1]), inputDim: 1,
+};
+
+function workerFor(twoD, simdChoice, every) {
+  const family = `${twoD ? 'snapshot' : 'package'}:${simdChoice}`;
+  const key = `${family}:${twoD ? every : ''}`;
+  let w = state.workers.get(family);
+  if (w && w.key === key) return w;
+  if (w) w.tw.terminate();
+  const opts = {};
+  if (simdChoice === 'scalar') opts.simd = false;
+  // The package's worker for everything; for 2-D sets our entry that speaks
+  // the same protocol and adds model snapshots (see snapshot-worker.js).
+  if (twoD) opts.url = new URL(`./snapshot-worker.js?every=${every}`, import.meta.url);
+  const tw = new TrainingWorker(opts);
+  w = { key, tw, ready: tw.train(WARMUP).then(() => true, () => false) };
+  state.workers.set(family, w);
+  return w;
+}
+
+function resetRunView(epochs) {
+  charts.clear();
+  $('epoch-counter').textContent = `0 / ${epochs}`;
+  $('progress-bar').style.width = '0%';
+  $('speed').textContent = '–';
+  $('val-acc').textContent = '–';
+  delete $('val-acc').dataset.value;
+  $('elapsed').textContent = '0.0 s';
+}
+
+function bestEpoch(metrics) {
+  let best = null;
+  for (const m of metrics) {
+    const key = m.valLoss ?? m.trainLoss;
+    if (best === null || key < (best.valLoss ?? best.trainLoss)) best = m;
+  }
+  return best;
+}
+
+function toSnakeCase(metrics) {
+  return metrics.map((m) => ({
+    epoch: m.epoch, train_loss: m.trainLoss, val_loss: m.valLoss,
+    train_accuracy: m.trainAccuracy, val_accuracy: m.valAccuracy, learning_rate: m.learningRate,
+  }));
+}
+
+async function start() {
+  clearMessages();
+  const cfg = readConfig();
+  const dataErrors = [];
+  dataParams(dataErrors);
+  const errors = [...dataErrors, ...cfg.errors];
+  if (errors.length) {
+    errors.forEach((e) => showMessage(e));
+    return;
+  }
+  // data fields edited without a change event yet: regenerate first
+  const p = dataParams([]);
+  if (p.kind !== 'csv' && (!state.data || state.data.paramsKey !== JSON.stringify(p))) regenerate();
+  const ds = state.data;
+  if (!ds) {
+    showMessage('There is no data to train on: drop a CSV file, or pick a generated data set.');
+    return;
+  }
+  const nVal = Math.round(ds.n * cfg.train.validationSplit);
+  const nTrain = ds.n - nVal;
+  if (nTrain < 1) {
+    showMessage(`With ${ds.n} samples and validation split ${cfg.train.validationSplit}, no training samples are left.`);
+    return;
+  }
+  const simdChoice = $('module').value;
+  const simd = simdChoice === 'scalar' ? false : state.pageSimd;
+  const twoD = !!ds.twoD;
+  const worker = workerFor(twoD, simdChoice, cfg.every);
+  const tw = worker.tw;
+  const controller = new AbortController();
+  const run = {
+    controller, stopRequested: false, epochs: cfg.train.epochs, nTrain, nVal,
+    t0: performance.now(), tStart: 0, seen: 0, lastEpoch: 0, simd, ds, tw,
+  };
+  state.run = run;
+  document.body.dataset.run = String(++state.runCount);
+  resetRunView(cfg.train.epochs);
+  setBadge(simd, true);
+  setPhase('training');
+  setStatus(`Training on ${LABELS[ds.name]} (${nTrain.toLocaleString('en-US')} train / ${nVal.toLocaleString('en-US')} validation samples) ` +
+    `with the ${simd ? 'SIMD128' : 'scalar'} build in a Web Worker…`);
+  const modelConfig = {
+    ...cfg.model, inputDim: ds.inputDim, outputDim: ds.outputDim, seed: cfg.train.seed,
+  };
+  const trainingConfig = { ...cfg.train };
+
+  const onEpoch = (m) => {
+    if (state.run !== run) return;
+    const now = performance.now();
+    run.seen++;
+    run.lastEpoch = m.epoch + 1;
+    charts.push(m);
+    $('epoch-counter').textContent = `${m.epoch + 1} / ${run.epochs}`;
+    $('progress-bar').style.width = `${(100 * (m.epoch + 1)) / run.epochs}%`;
+    // training samples per second of wall time (validation passes included)
+    run.rate = (run.seen * nTrain) / ((now - run.tStart) / 1000);
+    $('speed').textContent = fmtRate(run.rate);
+    $('val-acc').textContent = fmtAcc(m.valAccuracy ?? m.trainAccuracy);
+    if (m.snapshot) boundary.showModel(m.snapshot, `After epoch ${m.epoch + 1}`, m.epoch + 1);
+  };
+
+  let result;
+  try {
+    await worker.ready;
+    run.tStart = performance.now();
+    if (run.stopRequested) throw new FastGRNNError('Aborted', 'stopped before the first epoch');
+    result = await tw.train({
+      modelConfig, trainingConfig,
+      features: ds.features, labels: ds.labels,
+      inputDim: ds.inputDim, timesteps: ds.timesteps, outputDim: ds.outputDim,
+      normalize: true, onEpoch, signal: controller.signal,
+    });
+  } catch (e) {
+    if (state.run !== run) return;
+    state.run = null;
+    const ms = performance.now() - run.t0;
+    $('elapsed').textContent = fmtSecs(ms);
+    if (e instanceof FastGRNNError && e.code === 'Aborted') {
+      setPhase('aborted');
+      setStatus(`Aborted during epoch ${run.lastEpoch + 1}: the partial model was discarded.`);
+    } else {
+      setPhase('error');
+      const what = e instanceof FastGRNNError && e.code === 'Diverged'
+        ? 'Training diverged (the loss is no longer finite). Try a smaller learning rate or a gradient clip.'
+        : `Training failed: ${describeError(e)}`;
+      showMessage(what);
+      setStatus('Training failed; see the message above.');
+    }
+    return;
+  }
+  if (state.run !== run) return;
+  state.run = null;
+  const ms = performance.now() - run.t0;
+  const metrics = result.metrics;
+  charts.setAll(metrics); // complete history (the last epoch included)
+  const n = metrics.length;
+  const best = bestEpoch(metrics);
+  const bestAcc = best ? (best.valAccuracy ?? best.trainAccuracy) : null;
+  run.rate = (n * nTrain) / ((performance.now() - run.tStart) / 1000);
+  $('speed').textContent = fmtRate(run.rate);
+  $('epoch-counter').textContent = `${n} / ${run.epochs}`;
+  $('progress-bar').style.width = `${(100 * n) / run.epochs}%`;
+  $('elapsed').textContent = fmtSecs(ms);
+  $('val-acc').textContent = fmtAcc(bestAcc);
+  $('val-acc').dataset.value = String(bestAcc);
+  setBadge(result.simd, false);
+  state.trained = {
+    bytes: result.model, metrics, name: ds.name, hiddenDim: cfg.model.hiddenDim,
+  };
+  const accWhat = best && best.valAccuracy !== null ? 'validation accuracy' : 'training accuracy';
+  const bestText = best ? ` Best ${accWhat} ${fmtAcc(bestAcc)} (epoch ${best.epoch + 1}); those weights were kept.` : '';
+  let phase = 'done';
+  if (run.stopRequested && n < run.epochs) {
+    phase = 'stopped';
+    setStatus(`Stopped after epoch ${n} of ${run.epochs}.${bestText}`);
+  } else if (n < run.epochs) {
+    setStatus(`Stopped early at epoch ${n} of ${run.epochs}: the validation loss did not improve for ${cfg.train.earlyStoppingPatience} epochs.${bestText}`);
+  } else {
+    setStatus(`Finished ${n} epochs in ${fmtSecs(ms)}.${bestText}`);
+  }
+  addHistory({
+    data: `${LABELS[ds.name]} (${ds.n})`, model: `H${cfg.model.hiddenDim}${cfg.model.rank ? ` r${cfg.model.rank}` : ''}`,
+    build: result.simd ? 'SIMD128' : 'scalar', epochs: `${n} / ${run.epochs}`, acc: fmtAcc(bestAcc),
+    rate: fmtRate(run.rate), time: fmtSecs(ms),
+  });
+  await predictWith(result.model, 'Trained model', {
+    name: 'The trained model',
+    caption: best ? `Trained model: the weights of epoch ${best.epoch + 1} (lowest validation loss)` : 'Trained model',
+  });
+  setPhase(phase);
+}
+
+function stop() {
+  const run = state.run;
+  if (!run) return;
+  if (state.phase === 'training') {
+    run.stopRequested = true;
+    run.tw.stop();
+    setPhase('stopping');
+    setStatus('Stopping after this epoch… (press “Abort now” to discard the run at once)');
+  } else if (state.phase === 'stopping') {
+    run.controller.abort();
+  }
+}
+
+function addHistory(row) {
+  state.history.push(row);
+  const tr = document.createElement('tr');
+  for (const v of [state.history.length, row.data, row.model, row.build, row.epochs, row.acc, row.rate, row.time]) {
+    const td = document.createElement('td');
+    td.textContent = String(v);
+    tr.append(td);
+  }
+  $('history').tBodies[0].prepend(tr);
+}
+
+// SIMD vs scalar: the same short run with each build, then the speed ratio.
+async function compare() {
+  clearMessages();
+  const cfg = readConfig();
+  if (cfg.errors.length) { cfg.errors.forEach((e) => showMessage(e)); return; }
+  const ds = state.data;
+  if (!ds) { showMessage('There is no data to train on.'); return; }
+  const epochs = 6;
+  const nVal = Math.round(ds.n * cfg.train.validationSplit);
+  const nTrain = ds.n - nVal;
+  setPhase('comparing');
+  document.body.dataset.run = String(++state.runCount);
+  const rates = {};
+  try {
+    for (const simd of [true, false]) {
+      setStatus(`Measuring the ${simd ? 'SIMD128' : 'scalar'} build (${epochs} epochs)…`);
+      setBadge(simd, true);
+      const worker = workerFor(false, simd ? 'auto' : 'scalar', 0);
+      await worker.ready;
+      const t0 = performance.now();
+      const result = await worker.tw.train({
+        modelConfig: { ...cfg.model, inputDim: ds.inputDim, outputDim: ds.outputDim, seed: cfg.train.seed },
+        trainingConfig: { ...cfg.train, epochs, earlyStoppingPatience: null },
+        features: ds.features, labels: ds.labels,
+        inputDim: ds.inputDim, timesteps: ds.timesteps, outputDim: ds.outputDim, normalize: true,
+      });
+      const tEnd = performance.now();
+      rates[simd ? 'simd' : 'scalar'] = (result.metrics.length * nTrain) / ((tEnd - t0) / 1000);
+      addHistory({
+        data: `${LABELS[ds.name]} (${ds.n})`, model: `H${cfg.model.hiddenDim}${cfg.model.rank ? ` r${cfg.model.rank}` : ''}`,
+        build: simd ? 'SIMD128' : 'scalar', epochs: `${result.metrics.length} / ${epochs}`,
+        acc: fmtAcc(bestEpoch(result.metrics)?.valAccuracy), rate: fmtRate(rates[simd ? 'simd' : 'scalar']),
+        time: fmtSecs(tEnd - t0),
+      });
+    }
+    const ratio = rates.simd / rates.scalar;
+    $('speed').textContent = fmtRate(rates.simd);
+    setStatus(`SIMD128: ${fmtRate(rates.simd)} samples/s · scalar: ${fmtRate(rates.scalar)} samples/s · ` +
+      `SIMD128 is ${ratio.toFixed(2)}× ${ratio >= 1 ? 'faster' : 'as fast'} on this data set and model.`);
+    setBadge(state.pageSimd, false);
+    $('compare-result').textContent = `SIMD128 ${ratio.toFixed(2)}× scalar`;
+    $('compare-result').dataset.ratio = String(ratio);
+    setPhase('compared');
+  } catch (e) {
+    showMessage(`The comparison failed: ${describeError(e)}`);
+    setPhase('error');
+  }
+}
+
+function setBadge(simd, running) {
+  const b = $('module-badge');
+  b.textContent = `${running ? 'Training: ' : ''}WebAssembly ${simd ? 'SIMD128' : 'scalar'}`;
+  b.classList.toggle('simd', simd);
+  b.classList.toggle('scalar', !simd);
+  b.dataset.simd = String(simd);
+}
+
+// ------------------------------------------------------------ heartbeat
+
+function heartbeat() {
+  state.frames++;
+  $('ui-frames').textContent = String(state.frames);
+  if (state.run && state.frames % 6 === 0) $('elapsed').textContent = fmtSecs(performance.now() - state.run.t0);
+  requestAnimationFrame(heartbeat);
+}
+
+// ------------------------------------------------------------ wiring
+
+function wire() {
+  $('dataset').addEventListener('change', () => {
+    clearMessages();
+    applyPreset($('dataset').value);
+    regenerate();
+    if ($('dataset').value === 'csv' && !state.csv) setStatus('Drop a CSV file (or choose one) to train on it.');
+  });
+  for (const id of ['n', 'data-seed', 'noise', 'steps']) {
+    $(id).addEventListener('change', () => { clearMessages(); regenerate(); });
+  }
+  $('csv-steps').addEventListener('change', () => {
+    clearMessages();
+    if (state.csv) loadCSVText(state.csv.text, state.csv.name, true);
+  });
+  $('csv-file').addEventListener('change', (ev) => {
+    const f = ev.target.files && ev.target.files[0];
+    ev.target.value = '';
+    if (f) loadCSVFile(f);
+  });
+  $('load-model').addEventListener('change', (ev) => {
+    const f = ev.target.files && ev.target.files[0];
+    ev.target.value = '';
+    if (f) loadModelFile(f);
+  });
+  const zone = $('drop-zone');
+  // Files dropped anywhere: .safetensors loads a model, anything else is CSV.
+  document.addEventListener('dragover', (ev) => {
+    ev.preventDefault();
+    if (ev.dataTransfer) ev.dataTransfer.dropEffect = state.phase === 'training' ? 'none' : 'copy';
+    zone.classList.add('over');
+  });
+  document.addEventListener('dragleave', (ev) => {
+    if (ev.relatedTarget === null) zone.classList.remove('over');
+  });
+  document.addEventListener('drop', (ev) => {
+    ev.preventDefault();
+    zone.classList.remove('over');
+    const f = ev.dataTransfer && ev.dataTransfer.files && ev.dataTransfer.files[0];
+    if (!f) return;
+    if (state.phase === 'training' || state.phase === 'stopping' || state.phase === 'comparing') {
+      showMessage('Training is running: stop it before loading another file.', 'info');
+      return;
+    }
+    if (/\.safetensors$/i.test(f.name)) loadModelFile(f);
+    else loadCSVFile(f);
+  });
+  zone.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); $('csv-file').click(); }
+  });
+  $('start').addEventListener('click', start);
+  $('stop').addEventListener('click', stop);
+  $('compare').addEventListener('click', compare);
+  $('reset-config').addEventListener('click', () => { clearMessages(); applyPreset($('dataset').value); regenerate(); });
+  $('export-csv').addEventListener('click', () => {
+    if (state.data) download(toCSV(state.data), `${state.data.name === 'csv' ? 'data' : state.data.name}.csv`, 'text/csv');
+  });
+  $('download-model').addEventListener('click', () => {
+    const t = state.trained;
+    if (t) download(t.bytes, `fastgrnn-${t.name}-h${t.hiddenDim}.safetensors`, 'application/octet-stream');
+  });
+  $('download-metrics').addEventListener('click', () => {
+    const t = state.trained;
+    if (t) download(JSON.stringify(toSnakeCase(t.metrics), null, 2) + '\n', `fastgrnn-${t.name}-metrics.json`, 'application/json');
+  });
+  window.addEventListener('resize', () => { if (boundary.active) boundary.redraw(); });
+  new ResizeObserver(() => { if (boundary.active) boundary.redraw(); }).observe($('boundary'));
+}
+
+async function main() {
+  requestAnimationFrame(heartbeat);
+  wire();
+  applyPreset('routing');
+  charts.create();
+  regenerate();
+  setPhase('loading');
+  try {
+    const info = await init();
+    state.pageSimd = info.simd;
+    setBadge(info.simd, false);
+    if (!info.simd) {
+      $('module').querySelector('option[value="auto"]').textContent = 'SIMD128 (n/a)';
+      $('compare').title = 'This browser has no WebAssembly SIMD128';
+    }
+    workerFor(false, 'auto', 0); // start and warm up the training worker
+    const warm = new FastGRNN({ inputDim: 2, hiddenDim: 4, rank: null }); // and the page's own path
+    warm.forwardBatch(new Float32Array(2 * 64));
+    FastGRNN.load(warm.save()).dispose();
+    warm.dispose();
+    setPhase('idle');
+    setStatus('Ready. Pick a data set, adjust the settings if you like, and press Start training.');
+  } catch (e) {
+    setPhase('error');
+    $('module-badge').textContent = 'WebAssembly unavailable';
+    showMessage(`The WebAssembly module could not be loaded: ${describeError(e)}`);
+    setStatus('The demo cannot run in this browser.');
+  }
+}
+
+// For the console: window.fastgrnnDemo.state
+window.fastgrnnDemo = { state };
+main();
