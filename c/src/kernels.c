@@ -2,8 +2,8 @@
  * kernels.c - the batch-major products and the fused gate.
  *
  * Products: C[M,N] (+)= op(A)[M,K] . B[K,N], B row-major, op(A) either A
- * [M,K] or A^T for A [K,M]. C is computed in register blocks of 4 rows x 8
- * columns; every output C[i][j] has its own accumulator that starts at 0 and
+ * [M,K] or A^T for A [K,M]. C is computed in register blocks of up to 4
+ * rows x 8 (or 4) columns; every output C[i][j] has its own accumulator that starts at 0 and
  * sums k = 0..K-1 in order, then is added to C when accumulating. That order
  * is the same in the plain C (which compilers vectorize across j without
  * reassociating anything), in the SIMD128 code and in the scalar remainder
@@ -23,9 +23,6 @@
 #define FG_SIMD 1
 #endif
 
-#define MR 4
-#define NR 8
-
 /* One output element, k in order: the reference every block reproduces. */
 static inline fg_real dot_at(int32_t K, const fg_real *A, size_t ars, size_t acs, int32_t i,
                              const fg_real *B, int32_t N, int32_t j) {
@@ -34,70 +31,79 @@ static inline fg_real dot_at(int32_t K, const fg_real *A, size_t ars, size_t acs
     return acc;
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define INLINE static inline __attribute__((always_inline))
+#else
+#define INLINE static inline
+#endif
+
+/* A block of R rows (i..i+R-1) x W columns (j..j+W-1) of C, R <= 4, W 4 or
+ * 8; R and W are constants at every call, so the loops unroll and the
+ * accumulators stay in registers. */
+INLINE void block(const int R, const int W, int32_t K, const fg_real *A, size_t ars, size_t acs,
+                  const fg_real *B, int32_t N, fg_real *C, int32_t i, int32_t j, int accumulate) {
+    const fg_real *a0 = A + (size_t)i * ars;
+#ifdef FG_SIMD
+    v128_t acc[4][2];
+    for (int r = 0; r < R; r++)
+        for (int v = 0; v < W / 4; v++) acc[r][v] = wasm_f32x4_splat(0.0f);
+    for (int32_t k = 0; k < K; k++) {
+        const fg_real *b = B + (size_t)k * N + j;
+        v128_t bv[2];
+        for (int v = 0; v < W / 4; v++) bv[v] = wasm_v128_load(b + 4 * v);
+        for (int r = 0; r < R; r++) {
+            v128_t av = wasm_f32x4_splat(a0[(size_t)r * ars + (size_t)k * acs]);
+            for (int v = 0; v < W / 4; v++)
+                acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(av, bv[v]));
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int v = 0; v < W / 4; v++) {
+            fg_real *c = C + (size_t)(i + r) * N + j + 4 * v;
+            v128_t out = accumulate ? wasm_f32x4_add(wasm_v128_load(c), acc[r][v]) : acc[r][v];
+            wasm_v128_store(c, out);
+        }
+#else
+    fg_real acc[4][8];
+    for (int r = 0; r < R; r++)
+        for (int q = 0; q < W; q++) acc[r][q] = 0;
+    for (int32_t k = 0; k < K; k++) {
+        const fg_real *b = B + (size_t)k * N + j;
+        for (int r = 0; r < R; r++) {
+            fg_real av = a0[(size_t)r * ars + (size_t)k * acs];
+            for (int q = 0; q < W; q++) acc[r][q] += av * b[q];
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        fg_real *c = C + (size_t)(i + r) * N + j;
+        for (int q = 0; q < W; q++) c[q] = accumulate ? c[q] + acc[r][q] : acc[r][q];
+    }
+#endif
+}
+
+/* R rows starting at i: 8-wide blocks, a 4-wide block, then single columns. */
+INLINE void rows(const int R, int32_t N, int32_t K, const fg_real *A, size_t ars, size_t acs,
+                 const fg_real *B, fg_real *C, int32_t i, int accumulate) {
+    int32_t j = 0;
+    for (; j + 8 <= N; j += 8) block(R, 8, K, A, ars, acs, B, N, C, i, j, accumulate);
+    if (j + 4 <= N) {
+        block(R, 4, K, A, ars, acs, B, N, C, i, j, accumulate);
+        j += 4;
+    }
+    for (; j < N; j++)
+        for (int r = 0; r < R; r++) {
+            fg_real acc = dot_at(K, A, ars, acs, i + r, B, N, j);
+            fg_real *c = C + (size_t)(i + r) * N + j;
+            *c = accumulate ? *c + acc : acc;
+        }
+}
+
 /* C[M,N] (+)= A' . B with A'(i,k) = A[i * ars + k * acs]. */
 static void gemm(int32_t M, int32_t N, int32_t K, const fg_real *A, size_t ars, size_t acs,
                  const fg_real *B, fg_real *C, int accumulate) {
     int32_t i = 0;
-    for (; i + MR <= M; i += MR) {
-        int32_t j = 0;
-        for (; j + NR <= N; j += NR) {
-#ifdef FG_SIMD
-            v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00;
-            v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-            for (int32_t k = 0; k < K; k++) {
-                const fg_real *b = B + (size_t)k * N + j;
-                const fg_real *a = A + (size_t)i * ars + (size_t)k * acs;
-                v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
-                v128_t a0 = wasm_f32x4_splat(a[0]), a1 = wasm_f32x4_splat(a[ars]);
-                v128_t a2 = wasm_f32x4_splat(a[2 * ars]), a3 = wasm_f32x4_splat(a[3 * ars]);
-                c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a0, b0));
-                c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a0, b1));
-                c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a1, b0));
-                c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a1, b1));
-                c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a2, b0));
-                c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a2, b1));
-                c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a3, b0));
-                c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a3, b1));
-            }
-            v128_t acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
-            for (int r = 0; r < MR; r++) {
-                fg_real *c = C + (size_t)(i + r) * N + j;
-                if (accumulate) {
-                    acc[r][0] = wasm_f32x4_add(wasm_v128_load(c), acc[r][0]);
-                    acc[r][1] = wasm_f32x4_add(wasm_v128_load(c + 4), acc[r][1]);
-                }
-                wasm_v128_store(c, acc[r][0]);
-                wasm_v128_store(c + 4, acc[r][1]);
-            }
-#else
-            fg_real acc[MR][NR];
-            memset(acc, 0, sizeof acc);
-            for (int32_t k = 0; k < K; k++) {
-                const fg_real *b = B + (size_t)k * N + j;
-                for (int r = 0; r < MR; r++) {
-                    fg_real a = A[(size_t)(i + r) * ars + (size_t)k * acs];
-                    for (int c = 0; c < NR; c++) acc[r][c] += a * b[c];
-                }
-            }
-            for (int r = 0; r < MR; r++) {
-                fg_real *c = C + (size_t)(i + r) * N + j;
-                for (int q = 0; q < NR; q++) c[q] = accumulate ? c[q] + acc[r][q] : acc[r][q];
-            }
-#endif
-        }
-        for (; j < N; j++)
-            for (int r = 0; r < MR; r++) {
-                fg_real acc = dot_at(K, A, ars, acs, i + r, B, N, j);
-                fg_real *c = C + (size_t)(i + r) * N + j;
-                *c = accumulate ? *c + acc : acc;
-            }
-    }
-    for (; i < M; i++)
-        for (int32_t j = 0; j < N; j++) {
-            fg_real acc = dot_at(K, A, ars, acs, i, B, N, j);
-            fg_real *c = C + (size_t)i * N + j;
-            *c = accumulate ? *c + acc : acc;
-        }
+    for (; i + 4 <= M; i += 4) rows(4, N, K, A, ars, acs, B, C, i, accumulate);
+    for (; i < M; i++) rows(1, N, K, A, ars, acs, B, C, i, accumulate);
 }
 
 void fg_gemm_nn(int32_t M, int32_t N, int32_t K, const fg_real *A, const fg_real *B, fg_real *C,
