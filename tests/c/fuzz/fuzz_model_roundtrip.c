@@ -7,13 +7,16 @@
  *   flags bit 0-1: input values (0 small, 1 raw float bits from the seed,
  *                  2 awkward values, 3 large); bit 2: NaN in the input;
  *                  bit 3: multi-step training; bits 4-7: temperature code
- *   code: learning rate code (see lr_of)
+ *   code: learning rate code (see lr_of); bits 6-7 also pick a compression
+ *         of the clone before training: 1 prune, 2 quantize, 3 both
  *
  * Checks: failures are clean (status, message, outputs untouched); the
  * probabilities of a binary model are in [0, 1] and each multi-class row
  * sums to 1 (when the weights do not overflow to NaN); a clone saves to the
  * same bytes; a training step that fails leaves the weights as they were,
- * one that succeeds leaves them finite; save -> load -> save is exact.
+ * one that succeeds leaves them finite (and pruned entries at zero); a
+ * quantized model refuses training; save -> load -> save is exact for dense,
+ * sparse and quantized models alike.
  */
 #include <float.h>
 #include <math.h>
@@ -143,6 +146,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     save_load_exact(c);
 
+    /* compression: prune (sparsity from the input) and/or quantize */
+    int compress = code >> 6;
+    if (compress & 1) {
+        float sparsity = (float)(data[4 + (size - 4) / 2] % 10) / 10.0f;
+        st = fg_model_prune(c, sparsity);
+        if (fg_model_is_quantized(c)) fz_check_failure(st, FZ_INVALID, "prune of a quantized model");
+        else FZ_ASSERT(st == FG_OK, "prune %g failed", (double)sparsity);
+        save_load_exact(c);
+    }
+    if (compress & 2) {
+        FZ_ASSERT(fg_model_quantize(c) == FG_OK && fg_model_is_quantized(c), "quantize failed");
+        save_load_exact(c);
+        for (size_t i = 0; i < (size_t)n * O; i++) out2[i] = -7.0f;
+        if (!bad_input) {
+            FZ_ASSERT(fg_model_forward_batch(c, x, n, T, out2) == FG_OK, "forward of the quantized model");
+            check_probs(out2, n, O, "quantized forward_batch");
+        }
+    }
+    size_t np = fg_model_num_params(c);
+    uint8_t *mask = malloc(np);
+    float *params = malloc(np * sizeof(float));
+    if (!mask || !params) abort();
+    FZ_ASSERT(fg_model_get_mask(c, mask, np) == FG_OK, "get_mask");
+
     /* training steps */
     if (!bad_input) {
         fg_training_config tc = fg_training_config_default();
@@ -163,10 +190,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 float loss = -1;
                 st = fg_trainer_train_batch(tr, c, x, y, NULL, n, T, &loss);
                 if (st != FG_OK) {
-                    fz_check_failure(st, FZ_DIVERGED | FZ_OOM, "train_batch");
+                    fz_check_failure(st, fg_model_is_quantized(c) ? FZ_INVALID : FZ_DIVERGED | FZ_OOM, "train_batch");
                     FZ_ASSERT(fz_same_params(c, before), "a failed step changed the weights");
                 } else {
+                    FZ_ASSERT(!fg_model_is_quantized(c), "a quantized model trained");
                     FZ_ASSERT(isfinite(loss) && loss >= 0, "loss %g", (double)loss);
+                    FZ_ASSERT(fg_model_get_params(c, params, np) == FG_OK, "get_params");
+                    for (size_t i = 0; i < np; i++) {
+                        FZ_ASSERT(isfinite(params[i]), "param %zu = %g after a step", i, (double)params[i]);
+                        FZ_ASSERT(mask[i] || params[i] == 0.0f, "pruned param %zu = %g after a step", i, (double)params[i]);
+                    }
                 }
                 fg_model_destroy(before);
             }
@@ -175,6 +208,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             save_load_exact(c);
         }
     }
+    free(mask);
+    free(params);
     fg_model_destroy(c);
     save_load_exact(m);
     free(x);

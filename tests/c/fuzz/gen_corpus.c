@@ -57,10 +57,22 @@ typedef struct {
     size_t n;
 } bytes;
 
+/* compress: 0 dense, else prune to `sparsity` (when > 0) and quantize
+ * (when quantize is set). */
+static bytes save_compressed(const fg_model_config *cfg, int with_norm, float sparsity, int quantize);
+
 static bytes save_model(const fg_model_config *cfg, int with_norm) {
+    return save_compressed(cfg, with_norm, 0.0f, 0);
+}
+
+static bytes save_compressed(const fg_model_config *cfg, int with_norm, float sparsity, int quantize) {
     fg_model *m = NULL;
     if (fg_model_create(cfg, &m) != FG_OK) {
         fprintf(stderr, "model: %s\n", fg_last_error());
+        exit(1);
+    }
+    if ((sparsity > 0.0f && fg_model_prune(m, sparsity) != FG_OK) || (quantize && fg_model_quantize(m) != FG_OK)) {
+        fprintf(stderr, "compress: %s\n", fg_last_error());
         exit(1);
     }
     if (with_norm) {
@@ -330,6 +342,95 @@ static void gen_safetensors(void) {
     free(tb.p);
 }
 
+
+/* data_offsets [b, e) of tensor `name` in a header we wrote (keys in the
+ * order dtype, shape, data_offsets). */
+static void entry_range(const char *header, const char *name, size_t *b, size_t *e) {
+    char key[96];
+    snprintf(key, sizeof key, "\"%s\":{", name);
+    const char *at = strstr(header, key);
+    const char *off = at ? strstr(at, "\"data_offsets\":[") : NULL;
+    unsigned long long lb, le;
+    if (!off || sscanf(off + strlen("\"data_offsets\":["), "%llu,%llu", &lb, &le) != 2) {
+        fprintf(stderr, "gen_corpus: no data_offsets for %s\n", name);
+        exit(1);
+    }
+    *b = (size_t)lb;
+    *e = (size_t)le;
+}
+
+/* Writes base with `len` bytes at data offset `at` of tensor `name` replaced. */
+static void st_poke(const char *fname, const bytes *base, const char *name, size_t at, const void *val, size_t len) {
+    const uint8_t *data;
+    size_t dl, b, e;
+    char *h = header_of(base, &data, &dl);
+    entry_range(h, name, &b, &e);
+    uint8_t *d = malloc(dl);
+    memcpy(d, data, dl);
+    memcpy(d + b + at, val, len);
+    bytes out = assemble(h, d, dl);
+    write_bytes("safetensors_load", fname, out.p, out.n);
+    free(out.p);
+    free(d);
+    free(h);
+}
+
+static void gen_compressed(void) {
+    fg_model_config c = fg_model_config_default();      /* W1/W2, U1/U2 low rank */
+    bytes sp = save_compressed(&c, 0, 0.5f, 0);
+    st_write("valid_sparse.safetensors", &sp);
+    bytes q = save_compressed(&c, 1, 0.0f, 1);
+    st_write("valid_quantized.safetensors", &q);
+    fg_model_config spec = c;
+    spec.hidden_dim = 16;
+    spec.rank = 8;
+    bytes sq = save_compressed(&spec, 1, 0.75f, 1);
+    st_write("valid_sparse_quantized.safetensors", &sq);
+    fg_model_config big = c;                            /* > 65536 entries: U32 indices */
+    big.input_dim = 256;
+    big.hidden_dim = 257;
+    big.rank = FG_RANK_NONE;
+    bytes b32 = save_compressed(&big, 0, 0.995f, 0);
+    write_bytes("safetensors_load", "valid_sparse_u32.safetensors", b32.p, b32.n);
+    free(b32.p);
+
+    /* sparse: indices out of range, not ascending, repeated; values NaN */
+    uint16_t big_index = 65535, zero = 0;
+    st_poke("bad_sparse_index_range.safetensors", &sp, "cell.U1.indices", 0, &big_index, 2);
+    st_poke("bad_sparse_index_order.safetensors", &sp, "cell.U1.indices", 2, &zero, 2);
+    uint8_t nan_bits[4] = {0x00, 0x00, 0xc0, 0x7f};
+    st_poke("bad_sparse_value_nan.safetensors", &sp, "cell.W2.values", 0, nan_bits, 4);
+    st_edit("bad_sparse_index_dtype.safetensors", &sp, "\"dtype\":\"U16\"", "\"dtype\":\"U32\"");
+    st_edit("bad_sparse_missing_values.safetensors", &sp, "\"cell.U2.values\"", "\"cell.U2.valuez\"");
+    st_edit("bad_sparse_and_dense.safetensors", &sp, "\"cell.U2.indices\"", "\"cell.U2\"");
+    /* a sparse file without its config metadata */
+    const uint8_t *data;
+    size_t dl;
+    char *h = header_of(&sp, &data, &dl);
+    const char *after = strstr(h, "},\"cell.");
+    char *stripped = malloc(strlen(h) + 2);
+    snprintf(stripped, strlen(h) + 2, "{%s", after + 2);
+    bytes nb = assemble(stripped, data, dl);
+    write_bytes("safetensors_load", "bad_sparse_no_config.safetensors", nb.p, nb.n);
+    free(nb.p);
+    free(stripped);
+    free(h);
+
+    /* quantized: scale 0, NaN, huge; int8 -128; a scale missing; I8 bias */
+    float s0 = 0.0f, s_nan = NAN, s_huge = 3e38f;
+    st_poke("bad_quant_scale_zero.safetensors", &q, "cell.W1.scale", 0, &s0, 4);
+    st_poke("bad_quant_scale_nan.safetensors", &q, "head.weight.scale", 0, &s_nan, 4);
+    st_poke("bad_quant_scale_huge.safetensors", &q, "cell.U2.scale", 0, &s_huge, 4);
+    int8_t m128 = -128;
+    st_poke("bad_quant_int8_min.safetensors", &q, "cell.U1", 3, &m128, 1);
+    st_edit("bad_quant_missing_scale.safetensors", &q, "\"head.weight.scale\"", "\"head.weight.scalf\"");
+    st_edit("bad_quant_scale_shape.safetensors", &q, "\"shape\":[1],\"data_offsets\"", "\"shape\":[1,1],\"data_offsets\"");
+    st_edit("bad_quant_f32_weight.safetensors", &q, "\"dtype\":\"I8\"", "\"dtype\":\"F32\"");
+    free(sp.p);
+    free(q.p);
+    free(sq.p);
+}
+
 /* ---- JSON ----------------------------------------------------------------- */
 
 static void gen_json(void) {
@@ -477,6 +578,7 @@ int main(int argc, char **argv) {
     mkdir(root, 0755);
     gen_safetensors();
     gen_tiny_files();
+    gen_compressed();
     gen_json();
     gen_datasets();
     printf("gen_corpus: wrote %d files under %s\n", written, root);
