@@ -193,6 +193,14 @@ int fg_model_is_quantized(const fg_model *model);
 float fg_model_tensor_scale(const fg_model *model, int index);
 /* 1 for kept entries, 0 for pruned ones (all 1 when dense): num_params values. */
 fg_status fg_model_get_mask(const fg_model *model, uint8_t *out, size_t count);
+/* A self-contained C source (header-style, C99) with the weights (float or
+ * int8 + scales, sparse or dense as stored) and a function
+ *   void <prefix>_predict(const float *x, int timesteps, float *probs)
+ *   void <prefix>_logits(const float *x, int timesteps, float *logits)
+ * computing the same bits as this library's forward (compile with
+ * -ffp-contract=off). prefix: a C identifier, at most 32 characters. */
+fg_status fg_model_export_c(const fg_model *model, const char *prefix, char **source_out);
+fg_status fg_model_export_c_file(const fg_model *model, const char *prefix, const char *path);
 /* safetensors (see DESIGN.md "Files"). */
 fg_status fg_model_save(const fg_model *model, uint8_t **bytes_out, size_t *len_out);
 fg_status fg_model_load(const uint8_t *bytes, size_t len, fg_model **out);
