@@ -118,7 +118,7 @@ function fmtRate(x) {
   return x.toFixed(0);
 }
 const fmtAcc = (a) => (a === null || a === undefined || !Number.isFinite(a) ? '–' : a.toFixed(3));
-const fmtSecs = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const fmtSecs = (ms) => `${(ms / 1000).toFixed(ms < 1000 ? 2 : 1)} s`;
 
 function download(bytesOrText, filename, type) {
   const blob = new Blob([bytesOrText], { type });
@@ -307,11 +307,12 @@ const charts = (() => {
   const height = 170;
   const data = { epoch: [], trainLoss: [], valLoss: [], trainAcc: [], valAcc: [], lr: [] };
   const axis = { stroke: '#5b6475', grid: { stroke: '#edf0f5', width: 1 }, ticks: { stroke: '#d9dee8', width: 1 } };
-  const xAxis = { ...axis, label: 'epoch', labelSize: 18, size: 36 };
+  // whole epochs only on the x axis
+  const xAxis = { ...axis, label: 'epoch', labelSize: 18, size: 36, incrs: [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000] };
   const base = (el) => ({
     width: Math.max(200, el.clientWidth),
     height,
-    scales: { x: { time: false } },
+    scales: { x: { time: false, range: (u, min, max) => [1, Math.max(2, Number.isFinite(max) ? max : 2)] } },
     legend: { live: false },
     cursor: { drag: { x: false, y: false } },
   });
@@ -323,7 +324,7 @@ const charts = (() => {
     opts.scales = { ...opts.scales, ...scales };
     return { el, plot: new uPlot(opts, [[], ...series.map(() => [])], el) };
   };
-  const line = (label, stroke, dash) => ({ label, stroke, width: 2, dash, points: { show: false }, spanGaps: true });
+  const line = (label, stroke, dash) => ({ label, stroke, width: 2, dash, points: { size: 5 }, spanGaps: true });
   let list = [];
   let pending = false;
 
@@ -794,9 +795,16 @@ async function start() {
     const ms = performance.now() - run.t0;
     $('elapsed').textContent = fmtSecs(ms);
     if (e instanceof FastGRNNError && e.code === 'Aborted') {
+      setBadge(run.simd, false);
       setPhase('aborted');
       setStatus(`Aborted during epoch ${run.lastEpoch + 1}: the partial model was discarded.`);
+      addHistory({
+        data: `${LABELS[ds.name]} (${ds.n})`, model: `H${cfg.model.hiddenDim}${cfg.model.rank ? ` r${cfg.model.rank}` : ''}`,
+        build: run.simd ? 'SIMD128' : 'scalar', epochs: `${run.lastEpoch} / ${run.epochs} (aborted)`, acc: '–',
+        rate: fmtRate(run.rate), time: fmtSecs(ms),
+      });
     } else {
+      setBadge(run.simd, false);
       setPhase('error');
       const what = e instanceof FastGRNNError && e.code === 'Diverged'
         ? 'Training diverged (the loss is no longer finite). Try a smaller learning rate or a gradient clip.'
@@ -917,6 +925,7 @@ async function compare() {
     setPhase('compared');
   } catch (e) {
     showMessage(`The comparison failed: ${describeError(e)}`);
+    setBadge(state.pageSimd, false);
     setPhase('error');
   }
 }

@@ -235,12 +235,16 @@ test('two moons: decision boundary redrawn during training, validation accuracy 
   await shot('desktop-1280x800-moons.png');
 });
 
-test('two spirals: trains a few epochs', async () => {
+test('two spirals: trains a few epochs (with the scalar build)', async () => {
   await chooseDataset('spirals');
   await setFields({ epochs: 6 });
+  await page.selectOption('#module', 'scalar');
   const r = await train();
   assert.equal(r.epochs, 6);
   assert.equal(await page.getAttribute('#chart-acc', 'data-points'), '6');
+  assert.equal(await page.getAttribute('#module-badge', 'data-simd'), 'false');
+  assert.equal(await page.textContent('#history tbody tr:first-child td:nth-child(4)'), 'scalar');
+  await page.selectOption('#module', 'auto');
 });
 
 test('sequence task (adding problem, T = 12): trains while the UI stays responsive', async () => {

@@ -81,6 +81,7 @@ export async function launch(viewport = { width: 1280, height: 800 }) {
 /** Collects console errors, page errors and failed requests of a page. */
 export function watchErrors(page) {
   const errors = [];
+  // (messages of the page's workers arrive here too)
   page.on('console', (msg) => {
     if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
   });
