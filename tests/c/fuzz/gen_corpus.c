@@ -152,7 +152,7 @@ static void st_write(const char *name, const bytes *b) {
     p[0] = (uint8_t)(prefix_seq * 37u);
     p[1] = (uint8_t)(3 + prefix_seq);
     p[2] = (uint8_t)(prefix_seq % 4);
-    p[3] = (uint8_t)(prefix_seq * 11u);
+    p[3] = (uint8_t)((prefix_seq % 4u) << 6 | (prefix_seq * 11u) % 64u); /* compression mode, lr */
     prefix_seq++;
     memcpy(p + 4, b->p, b->n);
     write_bytes("model_roundtrip", name, p, b->n + 4);
