@@ -29,6 +29,9 @@ command -v make >/dev/null 2>&1 || need+=(make)
 command -v cc >/dev/null 2>&1 || need+=(gcc)
 # headless browser for tests/browser/ (driven by npm playwright-core)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# clang + libFuzzer runtime for the fuzz targets (scripts/fuzz.sh)
+command -v clang >/dev/null 2>&1 || need+=(clang)
+ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev)
 if [ "${#need[@]}" -gt 0 ]; then
     echo "setup: installing ${need[*]}"
     apt_update
