@@ -1,0 +1,118 @@
+// The CLI rows of docs/bad-inputs.md: each bad invocation exits with the
+// documented status and one-line message, writes nothing, and leaves its
+// input files as they were.
+//
+// FG_BAD_INPUTS_MD_CLI=FILE writes the rows, with the messages users actually
+// get, as Markdown (used to build docs/bad-inputs.md).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as fg from '../../js/index.js';
+
+const CLI = fileURLToPath(new URL('../../js/cli.js', import.meta.url));
+const HAVE_CLI = fs.existsSync(CLI);
+
+let tmp;
+before(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fastgrnn-cli-bad-'));
+  const w = (name, text) => fs.writeFileSync(path.join(tmp, name), text);
+  w('ok.csv', 'a,b,label\n1,2,1\n2,3,0\n');
+  w('nan.csv', 'a,b,label\n1,NaN,1\n2,3,0\n');
+  w('huge.csv', 'a,b,label\n1,1e39,1\n2,3,0\n');
+  w('ragged.csv', 'a,b,label\n1,2,1\n3,4\n');
+  w('classes.csv', 'a,b,label\n1,2,0.5\n2,3,2\n');
+  w('empty.csv', '');
+  w('afile', 'not a folder\n');
+  fs.mkdirSync(path.join(tmp, 'adir'));
+  // teachers: random bytes, a truncated model, a model for 2 features
+  fs.writeFileSync(path.join(tmp, 'junk.safetensors'), Buffer.from(Array.from({ length: 100 }, (_, i) => (i * 97 + 13) & 255)));
+  await fg.init();
+  const t = new fg.FastGRNN({ inputDim: 2, hiddenDim: 4 });
+  t.normalization = { means: [0, 0], stds: [1, 1] };
+  const bytes = t.save();
+  fs.writeFileSync(path.join(tmp, 'teacher2.safetensors'), bytes);
+  fs.writeFileSync(path.join(tmp, 'cut.safetensors'), bytes.subarray(0, 300));
+  t.dispose();
+});
+after(() => { if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
+
+function run(args, timeoutMs = 60000) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`timeout: ${args.join(' ')}`)); }, timeoutMs);
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}
+
+// id, arguments (--out is added unless given), exit status, message (the
+// last stderr line must contain it, or match it when a RegExp).
+const ROWS = [
+  ['L1', ['--epochs', '-1'], 2, '--epochs must be an integer >= 1, got "-1"'],
+  ['L2', ['--learning-rate', 'abc'], 2, '--learning-rate must be a number > 0, got "abc"'],
+  ['L3', ['--bogus-flag'], 2, 'unknown flag --bogus-flag'],
+  ['L4', ['--hidden-dim', '100000'], 2, '--hidden-dim must be an integer <= 65536, got "100000"'],
+  ['L5', ['--rank', '0'], 2, '--rank must be an integer >= 1 or "none", got "0"'],
+  ['L6', ['--nu', 'nan'], 2, '--nu must be a number, got "nan"'],
+  ['L7', ['--validation-split', '1'], 2, '--validation-split must be a number in [0, 1), got "1"'],
+  ['L8', ['--data', 'missing.csv'], 2, 'missing.csv: no such file'],
+  ['L9', ['--data', 'adir'], 2, 'adir is a directory, not a CSV file'],
+  ['L10', ['--data', 'nan.csv'], 2, 'nan.csv line 2, column "b": "NaN" is not a number'],
+  ['L11', ['--data', 'huge.csv'], 2, 'huge.csv line 2, column "b": "1e39" is not a number'],
+  ['L12', ['--data', 'ragged.csv'], 2, 'ragged.csv line 3: 2 cells, but the header has 3 columns'],
+  ['L13', ['--data', 'classes.csv', '--output-dim', '3'], 2,
+    'classes.csv line 2, column "label": label 0.5 is not a class index in 0..2 (--output-dim 3)'],
+  ['L14', ['--data', 'empty.csv'], 2, 'empty.csv is empty'],
+  ['L15', ['--data', 'ok.csv', '--out', 'afile'], 2, '--out afile exists and is not a folder'],
+  ['L16', ['--teacher', 'junk.safetensors', '--samples', '100', '--epochs', '1'], 1,
+    /--teacher junk\.safetensors: header length \d+ exceeds the 100000000-byte limit \(SerializationError\)$/],
+  ['L17', ['--teacher', 'cut.safetensors', '--samples', '100', '--epochs', '1'], 1,
+    /--teacher cut\.safetensors: header length \d+ exceeds the 292 bytes after the length field \(SerializationError\)$/],
+  ['L18', ['--teacher', 'teacher2.safetensors', '--samples', '100', '--epochs', '1'], 1,
+    'teacher teacher2.safetensors normalizes 2 features, the data has 5 (InvalidInput)'],
+  ['L19', ['--data', 'ok.csv', '--validation-split', '0.9', '--epochs', '1'], 1,
+    'validation_split 0.9 leaves no training samples out of 2 (InvalidInput)'],
+  ['L20', ['--samples', '200', '--learning-rate', '1e38', '--grad-clip', '0', '--epochs', '5'], 1,
+    /became non-finite .* \(Diverged\)$/],
+];
+
+const snapshot = () => Object.fromEntries(fs.readdirSync(tmp).sort().map((f) => {
+  const p = path.join(tmp, f);
+  return [f, fs.statSync(p).isDirectory() ? '<dir>' : fs.readFileSync(p).toString('base64')];
+}));
+
+const md = [];
+
+test('bad CLI invocations: status, message, nothing written', { skip: !HAVE_CLI && 'js/cli.js does not exist' }, async () => {
+  for (const [id, args, status, message] of ROWS) {
+    const before = snapshot();
+    const out = path.join(tmp, `out-${id}`);
+    const full = args.includes('--out') ? args : [...args, '--out', out];
+    const res = await run(full);
+    const lines = res.stderr.trim().split('\n');
+    const last = lines[lines.length - 1];
+    assert.equal(res.code, status, `${id} ${args.join(' ')}: exit ${res.code}\n${res.stderr}`);
+    assert.ok(last.startsWith('fastgrnn-train: '), `${id}: ${last}`);
+    if (message instanceof RegExp) assert.match(last, message, id);
+    else assert.ok(last.includes(message), `${id}: "${last}" lacks "${message}"`);
+    assert.ok(!fs.existsSync(out), `${id}: ${out} was created`);
+    assert.deepEqual(snapshot(), before, `${id}: files in the working folder changed`);
+    md.push(`| ${id} | \`fastgrnn-train ${args.join(' ')}\` | exit ${res.code} | ${last.replace(/^fastgrnn-train: /, '').replace(/\|/g, '\\|')} |`);
+  }
+});
+
+after(() => {
+  if (process.env.FG_BAD_INPUTS_MD_CLI && md.length) {
+    fs.writeFileSync(process.env.FG_BAD_INPUTS_MD_CLI,
+      '| # | command | status | message |\n|---|---|---|---|\n' + md.join('\n') + '\n');
+  }
+});
