@@ -10,6 +10,9 @@
  *   code: learning rate code (see lr_of); bits 6-7 also pick a compression
  *         of the clone before training: 1 prune, 2 quantize, 3 both
  *
+ * Also exports C source (with the prefix "model", or 8 input bytes when
+ * data[1] has bit 7 set: then InvalidInput is allowed).
+ *
  * Checks: failures are clean (status, message, outputs untouched); the
  * probabilities of a binary model are in [0, 1] and each multi-class row
  * sums to 1 (when the weights do not overflow to NaN); a clone saves to the
@@ -126,6 +129,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else {
         FZ_ASSERT(st == FG_OK, "teacher predictions failed");
         check_probs(out2, n, O, "teacher predictions");
+    }
+
+    /* C source export; data[1] bit 7: a prefix taken from the input bytes */
+    char prefix[9] = "model";
+    if (data[1] & 0x80) {
+        for (int i = 0; i < 8; i++) prefix[i] = (char)data[4 + (size_t)i % (size - 4)];
+        prefix[8] = '\0';
+    }
+    char *const src_sentinel = (char *)(uintptr_t)0x10;
+    char *src = src_sentinel;
+    st = fg_model_export_c(m, prefix, &src);
+    if (st != FG_OK) {
+        fz_check_failure(st, FZ_INVALID | FZ_OOM, "export_c");
+        FZ_ASSERT(src == src_sentinel, "failed export wrote its output");
+        FZ_ASSERT(data[1] & 0x80, "export with prefix \"model\" failed");
+    } else {
+        FZ_ASSERT(src != NULL && strstr(src, prefix) != NULL, "exported source lacks the prefix");
+        fg_free(src);
     }
 
     /* clone: same bytes */
