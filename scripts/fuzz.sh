@@ -59,7 +59,7 @@ if ! cmake --build "$BUILD" -j "${FUZZ_BUILD_JOBS:-2}" --target "${fuzzers[@]}" 
     echo "fuzz.sh: build failed (log: $BUILD/build.log). libFuzzer needs libclang-rt-14-dev: run scripts/setup.sh" >&2
     exit 1
 fi
-BIN=$(dirname "$(find "$BUILD" -name fuzz_safetensors_load -type f -perm -u+x | head -n1)")
+BIN=$(dirname "$(find "$BUILD" -name "fuzz_${targets[0]}" -type f -perm -u+x | head -n1)")
 
 dict_for() {
     case "$1" in
