@@ -111,6 +111,17 @@ const FLAGS = [
     help: 'keep the training samples in order (default: shuffle every epoch)' },
   { name: 'no-restore-best-weights', kind: 'bool', to: 'train', key: 'restoreBestWeights', def: false, invert: true,
     help: 'keep the last epoch\'s weights (default: restore the best by validation loss)' },
+  // compression
+  { name: 'sparsity-w', kind: 'num', meta: 'S', to: 'train', key: 'sparsityW', def: 0, check: range(0, 1, false, true), group: 'Compression',
+    help: 'sparse training (IHT): fraction of W entries held at zero' },
+  { name: 'sparsity-u', kind: 'num', meta: 'S', to: 'train', key: 'sparsityU', def: 0, check: range(0, 1, false, true),
+    help: 'sparse training (IHT): fraction of U entries held at zero' },
+  { name: 'prune', kind: 'num', meta: 'S', to: 'cli', def: undefined, check: range(0, 1, false, true),
+    help: 'after training, magnitude-prune the cell matrices to sparsity S' },
+  { name: 'quantize', kind: 'bool', to: 'cli', def: false,
+    help: 'after training (and pruning), INT8-quantize the weight matrices' },
+  { name: 'export-c', kind: 'str', meta: 'FILE', to: 'cli', def: undefined,
+    help: 'also write the final model as self-contained C (<prefix>_predict, prefix = the file name as a C identifier)' },
   // other
   { name: 'help', kind: 'bool', to: 'cli', def: false, alias: 'h', group: 'Other',
     help: 'show this help and exit' },
@@ -297,6 +308,13 @@ function routingData(n, seed) {
     labels[i] = score > 0.6 ? 1 : 0;
   }
   return { features, labels, n, inputDim: 5, timesteps: 1, columns: ROUTING_FEATURES };
+}
+
+/** A C identifier prefix from a file name: "models/router-v2.h" -> "router_v2". */
+function exportPrefix(file) {
+  let p = path.basename(file).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_]/g, '_');
+  if (!/^[A-Za-z]/.test(p)) p = `m_${p}`;
+  return p.slice(0, 32);
 }
 
 /** Splits CSV text into records of raw cells (RFC 4180 quoting), with line numbers. */
@@ -648,6 +666,13 @@ async function main(argv) {
     reporter.finish();
     const seconds = (performance.now() - t0) / 1000;
 
+    // Compression after training: prune, then quantize.
+    const compressed = v('prune') !== undefined || v('quantize');
+    const denseBytes = model.sizeBytes();
+    const accBefore = compressed ? trainer.evaluate(model, dataset).accuracy : null;
+    if (v('prune') !== undefined) model.prune(v('prune'));
+    if (v('quantize')) model.quantize();
+
     // Outputs.
     try {
       fs.mkdirSync(outDir, { recursive: true });
@@ -668,8 +693,11 @@ async function main(argv) {
     // Summary.
     const hasVal = metrics.length > 0 && metrics[0].valLoss !== null;
     const lossOf = (m) => (hasVal ? m.valLoss : m.trainLoss);
-    let best = metrics[0];
-    for (const m of metrics) if (lossOf(m) < lossOf(best)) best = m;
+    // Sparse training restores only among the fixed-support epochs (the last third).
+    const sparseTraining = tc.sparsityW > 0 || tc.sparsityU > 0;
+    const eligible = metrics.filter((m) => !sparseTraining || m.epoch >= Math.floor((2 * tc.epochs) / 3));
+    let best = eligible.length ? eligible[0] : metrics[0];
+    for (const m of eligible) if (lossOf(m) < lossOf(best)) best = m;
     const kept = tc.restoreBestWeights ? best : metrics[metrics.length - 1];
     const stoppedEarly = metrics.length < tc.epochs;
     out.write(`done: ${metrics.length} epoch${metrics.length === 1 ? '' : 's'} in ${seconds.toFixed(1)} s` +
@@ -677,7 +705,22 @@ async function main(argv) {
       `${tc.restoreBestWeights ? ` (best ${hasVal ? 'validation' : 'training'} loss)` : ' (last)'}: ` +
       `train loss ${fmt(kept.trainLoss)} acc ${fmt(kept.trainAccuracy)}` +
       `${hasVal ? `, validation loss ${fmt(kept.valLoss)} acc ${fmt(kept.valAccuracy)}` : ''}\n`);
+    if (compressed || model.isSparse()) {
+      const parts = [];
+      if (model.isSparse()) parts.push(`sparsity ${model.sparsity().toFixed(3)}`);
+      if (model.isQuantized()) parts.push('int8');
+      const acc = compressed
+        ? `; accuracy on all ${data.n} samples ${fmt(accBefore)} -> ${fmt(trainer.evaluate(model, dataset).accuracy)}`
+        : '';
+      out.write(`compressed: ${parts.join(', ')}; weights ${fmtBytes(denseBytes)} -> ${fmtBytes(model.sizeBytes())}${acc}\n`);
+    }
     out.write(`wrote ${modelPath} (${fmtBytes(fs.statSync(modelPath).size)}), ${metricsPath}, ${normPath}\n`);
+    const cPath = v('export-c');
+    if (cPath !== undefined) {
+      const prefix = exportPrefix(cPath);
+      model.exportC(prefix, cPath);
+      out.write(`wrote ${cPath} (C99: ${prefix}_predict, ${prefix}_logits)\n`);
+    }
     return 0;
   } finally {
     if (teacher) teacher.dispose();
