@@ -1023,6 +1023,38 @@ static void test_files(void) {
         free(b);
     }
 
+    /* a cell matrix of more than 65536 entries has U32 indices */
+    {
+        fg_model_config bc = fg_model_config_default();
+        bc.input_dim = 3;
+        bc.hidden_dim = 300;
+        bc.rank = FG_RANK_NONE;
+        fg_model *wide = NULL;
+        fg_model_create(&bc, &wide);
+        fg_model_prune(wide, 0.9f);
+        float xv[3 * 4] = {0.5f, -1, 2, 0, 1, -0.5f, 1, 1, 1, -2, 0.25f, 3};
+        fg_dataset *few = NULL;
+        float yv[4] = {0, 1, 0, 1};
+        fg_dataset_create(xv, yv, 4, 1, 3, 1, &few);
+        for (int pass = 0; pass < 2; pass++) {
+            uint8_t *wb = NULL;
+            size_t wl = 0;
+            fg_model_save(wide, &wb, &wl);
+            char *hdr = malloc(get_u64(wb) + 1);
+            memcpy(hdr, wb + 8, get_u64(wb));
+            hdr[get_u64(wb)] = '\0';
+            CHECK(strstr(hdr, "\"cell.U.indices\":{\"dtype\":\"U32\",\"shape\":[9000]") &&
+                      strstr(hdr, "\"cell.W.indices\":{\"dtype\":\"U16\",\"shape\":[90]"),
+                  "H 300%s: U (90000 entries) has 9000 U32 indices, W 90 U16 ones", pass ? ", int8" : "");
+            free(hdr);
+            fg_free(wb);
+            check_size(pass ? "H 300 sparse int8" : "H 300 sparse", wide, few);
+            fg_model_quantize(wide);
+        }
+        fg_dataset_destroy(few);
+        fg_model_destroy(wide);
+    }
+
     /* truncations and byte flips of a real sparse int8 model never crash */
     fg_model_config mc = fg_model_config_default();
     mc.hidden_dim = 6;

@@ -143,6 +143,9 @@ static void check_export(const char *what, fg_model *m, int32_t n1, int32_t T1, 
         CHECK(strstr(src, "int8_t") != NULL, "%s: int8 weights in the export", what);
     if (fg_model_is_sparse(m))
         CHECK(strstr(src, "_ptr[") != NULL && strstr(src, "_col[") != NULL, "%s: CSR arrays in the export", what);
+    if (cfg->hidden_dim >= 300)
+        CHECK(strstr(src, "typedef uint32_t mdl_ptr_t;") && strstr(src, "typedef uint16_t mdl_col_t;"),
+              "%s: uint32_t row pointers, uint16_t columns", what);
 
     char path[512], main_path[512];
     snprintf(path, sizeof path, "%s/mdl.h", tmpdir);
@@ -260,6 +263,7 @@ static void test_kinds(void) {
         {"multi-class O=3 sparse + int8 low-rank", 6, 11, 3, 2, 5, 0.6f, 1, 1},
         {"H=1, D=1", 1, 1, 1, FG_RANK_NONE, FG_RANK_NONE, 0, 0, 0},
         {"big columns (D=300) sparse", 300, 6, 2, FG_RANK_NONE, FG_RANK_NONE, 0.9f, 0, 0},
+        {"H=300 sparse 20% (uint32 row pointers), int8", 3, 300, 1, FG_RANK_NONE, FG_RANK_NONE, 0.2f, 1, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         fg_model *m = make_model(cases[i].D, cases[i].H, cases[i].O, cases[i].wr, cases[i].ur, 100 + i);
