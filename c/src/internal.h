@@ -46,6 +46,10 @@ double fg_exp(double x);
 double fg_log(double x);      /* x > 0 */
 float fg_expf(float x);
 float fg_logf(float x);       /* x > 0 */
+float fg_expm1f(float x);
+/* exp and log in fg_real (the float or the double versions above) */
+fg_real fg_exp_real(fg_real x);
+fg_real fg_log_real(fg_real x);
 fg_real fg_sigmoid(fg_real x);
 fg_real fg_tanh(fg_real x);
 

@@ -122,15 +122,15 @@ void fg_transpose(int32_t rows, int32_t cols, const fg_real *in, fg_real *out) {
 }
 
 #ifdef FG_SIMD
-/* Lane-wise copies of fg_expf, expm1 and fg_tanh/fg_sigmoid (mathfn.c). */
-static inline v128_t expf4(v128_t x) {
+/* Lane-wise copies of exp_parts, fg_expf, fg_expm1f, fg_sigmoid and fg_tanh
+ * (mathfn.c): the same operations in the same order. */
+static inline v128_t exp_parts4(v128_t x, v128_t *s_out) {
     x = wasm_f32x4_min(x, wasm_f32x4_splat(80.0f));
     x = wasm_f32x4_max(x, wasm_f32x4_splat(-80.0f));
-    v128_t half = wasm_v128_bitselect(wasm_f32x4_splat(0.5f), wasm_f32x4_splat(-0.5f),
-                                      wasm_f32x4_ge(x, wasm_f32x4_splat(0.0f)));
-    v128_t k = wasm_i32x4_trunc_sat_f32x4(
-        wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504f)), half));
-    v128_t kf = wasm_f32x4_convert_i32x4(k);
+    const v128_t magic = wasm_f32x4_splat(12582912.0f);
+    v128_t t = wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504f)), magic);
+    v128_t kf = wasm_f32x4_sub(t, magic);
+    v128_t k = wasm_i32x4_sub(t, magic);
     v128_t r = wasm_f32x4_sub(wasm_f32x4_sub(x, wasm_f32x4_mul(kf, wasm_f32x4_splat(0.693145752f))),
                               wasm_f32x4_mul(kf, wasm_f32x4_splat(1.42860677e-06f)));
     v128_t p = wasm_f32x4_splat(1.0f / 5040.0f);
@@ -140,30 +140,21 @@ static inline v128_t expf4(v128_t x) {
     p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 6.0f));
     p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(0.5f));
     p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
-    v128_t scale = wasm_i32x4_shl(wasm_i32x4_add(k, wasm_i32x4_splat(127)), 23);
-    return wasm_f32x4_mul(p, scale);
+    *s_out = wasm_i32x4_shl(wasm_i32x4_add(k, wasm_i32x4_splat(127)), 23);
+    return wasm_f32x4_mul(p, r);
 }
 
 static inline v128_t sigmoid4(v128_t x) {
-    v128_t one = wasm_f32x4_splat(1.0f);
-    return wasm_f32x4_div(one, wasm_f32x4_add(one, expf4(wasm_f32x4_neg(x))));
+    v128_t one = wasm_f32x4_splat(1.0f), s;
+    v128_t q = exp_parts4(wasm_f32x4_neg(x), &s);
+    v128_t e = wasm_f32x4_add(wasm_f32x4_mul(s, q), s);
+    return wasm_f32x4_div(one, wasm_f32x4_add(one, e));
 }
 
 static inline v128_t tanh4(v128_t x) {
-    v128_t ax = wasm_f32x4_abs(x);
-    v128_t m = wasm_f32x4_mul(wasm_f32x4_splat(-2.0f), ax); /* <= 0 */
-    v128_t p = wasm_f32x4_splat(1.0f / 40320.0f);
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(1.0f / 5040.0f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(1.0f / 720.0f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(1.0f / 120.0f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(1.0f / 24.0f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(1.0f / 6.0f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(0.5f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, m), wasm_f32x4_splat(1.0f));
-    v128_t small = wasm_f32x4_mul(p, m);
-    v128_t big = wasm_f32x4_sub(expf4(m), wasm_f32x4_splat(1.0f));
-    v128_t e = wasm_v128_bitselect(small, big, wasm_f32x4_gt(m, wasm_f32x4_splat(-0.5f)));
+    v128_t ax = wasm_f32x4_abs(x), s;
+    v128_t q = exp_parts4(wasm_f32x4_mul(wasm_f32x4_splat(-2.0f), ax), &s);
+    v128_t e = wasm_f32x4_add(wasm_f32x4_mul(s, q), wasm_f32x4_sub(s, wasm_f32x4_splat(1.0f)));
     v128_t t = wasm_f32x4_div(wasm_f32x4_neg(e), wasm_f32x4_add(wasm_f32x4_splat(2.0f), e));
     t = wasm_v128_bitselect(wasm_f32x4_splat(1.0f), t, wasm_f32x4_gt(ax, wasm_f32x4_splat(20.0f)));
     /* restore the sign: copy x's sign bit onto t (t >= 0) */

@@ -9,7 +9,8 @@
  * Distillation (Hinton et al. 2015), temperature T, weight alpha:
  *   L = (1 - alpha) CE(y, label) + alpha T^2 CE(y / T, soft)
  *   dL/dy = (1 - alpha) dCE(y) + alpha T (q_T - soft),  q_T = sigmoid/softmax(y / T)
- * All in double through fg_exp/fg_log, so every build agrees.
+ * Per sample in fg_real through our own exp/log (every build agrees), sums
+ * over the batch in double.
  */
 #include <math.h>
 
@@ -17,21 +18,21 @@
 
 /* Binary cross-entropy of logit y against target t in [0, 1]; *p gets
  * sigmoid(y). One exp and one log: e = exp(-|y|) serves both. */
-static double bce_logit(double y, double t, double *p) {
-    double e = fg_exp(y < 0 ? y : -y);
-    *p = y >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
-    return (y > 0 ? y : 0) - t * y + fg_log(1.0 + e);
+static fg_real bce_logit(fg_real y, fg_real t, fg_real *p) {
+    fg_real one = 1, e = fg_exp_real(y < 0 ? y : -y);
+    *p = y >= 0 ? one / (one + e) : e / (one + e);
+    return (y > 0 ? y : 0) - t * y + fg_log_real(one + e);
 }
 
 static double sigmoid_d(double y) { return 1.0 / (1.0 + fg_exp(-y)); }
 
 /* log sum_k exp(y_k / temp), shifted by the maximum. */
-static double logsumexp(const fg_real *y, int32_t O, double temp) {
-    double mx = (double)y[0] / temp;
-    for (int32_t k = 1; k < O; k++) if ((double)y[k] / temp > mx) mx = (double)y[k] / temp;
-    double sum = 0;
-    for (int32_t k = 0; k < O; k++) sum += fg_exp((double)y[k] / temp - mx);
-    return mx + fg_log(sum);
+static fg_real logsumexp(const fg_real *y, int32_t O, fg_real temp) {
+    fg_real mx = y[0] / temp;
+    for (int32_t k = 1; k < O; k++) if (y[k] / temp > mx) mx = y[k] / temp;
+    fg_real sum = 0;
+    for (int32_t k = 0; k < O; k++) sum += fg_exp_real(y[k] / temp - mx);
+    return mx + fg_log_real(sum);
 }
 
 double fg_head_loss(const fg_workspace *ws, int32_t n, const float *y, const float *soft,
@@ -39,53 +40,53 @@ double fg_head_loss(const fg_workspace *ws, int32_t n, const float *y, const flo
                     int32_t *correct_out) {
     int32_t O = ws->O;
     int distill = cfg && cfg->enable_distillation && soft;
-    double alpha = distill ? (double)cfg->distillation_alpha : 0.0;
-    double temp = distill ? (double)cfg->distillation_temperature : 1.0;
-    double total = 0, data = 0;
+    fg_real one = 1;
+    fg_real alpha = distill ? (fg_real)cfg->distillation_alpha : 0;
+    fg_real temp = distill ? (fg_real)cfg->distillation_temperature : 1;
+    fg_real inv_n = one / (fg_real)n;
+    double total = 0, data = 0; /* sums over the batch in double */
     int32_t correct = 0;
-    double inv_n = 1.0 / (double)n;
     for (int32_t b = 0; b < n; b++) {
         const fg_real *yl = ws->logits + (size_t)b * O;
         fg_real *dy = ws->dlogits + (size_t)b * O;
         if (O == 1) {
-            double l = (double)yl[0], t = (double)y[b];
-            double p, pt;
-            double ce = bce_logit(l, t, &p);
-            double g = p - t;
-            data += ce;
-            double loss = (1 - alpha) * ce;
+            fg_real l = yl[0], t = (fg_real)y[b], p, pt;
+            fg_real ce = bce_logit(l, t, &p);
+            fg_real g = p - t;
+            fg_real loss = (one - alpha) * ce;
             if (distill) {
-                double s = (double)soft[b];
+                fg_real s = (fg_real)soft[b];
                 loss += alpha * temp * temp * bce_logit(l / temp, s, &pt);
-                g = (1 - alpha) * g + alpha * temp * (pt - s);
+                g = (one - alpha) * g + alpha * temp * (pt - s);
             }
-            total += loss;
-            if (want_grad) dy[0] = (fg_real)(g * inv_n);
-            correct += (l >= 0) == (t >= 0.5);
+            data += (double)ce;
+            total += (double)loss;
+            if (want_grad) dy[0] = g * inv_n;
+            correct += (l >= 0) == (t >= (fg_real)0.5);
         } else {
             int32_t label = (int32_t)y[b];
             int32_t arg = 0;
             for (int32_t k = 1; k < O; k++) if (yl[k] > yl[arg]) arg = k;
             correct += arg == label;
-            double lse = logsumexp(yl, O, 1.0), lse_t = distill ? logsumexp(yl, O, temp) : 0;
-            double ce = lse - (double)yl[label];
-            data += ce;
-            double loss = (1 - alpha) * ce;
+            fg_real lse = logsumexp(yl, O, one), lse_t = distill ? logsumexp(yl, O, temp) : 0;
+            fg_real ce = lse - yl[label];
+            fg_real loss = (one - alpha) * ce;
             for (int32_t k = 0; k < O; k++) {
-                double g = (1 - alpha) * (fg_exp((double)yl[k] - lse) - (k == label));
+                fg_real g = (one - alpha) * (fg_exp_real(yl[k] - lse) - (fg_real)(k == label));
                 if (distill) {
-                    double s = (double)soft[(size_t)b * O + k];
-                    loss -= alpha * temp * temp * s * ((double)yl[k] / temp - lse_t);
-                    g += alpha * temp * (fg_exp((double)yl[k] / temp - lse_t) - s);
+                    fg_real s = (fg_real)soft[(size_t)b * O + k];
+                    loss -= alpha * temp * temp * s * (yl[k] / temp - lse_t);
+                    g += alpha * temp * (fg_exp_real(yl[k] / temp - lse_t) - s);
                 }
-                if (want_grad) dy[k] = (fg_real)(g * inv_n);
+                if (want_grad) dy[k] = g * inv_n;
             }
-            total += loss;
+            data += (double)ce;
+            total += (double)loss;
         }
     }
-    if (data_loss_out) *data_loss_out = data * inv_n;
+    if (data_loss_out) *data_loss_out = data / n;
     if (correct_out) *correct_out = correct;
-    return total * inv_n;
+    return total / n;
 }
 
 double fg_batch_loss_and_grad(const fg_model *m, fg_workspace *ws, int32_t n, const float *y,

@@ -86,15 +86,26 @@ double fg_log(double x) {
     return 2.0 * s * p + (double)e * LN2_LO + (double)e * LN2_HI;
 }
 
-/* float exp on [-80, 80] (clamped): same reduction, Taylor to r^7 (relative
- * error < 1e-8 + rounding). */
-float fg_expf(float x) {
-    if (x != x) return x;
-    /* [-80, 80]: results stay normal floats (subnormals are slow on most
-     * hardware, and sigmoid/tanh need nothing beyond this range) */
+/* The float exponential in two parts, for x clamped to [-80, 80] (results
+ * stay normal floats: subnormals are slow on most hardware, and sigmoid/tanh
+ * need nothing beyond this range):
+ *   x = k ln2 + r,  k = x log2(e) rounded to nearest (adding 1.5 * 2^23,
+ *   where the float spacing is 1, rounds it: no float-to-int conversion),
+ *   q = e^r - 1 = r + r^2/2 + ... + r^7/7!  (|r| <= 0.35: error < 5e-9 |r|)
+ *   s = 2^k built from its exponent bits
+ * so that exp(x) = s q + s and expm1(x) = s q + (s - 1) (exact for k = 0,
+ * hence accurate near 0). The SIMD128 gate in kernels.c repeats these steps
+ * lane by lane. */
+static float exp_parts(float x, float *s_out) {
     if (x > 80.0f) x = 80.0f;
     if (x < -80.0f) x = -80.0f;
-    float kf = (float)(int32_t)(x * 1.44269504f + (x >= 0 ? 0.5f : -0.5f));
+    const float magic = 12582912.0f; /* 1.5 * 2^23 */
+    float t = x * 1.44269504f + magic;
+    float kf = t - magic;
+    int32_t tb, mb;
+    memcpy(&tb, &t, sizeof tb);
+    memcpy(&mb, &magic, sizeof mb);
+    int32_t k = tb - mb;
     float r = (x - kf * 0.693145752f) - kf * 1.42860677e-06f;
     float p = 1.0f / 5040.0f;
     p = p * r + 1.0f / 720.0f;
@@ -103,16 +114,51 @@ float fg_expf(float x) {
     p = p * r + 1.0f / 6.0f;
     p = p * r + 0.5f;
     p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    uint32_t bits = (uint32_t)((int32_t)kf + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
+    uint32_t bits = (uint32_t)(k + 127) << 23;
+    memcpy(s_out, &bits, sizeof *s_out);
+    return p * r;
 }
 
-float fg_logf(float x) { return (float)fg_log((double)x); }
+float fg_expf(float x) {
+    if (x != x) return x;
+    float s, q = exp_parts(x, &s);
+    return s * q + s;
+}
 
-/* expm1 for |x| <= 0.5 by Taylor (no cancellation near 0), else exp - 1. */
+float fg_expm1f(float x) {
+    if (x != x) return x;
+    float s, q = exp_parts(x, &s);
+    return s * q + (s - 1.0f);
+}
+
+/* float log: x = m 2^e, m in [sqrt(1/2), sqrt(2)), s = (m - 1)/(m + 1),
+ * log m = 2 (s + s^3/3 + ... + s^9/9): |s| <= 0.1716, error < 3e-10. */
+float fg_logf(float x) {
+    if (!(x > 0.0f)) return x == 0.0f ? -1.0f / 0.0f : 0.0f / 0.0f;
+    if (x > 3.4028234663852886e38f) return x;
+    uint32_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    int e = (int)((bits >> 23) & 0xFF);
+    if (e == 0) { /* subnormal: scale up by 2^24 */
+        x *= 16777216.0f;
+        memcpy(&bits, &x, sizeof bits);
+        e = (int)((bits >> 23) & 0xFF) - 24;
+    }
+    e -= 127;
+    bits = (bits & 0x007FFFFFu) | 0x3F800000u;
+    float m;
+    memcpy(&m, &bits, sizeof m);
+    if (m > 1.41421356f) { m *= 0.5f; e += 1; }
+    float s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
+    float p = 1.0f / 9.0f;
+    p = p * s2 + 1.0f / 7.0f;
+    p = p * s2 + 1.0f / 5.0f;
+    p = p * s2 + 1.0f / 3.0f;
+    p = p * s2 + 1.0f;
+    return 2.0f * s * p + (float)e * 1.42860677e-06f + (float)e * 0.693145752f;
+}
+
+/* expm1 in fg_real: float as above; double by Taylor near 0, else exp - 1. */
 static fg_real expm1_real(fg_real x) {
 #ifdef FG_DOUBLE
     if (x > -0.5 && x < 0.5) {
@@ -126,29 +172,27 @@ static fg_real expm1_real(fg_real x) {
     }
     return fg_exp(x) - 1.0;
 #else
-    if (x > -0.5f && x < 0.5f) {
-        /* x + x^2/2 + ... + x^8/8!: error < 0.5^9/9! = 5e-9 relative */
-        float p = 1.0f / 40320.0f;
-        p = p * x + 1.0f / 5040.0f;
-        p = p * x + 1.0f / 720.0f;
-        p = p * x + 1.0f / 120.0f;
-        p = p * x + 1.0f / 24.0f;
-        p = p * x + 1.0f / 6.0f;
-        p = p * x + 0.5f;
-        p = p * x + 1.0f;
-        return p * x;
-    }
-    return fg_expf(x) - 1.0f;
+    return fg_expm1f(x);
 #endif
 }
 
-fg_real fg_sigmoid(fg_real x) {
+fg_real fg_exp_real(fg_real x) {
 #ifdef FG_DOUBLE
-    return 1.0 / (1.0 + fg_exp(-x));
+    return fg_exp(x);
 #else
-    return 1.0f / (1.0f + fg_expf(-x));
+    return fg_expf(x);
 #endif
 }
+
+fg_real fg_log_real(fg_real x) {
+#ifdef FG_DOUBLE
+    return fg_log(x);
+#else
+    return fg_logf(x);
+#endif
+}
+
+fg_real fg_sigmoid(fg_real x) { return (fg_real)1 / ((fg_real)1 + fg_exp_real(-x)); }
 
 /* tanh(x) = -expm1(-2|x|) / (2 + expm1(-2|x|)), sign restored. */
 fg_real fg_tanh(fg_real x) {
