@@ -452,15 +452,18 @@ static int name_kind(const char *name)
 }
 
 /* The storage the file uses: sparse when any cell matrix is stored as
- * indices + values, quantized when any tensor is I8 or has a scale. The
+ * indices + values, quantized when any weight has a scale or I8 values. The
  * per-tensor rules (match_table) then demand that form throughout. */
 static void file_forms(const fg_st_header *h, int *sparse, int *quant)
 {
     *sparse = *quant = 0;
     for (size_t i = 0; i < h->num_tensors; i++) {
-        int kind = name_kind(h->tensors[i].name);
+        const char *name = h->tensors[i].name;
+        int kind = name_kind(name), i8 = strcmp(h->tensors[i].dtype, "I8") == 0, weight = 0;
+        for (size_t k = 0; k < sizeof WEIGHT_TENSORS / sizeof WEIGHT_TENSORS[0]; k++)
+            if (strcmp(name, WEIGHT_TENSORS[k]) == 0 || is_part(name, WEIGHT_TENSORS[k], ".values")) weight = 1;
         if (kind == 2) *sparse = 1;
-        if (kind == 3 || strcmp(h->tensors[i].dtype, "I8") == 0) *quant = 1;
+        if (kind == 3 || (i8 && weight)) *quant = 1;
     }
 }
 

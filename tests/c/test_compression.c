@@ -879,6 +879,11 @@ static void test_files(void) {
         fg_model_destroy(m);
         /* no config metadata: refused (shapes unknown) */
         expect_fail(s, k, NULL, "config", "sparse file without config metadata");
+        /* an I8 bias in a float file: the bias is named */
+        uint8_t bz8[3] = {1, 2, 3};
+        for (int i = 0; i < k; i++)
+            if (!strcmp(s[i].name, "cell.bias_gate")) { s[i].dtype = "I8"; s[i].data = bz8; s[i].len = 3; }
+        expect_fail(s, k, META, "cell.bias_gate", "I8 bias in a float sparse file");
         free(b);
     }
 
