@@ -673,14 +673,20 @@ export class TrainingDataset extends Handle {
       if (y.length !== n) {
         invalid(`features and labels have different lengths: ${n} samples vs ${y.length} labels`);
       }
+      // The dataset adopts these two buffers: the data is held in wasm once.
       const xp = m.copyInF32(data, 'the features');
+      let yp = 0;
+      let adopted = false;
       try {
-        withF32(m, y, 'the labels', (yp) => {
-          m.zeroSlots();
-          m.check(m.exports.fg_dataset_create(xp, yp, n, T, D, O, m.slot(0)));
-        });
+        yp = m.copyInF32(y, 'the labels');
+        m.zeroSlots();
+        m.check(m.exports.fg_dataset_adopt(xp, yp, n, T, D, O, m.slot(0)));
+        adopted = true;
       } finally {
-        m.free(xp);
+        if (!adopted) {
+          m.free(xp);
+          if (yp) m.free(yp);
+        }
       }
       ptr = m.readPtr(0);
     }

@@ -87,6 +87,10 @@ export class WasmModule {
 
   /** Allocates `bytes` (at least 1) or throws OutOfMemory naming `what`. */
   alloc(bytes, what) {
+    // wasm32: a size of 2^32 bytes or more would wrap in fg_malloc's size_t.
+    if (!(bytes < 2 ** 32)) {
+      throw new FastGRNNError('OutOfMemory', `cannot allocate ${bytes} bytes for ${what}`);
+    }
     const p = this.exports.fg_malloc(Math.max(bytes, 1)) >>> 0;
     if (p === 0) {
       throw new FastGRNNError('OutOfMemory', `cannot allocate ${bytes} bytes for ${what}`);

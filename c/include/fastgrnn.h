@@ -217,6 +217,11 @@ typedef struct fg_dataset fg_dataset;
 fg_status fg_dataset_create(const float *features, const float *labels, int32_t n,
                             int32_t timesteps, int32_t input_dim, int32_t output_dim,
                             fg_dataset **out);
+/* The same checks, but on success the dataset takes ownership of features
+ * and labels (both allocated with fg_malloc) instead of copying them, so
+ * the data is held once; on failure the caller still owns them. */
+fg_status fg_dataset_adopt(float *features, float *labels, int32_t n, int32_t timesteps,
+                           int32_t input_dim, int32_t output_dim, fg_dataset **out);
 void fg_dataset_destroy(fg_dataset *ds);
 fg_status fg_dataset_clone(const fg_dataset *ds, fg_dataset **out);
 /* soft: [n] (binary) or [n, O] (each row a distribution). count must equal

@@ -44,8 +44,9 @@ static fg_status dataset_alloc(int32_t n, int32_t T, int32_t D, int32_t O, int w
     return FG_OK;
 }
 
-fg_status fg_dataset_create(const float *features, const float *labels, int32_t n, int32_t timesteps,
-                            int32_t input_dim, int32_t output_dim, fg_dataset **out) {
+/* The checks shared by create and adopt. */
+static fg_status check_new(const float *features, const float *labels, int32_t n, int32_t timesteps,
+                           int32_t input_dim, int32_t output_dim, fg_dataset **out) {
     if (!out) return fg_fail(FG_ERR_INVALID_INPUT, "out is NULL");
     if (n <= 0) return fg_fail(FG_ERR_INVALID_INPUT, "dataset is empty: n must be > 0, got %d", n);
     if (timesteps <= 0) return fg_fail(FG_ERR_INVALID_INPUT, "timesteps must be > 0, got %d", timesteps);
@@ -64,10 +65,31 @@ fg_status fg_dataset_create(const float *features, const float *labels, int32_t 
     fg_status s;
     for (int32_t i = 0; i < n; i++)
         if ((s = fg_check_label(labels[i], output_dim, "labels", i))) return s;
+    return FG_OK;
+}
+
+fg_status fg_dataset_create(const float *features, const float *labels, int32_t n, int32_t timesteps,
+                            int32_t input_dim, int32_t output_dim, fg_dataset **out) {
+    fg_status s = check_new(features, labels, n, timesteps, input_dim, output_dim, out);
+    if (s) return s;
     fg_dataset *ds;
     if ((s = dataset_alloc(n, timesteps, input_dim, output_dim, 0, &ds))) return s;
-    memcpy(ds->x, features, (size_t)count * sizeof(float));
+    memcpy(ds->x, features, (size_t)n * timesteps * input_dim * sizeof(float));
     memcpy(ds->y, labels, (size_t)n * sizeof(float));
+    *out = ds;
+    return FG_OK;
+}
+
+fg_status fg_dataset_adopt(float *features, float *labels, int32_t n, int32_t timesteps,
+                           int32_t input_dim, int32_t output_dim, fg_dataset **out) {
+    fg_status s = check_new(features, labels, n, timesteps, input_dim, output_dim, out);
+    if (s) return s;
+    fg_dataset *ds = fg_alloc_zero(1, sizeof *ds, "dataset");
+    if (!ds) return FG_ERR_OUT_OF_MEMORY;
+    ds->n = n; ds->T = timesteps; ds->D = input_dim; ds->O = output_dim;
+    ds->soft_width = output_dim == 1 ? 1 : output_dim;
+    ds->x = features;
+    ds->y = labels;
     *out = ds;
     return FG_OK;
 }
