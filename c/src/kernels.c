@@ -52,7 +52,7 @@ INLINE void block(const int R, const int W, int32_t K, const fg_real *A, size_t 
         v128_t bv[2];
         for (int v = 0; v < W / 4; v++) bv[v] = wasm_v128_load(b + 4 * v);
         for (int r = 0; r < R; r++) {
-            v128_t av = wasm_f32x4_splat(a0[(size_t)r * ars + (size_t)k * acs]);
+            v128_t av = wasm_v128_load32_splat(a0 + (size_t)r * ars + (size_t)k * acs);
             for (int v = 0; v < W / 4; v++)
                 acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(av, bv[v]));
         }
