@@ -480,6 +480,20 @@ static void r_ds_timesteps_negative(void) {
     create_row(x, y, 1, -1, 1, 1);
 }
 
+static void r_ds_adopt_nan(void) {
+    /* fg_dataset_adopt: on failure the caller still owns (and frees) the buffers */
+    float *x = fg_malloc(4 * sizeof(float)), *y = fg_malloc(2 * sizeof(float));
+    const float x0[4] = {0, 1, NAN, 3}, y0[2] = {0, 1};
+    memcpy(x, x0, sizeof x0);
+    memcpy(y, y0, sizeof y0);
+    fg_dataset *ds = NULL;
+    CALL(fg_dataset_adopt(x, y, 2, 1, 2, 1, &ds));
+    CHECK(ds == NULL, "  *out untouched");
+    CHECK(memcmp(x, x0, sizeof x0) == 0 && memcmp(y, y0, sizeof y0) == 0, "  buffers unchanged");
+    fg_free(x); /* a double free here if the failed call had taken them */
+    fg_free(y);
+}
+
 static void r_ds_soft_length(void) {
     fg_dataset *ds = mk_ds(4, 1, 2, 1), *s = ds_snap(ds);
     float soft[3] = {0.1f, 0.2f, 0.3f};
@@ -925,6 +939,7 @@ static const row ROWS[] = {
     {"fg_dataset_create", "class 0.5 with output_dim 3", INV, "labels[2] must be a class index in [0, 3), got 0.5", r_ds_fraction_label},
     {"fg_dataset_create", "65536 x 1024 x 1024 values", INV, "overflows (max 2^31 values)", r_ds_overflow},
     {"fg_dataset_create", "timesteps -1", INV, "timesteps must be > 0, got -1", r_ds_timesteps_negative},
+    {"fg_dataset_adopt", "a NaN feature (the caller keeps its buffers)", INV, "features[2] must be finite, got nan", r_ds_adopt_nan},
     {"fg_dataset_with_soft_targets", "3 soft targets for 4 samples", INV, "soft_targets length must equal the number of samples = 4, got 3", r_ds_soft_length},
     {"fg_dataset_with_soft_targets", "soft target 1.2", INV, "soft_targets[0] must be finite and in [0, 1], got 1.2", r_ds_soft_range},
     {"fg_dataset_split", "val_ratio 1.5", INV, "val_ratio must be in [0, 1], got 1.5", r_ds_split_ratio},

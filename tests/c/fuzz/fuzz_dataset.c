@@ -6,7 +6,8 @@
  *   u8  flags    bits 0-1 feature mode, 2-3 label mode, 4 soft targets,
  *                5 train, 6 shuffle, 7 NULL features/labels
  *   i16 n, timesteps, input_dim, output_dim      (any sign)
- *   i16 batch_size   u8 val_ratio code   u8 lr code   u32 seed
+ *   i16 batch_size   u8 val_ratio code   u8 lr code   u32 seed (bit 6:
+ *   fg_dataset_adopt instead of fg_dataset_create; more bits in exercise())
  *   then values for features, labels, soft targets, in that order
  * Modes: 0 raw float bits, 1 small integers, 2 a table of awkward values
  * (0, -0, denormals, FLT_MAX, infinities, NaN, ...), 3 uniform in [0, 1].
@@ -252,9 +253,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     fg_dataset *const sentinel = (fg_dataset *)(uintptr_t)0x10;
     fg_dataset *ds = sentinel;
-    fg_status st = fg_dataset_create(xa, ya, n, T, D, O, &ds);
+    fg_status st;
+    int adopt = (seed >> 6) & 1;
+    float *ax = NULL, *ay = NULL;
+    if (adopt) {
+        /* fg_dataset_adopt: the same checks; on success the dataset owns the
+         * fg_malloc'd buffers, on failure the caller still does */
+        if (xa) {
+            ax = fg_malloc(nx * sizeof(float));
+            memcpy(ax, x, nx * sizeof(float));
+        }
+        if (ya) {
+            ay = fg_malloc(ny * sizeof(float));
+            memcpy(ay, y, ny * sizeof(float));
+        }
+        st = fg_dataset_adopt(ax, ay, n, T, D, O, &ds);
+        if (st != FG_OK) {
+            FZ_ASSERT((!ax || memcmp(ax, x, nx * 4) == 0) && (!ay || memcmp(ay, y, ny * 4) == 0),
+                      "failed adopt changed the buffers");
+            fg_free(ax);
+            fg_free(ay);
+        } else {
+            FZ_ASSERT(fg_dataset_features(ds) == ax && fg_dataset_labels(ds) == ay, "adopt copied the buffers");
+        }
+    } else {
+        st = fg_dataset_create(xa, ya, n, T, D, O, &ds);
+    }
     if (st != FG_OK) {
-        fz_check_failure(st, FZ_INVALID | FZ_OOM, "fg_dataset_create");
+        fz_check_failure(st, FZ_INVALID | FZ_OOM, adopt ? "fg_dataset_adopt" : "fg_dataset_create");
         FZ_ASSERT(ds == sentinel, "failed create wrote *out");
     } else {
         FZ_ASSERT(valid && xa && ya, "create accepted n %d T %d D %d O %d", n, T, D, O);

@@ -567,6 +567,10 @@ static void gen_datasets(void) {
     dataset_seed("long_sequence.bin", 1 | 3 << 2 | 32, 2, 40, 3, 2, 1, 0, 10, 0, 400);
     dataset_seed("wide.bin", 1 | 3 << 2 | 32, 3, 1, 200, 1, 2, 0, 10, 0, 800);
     dataset_seed("label_out_of_range.bin", 1 | 0 << 2, 3, 1, 1, 2, 2, 0, 0, 0, 32);
+    /* seed bit 6: fg_dataset_adopt */
+    dataset_seed("adopt_train.bin", 1 | 3 << 2 | 32 | 64, 12, 1, 3, 1, 4, 9, 20, 0x50, 200);
+    dataset_seed("adopt_nan.bin", 2 | 3 << 2, 6, 1, 3, 1, 2, 2, 0, 0x40, 100);
+    dataset_seed("adopt_null_labels.bin", 128 | 1 | 3 << 2, 2, 1, 2, 1, 1, 0, 0, 0x42, 16);
 }
 
 int main(int argc, char **argv) {

@@ -155,6 +155,7 @@ struct scenario {
     int out_kind;     /* 0 fg_free, 1 model, 2 datasets */
     float sparsity;
     int quantize, distill;
+    float *buf_x, *buf_y; /* fg_malloc'd buffers for fg_dataset_adopt */
 };
 
 static void teardown(scenario *s) {
@@ -172,6 +173,9 @@ static void teardown(scenario *s) {
     fg_dataset_destroy(s->ds_copy);
     fg_trainer_destroy(s->tr);
     fg_free(s->bytes);
+    fg_free(s->buf_x);
+    fg_free(s->buf_y);
+    s->buf_x = s->buf_y = NULL;
     s->out = s->out2 = NULL;
     s->m = NULL;
     s->ds = s->ds_copy = NULL;
@@ -326,6 +330,29 @@ static fg_status c_ds_create(scenario *s) {
     s->out = d;
     return st;
 }
+static void su_ds_adopt(scenario *s) {
+    su_ds(s);
+    size_t nx = (size_t)fg_dataset_len(s->ds) * fg_dataset_timesteps(s->ds) * fg_dataset_input_dim(s->ds);
+    s->buf_x = fg_malloc(nx * sizeof(float));
+    s->buf_y = fg_malloc((size_t)fg_dataset_len(s->ds) * sizeof(float));
+    if (!s->buf_x || !s->buf_y) exit(2);
+    memcpy(s->buf_x, fg_dataset_features(s->ds), nx * sizeof(float));
+    memcpy(s->buf_y, fg_dataset_labels(s->ds), (size_t)fg_dataset_len(s->ds) * sizeof(float));
+}
+static fg_status c_ds_adopt(scenario *s) {
+    s->out_kind = 2;
+    fg_dataset *d = NULL;
+    fg_status st = fg_dataset_adopt(s->buf_x, s->buf_y, fg_dataset_len(s->ds), fg_dataset_timesteps(s->ds),
+                                    fg_dataset_input_dim(s->ds), fg_dataset_output_dim(s->ds), &d);
+    if (st == FG_OK) s->buf_x = s->buf_y = NULL; /* the dataset owns them now */
+    s->out = d;
+    return st;
+}
+static int adopt_same(scenario *s) {
+    size_t nx = (size_t)fg_dataset_len(s->ds) * fg_dataset_timesteps(s->ds) * fg_dataset_input_dim(s->ds);
+    return ds_same(s) && s->buf_x && s->buf_y && same_bits_f(s->buf_x, fg_dataset_features(s->ds), nx) &&
+           same_bits_f(s->buf_y, fg_dataset_labels(s->ds), (size_t)fg_dataset_len(s->ds));
+}
 static fg_status c_ds_clone(scenario *s) {
     s->out_kind = 2;
     fg_dataset *d = NULL;
@@ -401,6 +428,7 @@ static scenario SCENARIOS[] = {
     {.name = "normalization JSON both ways", .setup = su_dense, .call = c_norm_json, .unchanged = model_same},
     {.name = "metrics JSON both ways", .setup = su_dense, .call = c_metrics_json, .unchanged = model_same},
     {.name = "dataset_create", .setup = su_ds, .call = c_ds_create, .unchanged = ds_same},
+    {.name = "dataset_adopt", .setup = su_ds_adopt, .call = c_ds_adopt, .unchanged = adopt_same},
     {.name = "dataset_clone (soft targets)", .setup = su_ds, .call = c_ds_clone, .unchanged = ds_same},
     {.name = "dataset_split", .setup = su_ds, .call = c_ds_split, .unchanged = ds_same},
     {.name = "dataset_normalize", .setup = su_ds, .call = c_ds_normalize, .unchanged = ds_same},
