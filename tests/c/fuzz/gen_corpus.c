@@ -18,6 +18,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <cjson/cJSON.h>
+
 #include "fastgrnn.h"
 
 static const char *root;
@@ -228,6 +230,13 @@ static void gen_tiny_files(void) {
     tiny_file("bad_offsets_float.safetensors",
               "\"cell.W\":{\"dtype\":\"F32\",\"shape\":[1,1],\"data_offsets\":[0,4.5]}," TINY_U "," TINY_REST, 32);
     tiny_file("bad_tensor_not_object.safetensors", "\"cell.W\":[1]," TINY_U "," TINY_REST, 32);
+    tiny_file("bad_no_tensors_some_data.safetensors", "\"__metadata__\":{}", 4);
+    tiny_file("bad_no_w.safetensors", E("cell.U", "[1,1]", 0, 4) "," E("cell.bias_gate", "[1]", 4, 8) ","
+              E("cell.bias_update", "[1]", 8, 12) "," E("cell.zeta", "[1]", 12, 16) "," E("cell.nu", "[1]", 16, 20) ","
+              E("head.weight", "[1,1]", 20, 24) "," E("head.bias", "[1]", 24, 28), 28);
+    tiny_file("bad_w_rows.safetensors", E("cell.W", "[2,1]", 0, 8) "," E("cell.U", "[1,1]", 8, 12) ","
+              E("cell.bias_gate", "[1]", 12, 16) "," E("cell.bias_update", "[1]", 16, 20) "," E("cell.zeta", "[1]", 20, 24) ","
+              E("cell.nu", "[1]", 24, 28) "," E("head.weight", "[1,1]", 28, 32) "," E("head.bias", "[1]", 32, 36), 36);
 }
 
 static void gen_safetensors(void) {
@@ -375,6 +384,52 @@ static void st_poke(const char *fname, const bytes *base, const char *name, size
     free(h);
 }
 
+/* Writes base without tensor `drop` (its bytes removed, the other ranges
+ * moved up so the data stays contiguous). */
+static void st_drop(const char *fname, const bytes *base, const char *drop) {
+    const uint8_t *data;
+    size_t dl;
+    char *h = header_of(base, &data, &dl);
+    cJSON *root = cJSON_Parse(h);
+    if (!root) exit(1);
+    cJSON_DeleteItemFromObjectCaseSensitive(root, drop);
+    uint8_t *d = malloc(dl);
+    size_t pos = 0;
+    for (size_t start = 0; start < dl;) { /* walk the ranges in data order */
+        cJSON *hit = NULL;
+        for (cJSON *e = root->child; e; e = e->next) {
+            cJSON *off = cJSON_GetObjectItemCaseSensitive(e, "data_offsets");
+            if (off && (size_t)cJSON_GetArrayItem(off, 0)->valuedouble == start) hit = e;
+        }
+        size_t end = start;
+        if (hit) {
+            cJSON *off = cJSON_GetObjectItemCaseSensitive(hit, "data_offsets");
+            end = (size_t)cJSON_GetArrayItem(off, 1)->valuedouble;
+            memcpy(d + pos, data + start, end - start);
+            cJSON_ReplaceItemInArray(off, 0, cJSON_CreateNumber((double)pos));
+            cJSON_ReplaceItemInArray(off, 1, cJSON_CreateNumber((double)(pos + end - start)));
+            pos += end - start;
+        } else { /* the dropped tensor's bytes: find the next range */
+            size_t next = dl;
+            for (cJSON *e = root->child; e; e = e->next) {
+                cJSON *off = cJSON_GetObjectItemCaseSensitive(e, "data_offsets");
+                size_t b = off ? (size_t)cJSON_GetArrayItem(off, 0)->valuedouble : dl;
+                if (off && b > start && b < next) next = b;
+            }
+            end = next;
+        }
+        start = end;
+    }
+    char *text = cJSON_PrintUnformatted(root);
+    bytes out = assemble(text, d, pos);
+    write_bytes("safetensors_load", fname, out.p, out.n);
+    free(out.p);
+    cJSON_free(text);
+    cJSON_Delete(root);
+    free(d);
+    free(h);
+}
+
 static void gen_compressed(void) {
     fg_model_config c = fg_model_config_default();      /* W1/W2, U1/U2 low rank */
     bytes sp = save_compressed(&c, 0, 0.5f, 0);
@@ -426,10 +481,14 @@ static void gen_compressed(void) {
     st_edit("bad_quant_missing_scale.safetensors", &q, "\"head.weight.scale\"", "\"head.weight.scalf\"");
     st_edit("bad_quant_scale_shape.safetensors", &q, "\"shape\":[1],\"data_offsets\"", "\"shape\":[1,1],\"data_offsets\"");
     st_edit("bad_quant_f32_weight.safetensors", &q, "\"dtype\":\"I8\"", "\"dtype\":\"F32\"");
+    st_drop("bad_sparse_no_values.safetensors", &sp, "cell.U2.values");
+    st_drop("bad_quant_no_scale.safetensors", &q, "cell.U1.scale");
+    st_drop("bad_no_head_bias.safetensors", &sp, "head.bias");
     free(sp.p);
     free(q.p);
     free(sq.p);
 }
+
 
 /* ---- JSON ----------------------------------------------------------------- */
 
