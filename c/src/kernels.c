@@ -125,8 +125,11 @@ void fg_transpose(int32_t rows, int32_t cols, const fg_real *in, fg_real *out) {
 /* Lane-wise copies of exp_parts, fg_expf, fg_expm1f, fg_sigmoid and fg_tanh
  * (mathfn.c): the same operations in the same order. */
 static inline v128_t exp_parts4(v128_t x, v128_t *s_out) {
-    x = wasm_f32x4_min(x, wasm_f32x4_splat(80.0f));
-    x = wasm_f32x4_max(x, wasm_f32x4_splat(-80.0f));
+    /* pmin/pmax (minps/maxps) rather than min/max, whose NaN rules cost V8
+     * several instructions; with the constant second: x > 80 ? 80 : x, NaN
+     * kept, exactly as the scalar code */
+    x = wasm_f32x4_pmin(x, wasm_f32x4_splat(80.0f));
+    x = wasm_f32x4_pmax(x, wasm_f32x4_splat(-80.0f));
     const v128_t magic = wasm_f32x4_splat(12582912.0f);
     v128_t t = wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504f)), magic);
     v128_t kf = wasm_f32x4_sub(t, magic);
