@@ -22,8 +22,11 @@ export interface WorkerJob {
   outputDim?: number;
   /** z-score the data in the worker and store the parameters in the model. */
   normalize?: boolean;
+  /** Every k-th epoch (k > 0), the metrics passed to onEpoch also carry
+   *  `snapshot`: the model's safetensors bytes at that point. 0: never. */
+  snapshotEvery?: number;
   /** Called on the main thread after each epoch; returning false stops after it. */
-  onEpoch?: (metrics: TrainingMetrics) => void | boolean;
+  onEpoch?: (metrics: TrainingMetrics & { snapshot?: Uint8Array }) => void | boolean;
   /** Aborting rejects train() with FastGRNNError 'Aborted'. */
   signal?: AbortSignal;
 }

@@ -69,7 +69,13 @@ function serveTraining(post, onMessage) {
       const metrics = await trainer.train(model, dataset, {
         signal: controller.signal,
         onEpoch: (m) => {
-          post({ type: 'epoch', metrics: m });
+          const k = msg.snapshotEvery;
+          if (k > 0 && (m.epoch + 1) % k === 0) {
+            const snapshot = model.save();
+            post({ type: 'epoch', metrics: { ...m, snapshot } }, [snapshot.buffer]);
+          } else {
+            post({ type: 'epoch', metrics: m });
+          }
           return stopRequested ? false : undefined;
         },
       });
@@ -200,7 +206,7 @@ export class TrainingWorker {
   /**
    * @param {object} job { model?: FastGRNN | Uint8Array, modelConfig?,
    *   trainingConfig?, features, labels, softTargets?, inputDim?, timesteps?,
-   *   outputDim?, normalize?, onEpoch?, signal? }
+   *   outputDim?, normalize?, snapshotEvery?, onEpoch?, signal? }
    * @returns Promise<{ metrics, model: Uint8Array, normalization, simd }>
    */
   async train(job) {
@@ -216,8 +222,14 @@ export class TrainingWorker {
       typeof job.features[0] !== 'number') {
       inputDim = job.features[0].length / (job.timesteps || 1);
     }
+    const every = job.snapshotEvery;
+    if (every !== undefined && !(Number.isInteger(every) && every >= 0)) {
+      throw new FastGRNNError('InvalidInput',
+        `train: snapshotEvery must be a non-negative integer, got ${String(every)}`);
+    }
     const msg = {
       type: 'train',
+      snapshotEvery: every || 0,
       trainingConfig: job.trainingConfig || {},
       features, labels, softTargets: soft,
       dims: { inputDim, timesteps: job.timesteps, outputDim: job.outputDim },

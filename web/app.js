@@ -674,20 +674,12 @@ const WARMUP = {
   features: new Float32Array(4), labels: new Float32Array([0, 1, 0, 1]), inputDim: 1,
 };
 
-function workerFor(twoD, simdChoice, every) {
-  const family = `${twoD ? 'snapshot' : 'package'}:${simdChoice}`;
-  const key = `${family}:${twoD ? every : ''}`;
-  let w = state.workers.get(family);
-  if (w && w.key === key) return w;
-  if (w) w.tw.terminate();
-  const opts = {};
-  if (simdChoice === 'scalar') opts.simd = false;
-  // The package's worker for everything; for 2-D sets our entry that speaks
-  // the same protocol and adds model snapshots (see snapshot-worker.js).
-  if (twoD) opts.url = new URL(`./snapshot-worker.js?every=${every}`, import.meta.url);
-  const tw = new TrainingWorker(opts);
-  w = { key, tw, ready: tw.train(WARMUP).then(() => true, () => false) };
-  state.workers.set(family, w);
+function workerFor(simdChoice) {
+  let w = state.workers.get(simdChoice);
+  if (w) return w;
+  const tw = new TrainingWorker(simdChoice === 'scalar' ? { simd: false } : {});
+  w = { tw, ready: tw.train(WARMUP).then(() => true, () => false) };
+  state.workers.set(simdChoice, w);
   return w;
 }
 
@@ -744,7 +736,7 @@ async function start() {
   const simdChoice = $('module').value;
   const simd = simdChoice === 'scalar' ? false : state.pageSimd;
   const twoD = !!ds.twoD;
-  const worker = workerFor(twoD, simdChoice, cfg.every);
+  const worker = workerFor(simdChoice);
   const tw = worker.tw;
   const controller = new AbortController();
   const run = {
@@ -788,6 +780,8 @@ async function start() {
       features: ds.features, labels: ds.labels,
       inputDim: ds.inputDim, timesteps: ds.timesteps, outputDim: ds.outputDim,
       normalize: true, onEpoch, signal: controller.signal,
+      // 2-D sets: the weights every few epochs, to redraw the boundary
+      snapshotEvery: twoD ? cfg.every : 0,
     });
   } catch (e) {
     if (state.run !== run) return;
@@ -897,7 +891,7 @@ async function compare() {
     for (const simd of [true, false]) {
       setStatus(`Measuring the ${simd ? 'SIMD128' : 'scalar'} build (${epochs} epochs)…`);
       setBadge(simd, true);
-      const worker = workerFor(false, simd ? 'auto' : 'scalar', 0);
+      const worker = workerFor(simd ? 'auto' : 'scalar');
       await worker.ready;
       const t0 = performance.now();
       const result = await worker.tw.train({
@@ -1032,7 +1026,7 @@ async function main() {
       $('module').querySelector('option[value="auto"]').textContent = 'SIMD128 (n/a)';
       $('compare').title = 'This browser has no WebAssembly SIMD128';
     }
-    workerFor(false, 'auto', 0); // start and warm up the training worker
+    workerFor('auto'); // start and warm up the training worker
     const warm = new FastGRNN({ inputDim: 2, hiddenDim: 4, rank: null }); // and the page's own path
     warm.forwardBatch(new Float32Array(2 * 64));
     FastGRNN.load(warm.save()).dispose();

@@ -212,7 +212,8 @@ test('SIMD vs scalar readout', async () => {
 test('two moons: decision boundary redrawn during training, validation accuracy >= 0.85', async () => {
   await chooseDataset('moons');
   assert.ok(await page.isVisible('#boundary-card'));
-  await setFields({ n: 4000, epochs: 60, 'boundary-every': 3, earlyStoppingPatience: '' });
+  // long enough (a few seconds) to see several redraws whatever the machine's speed
+  await setFields({ n: 8000, epochs: 80, 'boundary-every': 3, earlyStoppingPatience: '' });
   const r = await train();
   assertLiveUpdates(r);
   const redraws = new Set(r.log.filter((e) => e.state === 'training' && e.boundary > 0).map((e) => e.boundary));

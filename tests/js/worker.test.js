@@ -58,6 +58,26 @@ describe('worker', () => {
     trained.dispose();
   });
 
+  it('snapshotEvery: every k-th epoch carries the weights at that point', async () => {
+    const { features, labels } = routingData(400, 4);
+    const seen = [];
+    const result = await trainInWorker({
+      modelConfig: { inputDim: 5, hiddenDim: 6, seed: 3 },
+      trainingConfig: { epochs: 5, earlyStoppingPatience: null, restoreBestWeights: false },
+      features, labels, inputDim: 5, snapshotEvery: 2,
+      onEpoch: (m) => { seen.push(m); },
+    });
+    assert.deepEqual(seen.map((m) => m.snapshot instanceof Uint8Array), [false, true, false, true, false]);
+    const at4 = FastGRNN.load(seen[3].snapshot);
+    const at2 = FastGRNN.load(seen[1].snapshot);
+    const last = FastGRNN.load(result.model);
+    assert.notDeepEqual(at2.getParameters(), at4.getParameters(), 'the snapshots differ');
+    assert.notDeepEqual(at4.getParameters(), last.getParameters(), 'epoch 5 moved on from epoch 4');
+    for (const m of [at2, at4, last]) m.dispose();
+    await assert.rejects(trainInWorker({ modelConfig: { inputDim: 5 }, features, labels, snapshotEvery: 1.5 }),
+      expectError('InvalidInput', /snapshotEvery must be a non-negative integer, got 1.5/));
+  });
+
   it('stop() ends after the current epoch; onEpoch returning false too', async () => {
     const { features, labels } = routingData(3000, 3);
     const tw = new TrainingWorker();
