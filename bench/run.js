@@ -30,6 +30,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { routingData, seededRandom } from '../js/data.js';
 import { measurePeak } from './peak.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -102,16 +103,6 @@ function benchmarks(smoke) {
 
 // ------------------------------------------------------------------ data
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(r) {
   let spare = null;
@@ -127,7 +118,7 @@ function gaussian(r) {
 
 /** Random normal features [n, T, D]; label = [x . w > 0] for a fixed random w. */
 function projectionData(n, T, D, seed) {
-  const g = gaussian(mulberry32(seed));
+  const g = gaussian(seededRandom(seed));
   const row = T * D;
   const w = Float64Array.from({ length: row }, g);
   const features = new Float32Array(n * row);
@@ -150,15 +141,8 @@ function projectionData(n, T, D, seed) {
  * success + 0.3 (1 - complexity) + U(-0.1, 0.1) > 0.6; then z-scored per
  * feature, as the specification's example does before training.
  */
-function routingData(n, seed) {
-  const r = mulberry32(seed);
-  const features = new Float32Array(n * 5);
-  const labels = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < 5; j++) features[i * 5 + j] = r();
-    const f = features.subarray(i * 5, i * 5 + 5);
-    labels[i] = 0.4 * f[0] + 0.3 * f[3] + 0.3 * (1 - f[4]) + (r() * 0.2 - 0.1) > 0.6 ? 1 : 0;
-  }
+function routingDataNormalized(n, seed) {
+  const { features, labels } = routingData(n, seed);
   for (let j = 0; j < 5; j++) {
     let m = 0, v = 0;
     for (let i = 0; i < n; i++) m += features[i * 5 + j];
@@ -174,7 +158,7 @@ function routingData(n, seed) {
 // test in someone's `npm test`, may overlap), removed at exit.
 let dataDir = null;
 function writeData(b) {
-  const { features, labels } = b.kind === 'full' ? routingData(b.n, 7) : projectionData(b.n, b.T, b.D, b.name === 'B1' ? 1 : 2);
+  const { features, labels } = b.kind === 'full' ? routingDataNormalized(b.n, 7) : projectionData(b.n, b.T, b.D, b.name === 'B1' ? 1 : 2);
   if (!dataDir) {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'fastgrnn-bench-'));
     process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));

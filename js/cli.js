@@ -15,6 +15,7 @@ import {
   init, moduleInfo, FastGRNN, TrainingDataset, Trainer, FastGRNNError,
   generateTeacherPredictions, VERSION,
 } from './index.js';
+import { routingData } from './data.js';
 
 const PROG = 'fastgrnn-train';
 
@@ -282,32 +283,10 @@ function parseArgv(argv) {
 
 // ------------------------------------------------------------------ data
 
-// A small seeded generator (mulberry32).
-function rng(seed) {
-  let a = Number(BigInt.asUintN(32, BigInt(seed)));
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const ROUTING_FEATURES = ['similarity', 'recency', 'popularity', 'success_rate', 'complexity'];
-
-/** The built-in routing data set: { features [n*5], labels [n], ... }. */
-function routingData(n, seed) {
-  const r = rng(seed);
-  const features = new Float32Array(n * 5);
-  const labels = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < 5; j++) features[i * 5 + j] = r();
-    const [sim, , , success, complexity] = features.subarray(i * 5, i * 5 + 5);
-    const score = 0.4 * sim + 0.3 * success + 0.3 * (1 - complexity) + (r() * 0.2 - 0.1);
-    labels[i] = score > 0.6 ? 1 : 0;
-  }
-  return { features, labels, n, inputDim: 5, timesteps: 1, columns: ROUTING_FEATURES };
+/** The built-in data set: the package's routing data ({ features [n*5], labels [n], ... }). */
+function builtInData(n, seed) {
+  const { features, labels, featureNames } = routingData(n, seed);
+  return { features, labels, n, inputDim: 5, timesteps: 1, columns: featureNames };
 }
 
 /** A C identifier prefix from a file name: "models/router-v2.h" -> "router_v2". */
@@ -572,7 +551,7 @@ async function main(argv) {
   // Data (before loading wasm, so data errors come first and fast).
   const outputDim = modelConfig.outputDim;
   const data = csv === undefined
-    ? routingData(v('samples'), v('data-seed'))
+    ? builtInData(v('samples'), v('data-seed'))
     : readCsv(csv, v('label'), v('timesteps'), outputDim);
   modelConfig.inputDim = data.inputDim;
 

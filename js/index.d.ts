@@ -286,3 +286,15 @@ export function generateTeacherPredictions(teacher: FastGRNN, features: Features
   temperature: number, options?: TimestepsOption): Float32Array;
 
 export const isNode: boolean;
+
+/** mulberry32: a small seeded 32-bit generator; the function returns numbers in [0, 1). */
+export function seededRandom(seed: number): () => number;
+/** similarity, recency, popularity, success_rate, complexity */
+export const ROUTING_FEATURES: readonly string[];
+/**
+ * n samples of the specification's synthetic routing data: five features
+ * ~ U(0, 1); label 1 when 0.4 similarity + 0.3 success_rate +
+ * 0.3 (1 - complexity) + U(-0.1, 0.1) > 0.6.
+ */
+export function routingData(n: number, seed?: number):
+  { features: Float32Array; labels: Float32Array; featureNames: string[] };

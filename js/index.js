@@ -10,6 +10,7 @@ import { FastGRNNError, describe, invalid } from './errors.js';
 import { instantiate, simdSupported, isNode, nodeFs } from './loader.js';
 
 export { FastGRNNError };
+export { routingData, seededRandom, ROUTING_FEATURES } from './data.js';
 
 export const VERSION = '0.1.0';
 

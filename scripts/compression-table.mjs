@@ -11,31 +11,8 @@
 // with the training statistics. Hidden 16; 30 epochs, learning rate 0.01
 // halved after 15, no early stopping. Every number is deterministic (the
 // same bits from the SIMD and the scalar module and the native build).
-import { init, FastGRNN, Trainer, TrainingDataset } from '../js/index.js';
+import { init, FastGRNN, Trainer, TrainingDataset, routingData } from '../js/index.js';
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function routingData(n, seed) {
-  const r = rng(seed);
-  const features = new Float32Array(n * 5);
-  const labels = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < 5; j++) features[i * 5 + j] = r();
-    const [sim, , , success, complexity] = features.subarray(i * 5, i * 5 + 5);
-    const score = 0.4 * sim + 0.3 * success + 0.3 * (1 - complexity) + (r() * 0.2 - 0.1);
-    labels[i] = score > 0.6 ? 1 : 0;
-  }
-  return { features, labels };
-}
 
 await init();
 const train = routingData(3000, 1);

@@ -17,35 +17,8 @@ export async function useFlavor(flavor) {
   return info;
 }
 
-/** Small seeded generator (mulberry32), independent of the C one. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * The specification's synthetic routing data: features similarity, recency,
- * popularity, success_rate, complexity ~ U(0, 1); label =
- * 0.4 sim + 0.3 success + 0.3 (1 - complexity) + U(-0.1, 0.1) > 0.6.
- */
-export function routingData(n, seed = 1) {
-  const r = rng(seed);
-  const features = new Float32Array(n * 5);
-  const labels = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < 5; j++) features[i * 5 + j] = r();
-    const [sim, , , success, complexity] = features.subarray(i * 5, i * 5 + 5);
-    const score = 0.4 * sim + 0.3 * success + 0.3 * (1 - complexity) + (r() * 0.2 - 0.1);
-    labels[i] = score > 0.6 ? 1 : 0;
-  }
-  return { features, labels };
-}
+// The package's seeded generator and the specification's routing data.
+export { seededRandom as rng, routingData } from '../../js/data.js';
 
 /** Rows (arrays of numbers) of a flat array. */
 export function rows(flat, width) {
