@@ -40,6 +40,9 @@ double fg_rng_uniform(fg_rng *r);           /* [0, 1) with 53 bits           */
 uint32_t fg_rng_below(fg_rng *r, uint32_t n); /* uniform in [0, n), unbiased */
 double fg_rng_normal(fg_rng *r);            /* N(0, 1), Box-Muller, own log/cos */
 void fg_rng_permutation(fg_rng *r, int32_t *idx, int32_t n); /* Fisher-Yates */
+/* The same swaps applied to idx as it is: shuffling a copy of a[] gives
+ * a[p[i]] for the permutation p that fg_rng_permutation would return. */
+void fg_rng_shuffle(fg_rng *r, int32_t *idx, int32_t n);
 
 /* ---- elementary functions (mathfn.c): same bits everywhere ------------- */
 double fg_exp(double x);

@@ -99,8 +99,7 @@ struct fg_trainer {
     const fg_dataset *data;      /* the caller's, never copied              */
     int32_t *split;              /* [n]: training indices, then validation  */
     int32_t ntrain, nval;
-    int32_t *perm;               /* [ntrain]: this epoch's order            */
-    int32_t *bidx;               /* [batch]: sample indices of one batch    */
+    int32_t *order;              /* [ntrain]: this epoch's sample indices   */
     fg_rng rng;
     int32_t epoch, pos;
     double loss_sum;
@@ -184,8 +183,8 @@ fg_status fg_trainer_create(const fg_model_config *model_cfg, const fg_training_
 static void run_free(fg_trainer *tr) {
     fg_free(tr->keep); fg_free(tr->sort_scratch); fg_free(tr->new_mask);
     tr->keep = NULL; tr->sort_scratch = NULL; tr->new_mask = NULL;
-    fg_free(tr->split); fg_free(tr->perm); fg_free(tr->bidx);
-    tr->split = tr->perm = tr->bidx = NULL;
+    fg_free(tr->split); fg_free(tr->order);
+    tr->split = tr->order = NULL;
     tr->data = NULL;
     tr->model = NULL;
     tr->running = 0;
@@ -402,11 +401,10 @@ fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds
     }
     int32_t batch = c->batch_size < ntrain ? c->batch_size : ntrain;
     size_t cap = (size_t)c->epochs;
-    int32_t *perm = fg_alloc_zero((size_t)ntrain, sizeof(int32_t), "batch order");
-    int32_t *bidx = perm ? fg_alloc_zero((size_t)batch, sizeof(int32_t), "batch indices") : NULL;
-    fg_training_metrics *hist = bidx ? fg_alloc_zero(cap ? cap : 1, sizeof *hist, "metrics history") : NULL;
+    int32_t *order = fg_alloc_zero((size_t)ntrain, sizeof(int32_t), "batch order");
+    fg_training_metrics *hist = order ? fg_alloc_zero(cap ? cap : 1, sizeof *hist, "metrics history") : NULL;
     if (!hist || (s = ensure_ws(tr, model, batch, ds->T)) || (s = ensure_state(tr, model->num_params))) {
-        fg_free(split); fg_free(perm); fg_free(bidx); fg_free(hist);
+        fg_free(split); fg_free(order); fg_free(hist);
         return s ? s : FG_ERR_OUT_OF_MEMORY;
     }
     /* a fresh Adam state for every run */
@@ -424,7 +422,7 @@ fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds
         tr->new_mask = tr->sort_scratch ? fg_alloc(model->num_params, "model mask") : NULL;
         if (!tr->new_mask) {
             run_free(tr);
-            fg_free(split); fg_free(perm); fg_free(bidx); fg_free(hist);
+            fg_free(split); fg_free(order); fg_free(hist);
             return FG_ERR_OUT_OF_MEMORY;
         }
     }
@@ -434,9 +432,8 @@ fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds
     tr->hist = hist; tr->cap = cap; tr->nhist = 0;
     tr->model = model; tr->data = ds;
     tr->split = split; tr->ntrain = ntrain; tr->nval = nval;
-    tr->perm = perm; tr->bidx = bidx;
+    tr->order = order;
     fg_rng_seed(&tr->rng, c->seed ^ 0x5DEECE66DULL);
-    for (int32_t i = 0; i < ntrain; i++) perm[i] = i;
     tr->lr = c->learning_rate;
     tr->epoch = 0; tr->pos = 0;
     tr->loss_sum = 0; tr->seen = 0; tr->correct = 0;
@@ -501,14 +498,16 @@ fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_ou
     if (tr->pos == 0) { /* epoch start: step decay, reshuffle */
         if (tr->epoch > 0 && c->lr_decay_step > 0 && tr->epoch % c->lr_decay_step == 0)
             tr->lr *= c->lr_decay;
-        if (c->shuffle) fg_rng_permutation(&tr->rng, tr->perm, ntrain);
+        /* the training part of the split, shuffled in place (sequential
+         * reads of the indices; only the rows themselves are random) */
+        memcpy(tr->order, tr->split, (size_t)ntrain * sizeof(int32_t));
+        if (c->shuffle) fg_rng_shuffle(&tr->rng, tr->order, ntrain);
         if (sparse_training(c) && tr->epoch == tr->phase3 && tr->new_mask) fix_support(tr, m);
     }
     int32_t sw = d->O == 1 ? 1 : d->O;
     for (int32_t k = 0; k < max_batches && tr->pos < ntrain; k++) {
         int32_t nb = ntrain - tr->pos < tr->ws->max_batch ? ntrain - tr->pos : tr->ws->max_batch;
-        int32_t *idx = tr->bidx;
-        for (int32_t b = 0; b < nb; b++) idx[b] = tr->split[tr->perm[tr->pos + b]];
+        const int32_t *idx = tr->order + tr->pos;
         fg_workspace_gather(tr->ws, d->x, idx, nb);
         for (int32_t b = 0; b < nb; b++) {
             tr->by[b] = d->y[idx[b]];
