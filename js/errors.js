@@ -38,5 +38,6 @@ export function describe(v) {
   if (typeof v === 'function') return 'a function';
   if (Array.isArray(v)) return `an array of length ${v.length}`;
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of length ${v.length ?? v.byteLength}`;
-  return `a ${v.constructor ? v.constructor.name : 'object'}`;
+  const name = v.constructor ? v.constructor.name : 'Object';
+  return name === 'Object' ? 'an object' : `a ${name}`;
 }

@@ -274,8 +274,8 @@ static fg_status optimize_batch(fg_trainer *tr, fg_model *m, int32_t n, const fl
     const fg_training_config *c = &tr->cfg;
     double loss = fg_batch_loss_and_grad(m, tr->ws, n, y, soft, c, 1, tr->grad, data_loss, correct);
     if (!isfinite(loss) || !isfinite(*data_loss))
-        return fg_fail(FG_ERR_DIVERGED, "loss became non-finite (%g) at step %lld with learning_rate %g",
-                       loss, (long long)tr->step + 1, (double)tr->lr);
+        return fg_fail(FG_ERR_DIVERGED, "loss became non-finite (%s) at step %lld with learning_rate %g",
+                       isnan(loss) || isnan(*data_loss) ? "NaN" : "infinite", (long long)tr->step + 1, (double)tr->lr);
     if (m->mask) /* pruned entries stay at zero: no gradient, so Adam never moves them */
         for (size_t i = 0; i < m->num_params; i++)
             if (!m->mask[i]) tr->grad[i] = 0;
