@@ -1,0 +1,8 @@
+// esbuild does not follow new URL('…', import.meta.url): this app imports the
+// entry with the wasm modules inside, and build.js bundles the training
+// worker as a second entry point next to this one.
+import * as fastgrnn from 'fastgrnn-wasm/embedded';
+import * as fastgrnnWorker from 'fastgrnn-wasm/worker';
+import { run } from './app.js';
+
+run(fastgrnn, fastgrnnWorker);

@@ -1,0 +1,6 @@
+// webpack 5: the imports are all it takes.
+import * as fastgrnn from 'fastgrnn-wasm';
+import * as fastgrnnWorker from 'fastgrnn-wasm/worker';
+import { run } from './app.js';
+
+run(fastgrnn, fastgrnnWorker);
