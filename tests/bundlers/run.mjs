@@ -23,7 +23,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync,
+  cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:http';
 import net from 'node:net';
@@ -84,18 +84,18 @@ const sha256 = (...parts) => {
 const since = (t0) => Math.round(performance.now() - t0);
 
 /**
- * `npm pack` of the repository into <cache>/pack/. The wasm modules are build
- * artefacts: `npm run build` must have run.
- * @returns {{ tarball, hash, size, unpackedSize, entryCount, ms }}
+ * `npm pack` of the repository into a fresh <cache>/pack-XXXXXX/ folder (one
+ * per caller: test files may run at once); dispose() removes it. The wasm
+ * modules are build artefacts: `npm run build` must have run.
+ * @returns {{ tarball, hash, size, unpackedSize, entryCount, files, ms, dispose() }}
  */
 export async function pack() {
   for (const f of ['dist/fastgrnn.wasm', 'dist/fastgrnn-simd.wasm']) {
     if (!existsSync(path.join(PACKAGE, f))) throw new Error(`${f} is missing: run npm run build first`);
   }
   const t0 = performance.now();
-  const dir = path.join(CACHE, 'pack');
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(CACHE, { recursive: true });
+  const dir = mkdtempSync(path.join(CACHE, 'pack-'));
   const out = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], PACKAGE);
   const info = JSON.parse(out.slice(out.indexOf('[')))[0];
   const tarball = path.join(dir, info.filename);
@@ -107,6 +107,7 @@ export async function pack() {
     entryCount: info.entryCount,
     files: info.files.map((f) => f.path),
     ms: since(t0),
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 
@@ -402,14 +403,22 @@ async function main(names) {
   const packed = await pack();
   console.log(`packed ${path.basename(packed.tarball)}: ${packed.size} bytes (${packed.entryCount} files) in ${packed.ms} ms`);
   let failed = 0;
-  for (const f of wanted) {
+  try {
+    for (const f of wanted) await report(f);
+  } finally {
+    packed.dispose();
+  }
+  console.log(`${wanted.length - failed} passed, ${failed} failed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return failed;
+
+  async function report(f) {
     let r;
     try {
       r = await runFixture(f, packed);
     } catch (e) {
       failed++;
-      console.log(`${f.name}: FAILED before loading: ${e.message}`);
-      continue;
+      console.log(`${f.name}: FAILED before loading: ${e.message.slice(-2000)}`);
+      return;
     }
     if (r.problems.length) failed++;
     const ms = (v) => (v === null ? '-' : `${(v / 1000).toFixed(1)} s`);
@@ -423,8 +432,6 @@ async function main(names) {
     }
     for (const p of r.problems) console.log(`  problem: ${p}`);
   }
-  console.log(`${wanted.length - failed} passed, ${failed} failed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return failed;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
