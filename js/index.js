@@ -11,6 +11,8 @@ import { instantiate, simdSupported, isNode, nodeFs } from './loader.js';
 
 export { FastGRNNError };
 export { routingData, seededRandom, ROUTING_FEATURES } from './data.js';
+export { readCSV, readCSVRows } from './csv.js';
+import { readCSV } from './csv.js';
 
 export const VERSION = '0.1.0';
 
@@ -692,6 +694,19 @@ export class TrainingDataset extends Handle {
       ptr = m.readPtr(0);
     }
     super(m, ptr, 'fg_dataset_destroy', 'TrainingDataset');
+  }
+
+  /**
+   * Reads a CSV (any input readCSV takes) into a dataset; featureNames,
+   * classNames and labelName come from the file.
+   */
+  static async fromCSV(input, options) {
+    const d = await readCSV(input, options);
+    if (d.labels === null) invalid('TrainingDataset.fromCSV: a dataset needs a label column, got label: false');
+    const meta = { featureNames: d.featureNames, labelName: d.labelName };
+    if (d.classNames) meta.classNames = d.classNames;
+    return new TrainingDataset(d.features, d.labels,
+      { inputDim: d.inputDim, timesteps: d.timesteps, outputDim: d.outputDim, ...meta });
   }
 
   static _wrap(m, ptr) {
