@@ -18,15 +18,21 @@ export class FastGRNNError extends Error {
 
 export const VERSION: string;
 
+/** Where a WebAssembly module comes from (init({ wasm }), TrainingWorker({ init })). */
+export type WasmSource = URL | string | ArrayBuffer | ArrayBufferView | Response |
+  PromiseLike<Response> | WebAssembly.Module;
+
 export interface InitOptions {
   /** Which build to load: 'auto' (default) picks SIMD128 when the engine validates it. */
   simd?: 'auto' | boolean;
   /**
    * A module to use instead of the packaged one: a URL or path (fetched in
-   * browsers, read from disk in Node) or its bytes. With `wasm`, `simd: true`
-   * tells that it is the SIMD build (moduleInfo().simd).
+   * browsers, read from disk in Node), its bytes, a fetch `Response` (or a
+   * promise of one; streamed when served as application/wasm) or a compiled
+   * `WebAssembly.Module`. With `wasm`, `simd: true` tells that it is the SIMD
+   * build (moduleInfo().simd).
    */
-  wasm?: URL | string | ArrayBuffer | ArrayBufferView;
+  wasm?: WasmSource;
 }
 
 export interface ModuleInfo {

@@ -28,7 +28,8 @@ const defaultModules = new Map(); // 'simd' | 'scalar' -> Promise<WasmModule>
  * Loads and instantiates the WebAssembly module. Must be awaited once before
  * anything else. Options: `simd` ('auto' | true | false: which build to
  * load; 'auto' picks SIMD128 when the engine validates it) and `wasm` (a URL,
- * path or bytes of a module to use instead of the packaged one).
+ * path, bytes, fetch Response or compiled WebAssembly.Module to use instead
+ * of the packaged module).
  * Calling init() again with other options switches the module that new
  * objects use; objects already made keep working with theirs.
  */
