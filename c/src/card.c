@@ -165,7 +165,7 @@ static fg_status check_final(const cJSON *obj, const char *prefix, int64_t nval)
     char got[QUOTE + 8];
     if (!cJSON_IsObject(obj)) {
         fg_json_describe(obj, got, sizeof got);
-        BAD("%s.final must be an object or null, got %s", prefix, got);
+        BAD("%s.final must be an object, got %s", prefix, got);
     }
     char what[64];
     snprintf(what, sizeof what, "%s.final", prefix);
@@ -257,6 +257,7 @@ static fg_status check_training(const cJSON *t, const char *prefix) {
         fg_json_describe(final, got, sizeof got);
         BAD("%s.final must be null when kept_epoch is null, got %s", prefix, got);
     }
+    if (cJSON_IsNull(final)) BAD("%s.final must be an object when kept_epoch is set, got null", prefix);
     return check_final(final, prefix, nval);
 }
 
