@@ -53,6 +53,14 @@ static int find_name(const char *const *names, int n, const char *s) {
     return -1;
 }
 
+/* An item as short JSON text for messages; a number beyond double range
+ * (which JSON text can hold, as 1e999) is "a non-finite number", not the
+ * "null" cJSON would print. */
+static void describe_value(const cJSON *item, char *buf, size_t size) {
+    if (cJSON_IsNumber(item) && !isfinite(item->valuedouble)) snprintf(buf, size, "a non-finite number");
+    else fg_json_describe(item, buf, size);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Strings                                                                  */
 
@@ -97,7 +105,7 @@ static fg_status check_text(const char *s, const char *path, size_t max) {
 static fg_status check_string(const cJSON *item, const char *path, size_t max) {
     if (!cJSON_IsString(item) || item->valuestring == NULL) {
         char got[QUOTE + 8];
-        fg_json_describe(item, got, sizeof got);
+        describe_value(item, got, sizeof got);
         BAD("card.%s must be a string, got %s", path, got);
     }
     return check_text(item->valuestring, path, max);
@@ -122,7 +130,7 @@ static fg_status check_names(const cJSON *arr, const char *key, size_t expected,
     char path[64];
     if (!cJSON_IsArray(arr)) {
         char got[QUOTE + 8];
-        fg_json_describe(arr, got, sizeof got);
+        describe_value(arr, got, sizeof got);
         BAD("card.%s must be an array of strings, got %s", key, got);
     }
     size_t n = 0;
@@ -154,7 +162,7 @@ static fg_status check_int(const cJSON *item, const char *prefix, const char *ke
                            int64_t *out) {
     if (fg_json_as_integer(item, lo, hi, out)) return FG_OK;
     char got[QUOTE + 8];
-    fg_json_describe(item, got, sizeof got);
+    describe_value(item, got, sizeof got);
     BAD("%s.%s must be an integer in [%.0f, %.0f], got %s", prefix, key, lo, hi, got);
 }
 
@@ -164,7 +172,7 @@ static fg_status check_int(const cJSON *item, const char *prefix, const char *ke
 static fg_status check_final(const cJSON *obj, const char *prefix, int64_t nval) {
     char got[QUOTE + 8];
     if (!cJSON_IsObject(obj)) {
-        fg_json_describe(obj, got, sizeof got);
+        describe_value(obj, got, sizeof got);
         BAD("%s.final must be an object, got %s", prefix, got);
     }
     char what[64];
@@ -181,13 +189,13 @@ static fg_status check_final(const cJSON *obj, const char *prefix, int64_t nval)
         if (v == NULL) BAD("%s.final.%s is missing", prefix, key);
         if (val && nval == 0) {
             if (cJSON_IsNull(v)) continue;
-            fg_json_describe(v, got, sizeof got);
+            describe_value(v, got, sizeof got);
             BAD("%s.final.%s must be null without validation samples, got %s", prefix, key, got);
         }
         float f;
         if (cJSON_IsNull(v)) continue;
         if (!fg_json_as_float(v, &f) || (accuracy && !(f >= 0 && f <= 1))) {
-            fg_json_describe(v, got, sizeof got);
+            describe_value(v, got, sizeof got);
             BAD("%s.final.%s must be null or a finite number%s, got %s", prefix, key, accuracy ? " in [0, 1]" : "", got);
         }
     }
@@ -198,7 +206,7 @@ static fg_status check_final(const cJSON *obj, const char *prefix, int64_t nval)
 static fg_status check_training(const cJSON *t, const char *prefix) {
     char got[QUOTE + 8];
     if (!cJSON_IsObject(t)) {
-        fg_json_describe(t, got, sizeof got);
+        describe_value(t, got, sizeof got);
         BAD("%s must be an object, got %s", prefix, got);
     }
     fg_status st = fg_json_check_duplicates(t, prefix, FG_ERR_INVALID_INPUT);
@@ -217,7 +225,7 @@ static fg_status check_training(const cJSON *t, const char *prefix) {
     const cJSON *ke = ITEM("kept_epoch");
     if (!cJSON_IsNull(ke)) {
         if (epochs == 0) {
-            fg_json_describe(ke, got, sizeof got);
+            describe_value(ke, got, sizeof got);
             BAD("%s.kept_epoch must be null when epochs_run is 0, got %s", prefix, got);
         }
         if ((st = check_int(ke, prefix, "kept_epoch", 0, (double)(epochs - 1), &kept))) return st;
@@ -230,7 +238,7 @@ static fg_status check_training(const cJSON *t, const char *prefix) {
                                                  : find_name(STOP_NAMES, COUNT(STOP_NAMES), v->valuestring))
                                        : -1;
         if (reasons[r] < 0) {
-            fg_json_describe(v, got, sizeof got);
+            describe_value(v, got, sizeof got);
             BAD("%s.%s must be one of %s, got %s", prefix, rkeys[r],
                 r == 0 ? "\"best_validation_loss\", \"best_training_loss\", \"last_epoch\""
                        : "\"completed\", \"early_stopping\", \"stopped_by_callback\", \"interrupted\", \"cancelled\", \"diverged\"",
@@ -254,7 +262,7 @@ static fg_status check_training(const cJSON *t, const char *prefix) {
         BAD("%s.stop_reason \"early_stopping\" needs at least one epoch, but epochs_run is 0", prefix);
     if (kept < 0) {
         if (cJSON_IsNull(final)) return FG_OK;
-        fg_json_describe(final, got, sizeof got);
+        describe_value(final, got, sizeof got);
         BAD("%s.final must be null when kept_epoch is null, got %s", prefix, got);
     }
     if (cJSON_IsNull(final)) BAD("%s.final must be an object when kept_epoch is set, got null", prefix);
@@ -265,7 +273,7 @@ static fg_status check_training(const cJSON *t, const char *prefix) {
 static fg_status check_data(const cJSON *obj) {
     char got[QUOTE + 8], path[QUOTE + 16];
     if (!cJSON_IsObject(obj)) {
-        fg_json_describe(obj, got, sizeof got);
+        describe_value(obj, got, sizeof got);
         BAD("card.data must be an object of strings, got %s", got);
     }
     fg_status st = fg_json_check_duplicates(obj, "card.data", FG_ERR_INVALID_INPUT);
@@ -345,7 +353,7 @@ static cJSON *parse_object(const char *text, size_t len) {
     if (root == NULL) return NULL;
     if (!cJSON_IsObject(root)) {
         char got[QUOTE + 8];
-        fg_json_describe(root, got, sizeof got);
+        describe_value(root, got, sizeof got);
         cJSON_Delete(root);
         fg_fail(FG_ERR_SERIALIZATION, "card must be a JSON object, got %s", got);
         return NULL;

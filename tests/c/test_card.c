@@ -288,7 +288,7 @@ static const hostile HOSTILE[] = {
      "card.training.final must be an object when kept_epoch is set"},
     {"training: train_loss 1e999", "{" TRAIN(T_OK_HEAD "\"kept_epoch\":2,\"validation_samples\":2,\"final\":{\"train_loss\":1e999,"
                                             "\"train_accuracy\":0.75,\"val_loss\":0.6,\"val_accuracy\":0.5}") "}",
-     "card.training.final.train_loss must be null or a finite number"},
+     "card.training.final.train_loss must be null or a finite number, got a non-finite number"},
     {"training: val_loss 1e39 (beyond float)", "{" TRAIN(T_OK_HEAD "\"kept_epoch\":2,\"validation_samples\":2,\"final\":{\"train_loss\":0.5,"
                                                         "\"train_accuracy\":0.75,\"val_loss\":1e39,\"val_accuracy\":0.5}") "}",
      "card.training.final.val_loss must be null or a finite number"},
