@@ -106,27 +106,48 @@ for (const flavor of FLAVORS) {
       model.dispose();
     });
 
-    it('bad inputs: typed errors naming the argument', () => {
+    // Rows E1..: docs/bad-inputs.md, "Prediction, evaluation and rules".
+    it('bad inputs: typed errors naming the argument, nothing changed', () => {
       const model = new FastGRNN({ inputDim: 2, hiddenDim: 3 });
+      model.normalization = { means: [0, 0], stds: [1e-30, 1] };
       const ds = new TrainingDataset([[1, 2]], [1]);
       const wide = new TrainingDataset([[1, 2, 3]], [1]);
       const multi = new TrainingDataset([[1, 2]], [2], { outputDim: 3 });
-      assert.throws(() => evaluate({}, ds), expectError('InvalidInput', /evaluate: model must be a FastGRNN/));
-      assert.throws(() => evaluate(model, [[1, 2]]), expectError('InvalidInput', /evaluate: dataset must be a TrainingDataset/));
-      assert.throws(() => evaluate(model, wide), expectError('InvalidInput', /dataset input_dim 3 differs from the model's input_dim 2/));
-      assert.throws(() => evaluate(model, multi), expectError('InvalidInput', /dataset output_dim 3 differs from the model's output_dim 1/));
-      assert.throws(() => evaluate(model, ds, { raw: 1 }), expectError('InvalidInput', /evaluate: raw must be a boolean, got 1/));
-      assert.throws(() => evaluate(model, ds, { normalize: true }), expectError('InvalidInput', /evaluate: unknown option 'normalize'/));
-      model.normalization = { means: [0, 0], stds: [1e-30, 1] };
       const huge = new TrainingDataset([[1e38, 0]], [1]);
-      assert.throws(() => evaluate(model, huge), expectError('InvalidInput', /non-finite value after the model's normalization/));
-      huge.dispose();
-      ds.dispose();
-      assert.throws(() => evaluate(model, ds), expectError('InvalidInput', /this TrainingDataset has been disposed/));
+      const gone = new TrainingDataset([[1, 2]], [1]);
+      gone.dispose();
+      const BAD = [
+        ['E1', 'evaluate(model, dataset)', 'model {}', () => evaluate({}, ds), 'evaluate: model must be a FastGRNN, got an object'],
+        ['E2', 'evaluate(model, dataset)', 'dataset [[1, 2]]', () => evaluate(model, [[1, 2]]),
+          'evaluate: dataset must be a TrainingDataset, got an array of length 1'],
+        ['E3', 'evaluate(model, dataset)', '3 features, model inputDim 2', () => evaluate(model, wide),
+          "dataset input_dim 3 differs from the model's input_dim 2"],
+        ['E4', 'evaluate(model, dataset)', 'outputDim 3, binary model', () => evaluate(model, multi),
+          "dataset output_dim 3 differs from the model's output_dim 1"],
+        ['E5', 'evaluate(model, dataset, options)', '{ raw: 1 }', () => evaluate(model, ds, { raw: 1 }),
+          'evaluate: raw must be a boolean, got 1'],
+        ['E6', 'evaluate(model, dataset, options)', '{ normalize: true }', () => evaluate(model, ds, { normalize: true }),
+          "evaluate: unknown option 'normalize'"],
+        ['E7', 'evaluate(model, dataset)', 'feature 1e38, stored std 1e-30', () => evaluate(model, huge),
+          "features[0] = 1e+38 gives a non-finite value after the model's normalization (mean 0, std 1e-30)"],
+        ['E8', 'evaluate(model, dataset)', 'a disposed dataset', () => evaluate(model, gone), 'this TrainingDataset has been disposed'],
+      ];
+      const bytes = model.save();
+      const feats = huge.features;
+      for (const [id, , , call, message] of BAD) {
+        assert.throws(call, (e) => {
+          assert.ok(e instanceof fg.FastGRNNError, `${id}: ${e}`);
+          assert.equal(e.code, 'InvalidInput', id);
+          assert.equal(e.message, message, id);
+          return true;
+        });
+        assert.deepEqual(model.save(), bytes, `${id}: the model is unchanged`);
+        assert.deepEqual(huge.features, feats, `${id}: the dataset is unchanged`);
+      }
       model.dispose();
-      assert.throws(() => evaluate(model, wide), expectError('InvalidInput', /this FastGRNN has been disposed/));
-      wide.dispose();
-      multi.dispose();
+      // E9
+      assert.throws(() => evaluate(model, ds), expectError('InvalidInput', /^this FastGRNN has been disposed$/));
+      for (const d of [ds, wide, multi, huge]) d.dispose();
     });
   });
 
@@ -175,10 +196,6 @@ for (const flavor of FLAVORS) {
       }
       assert.deepEqual(splitSizes(10, 0.25), { train: 7, validation: 3 });
       assert.deepEqual(splitSizes(0, 0.5), { train: 0, validation: 0 });
-      assert.throws(() => splitSizes(-1, 0.2), expectError('InvalidInput', /splitSizes: n must be an integer in \[0, 2\^31\), got -1/));
-      assert.throws(() => splitSizes(2.5, 0.2), expectError('InvalidInput', /splitSizes: n must be an integer/));
-      assert.throws(() => splitSizes(10, 1.5), expectError('InvalidInput', /val_ratio must be in \[0, 1\], got 1.5/));
-      assert.throws(() => splitSizes(10, '0.2'), expectError('InvalidInput', /splitSizes: validationSplit must be a number, got "0.2"/));
     });
 
     it('normalizationToJSON / metricsToJSON write what C writes', async () => {
@@ -200,14 +217,36 @@ for (const flavor of FLAVORS) {
       assert.match(metricsToJSON(noVal.metricsHistory()), /"val_loss":null/);
       for (const o of [tr, noVal, ds, model]) o.dispose();
 
-      assert.throws(() => normalizationToJSON({ means: [1, 2], stds: [1] }),
-        expectError('InvalidInput', /normalizationToJSON: means has length 2 but stds has length 1/));
-      assert.throws(() => normalizationToJSON({ means: [1], stds: [0] }), expectError('InvalidInput', /stds\[0\] = 0 must be finite and > 0/));
-      assert.throws(() => normalizationToJSON(null), expectError('InvalidInput', /normalizationToJSON: normalization must be an object/));
-      assert.throws(() => metricsToJSON({}), expectError('InvalidInput', /metricsToJSON: metrics must be an array/));
-      assert.throws(() => metricsToJSON([{ epoch: -1 }]), expectError('InvalidInput', /metrics\[0\].epoch must be an integer >= 0, got -1/));
-      assert.throws(() => metricsToJSON([{ epoch: 0, trainLoss: '1' }]),
-        expectError('InvalidInput', /metrics\[0\].trainLoss must be a number or null, got "1"/));
+    });
+
+    // Rows R1..: docs/bad-inputs.md, "Prediction, evaluation and rules".
+    const BAD = [
+      ['R1', 'splitSizes(n, validationSplit)', 'n = -1', () => splitSizes(-1, 0.2), 'splitSizes: n must be an integer in [0, 2^31), got -1'],
+      ['R2', 'splitSizes(n, validationSplit)', 'n = 2.5', () => splitSizes(2.5, 0.2), 'splitSizes: n must be an integer in [0, 2^31), got 2.5'],
+      ['R3', 'splitSizes(n, validationSplit)', 'validationSplit 1.5', () => splitSizes(10, 1.5), 'val_ratio must be in [0, 1], got 1.5'],
+      ['R4', 'splitSizes(n, validationSplit)', "validationSplit '0.2'", () => splitSizes(10, '0.2'),
+        'splitSizes: validationSplit must be a number, got "0.2"'],
+      ['R5', 'normalizationToJSON(norm)', '2 means, 1 std', () => normalizationToJSON({ means: [1, 2], stds: [1] }),
+        'normalizationToJSON: means has length 2 but stds has length 1'],
+      ['R6', 'normalizationToJSON(norm)', 'a std of 0', () => normalizationToJSON({ means: [1], stds: [0] }),
+        'normalization: stds[0] = 0 must be finite and > 0'],
+      ['R7', 'normalizationToJSON(norm)', 'null', () => normalizationToJSON(null),
+        'normalizationToJSON: normalization must be an object { means, stds }, got null'],
+      ['R8', 'metricsToJSON(metrics)', '{}', () => metricsToJSON({}), 'metricsToJSON: metrics must be an array, got an object'],
+      ['R9', 'metricsToJSON(metrics)', 'epoch -1', () => metricsToJSON([{ epoch: -1 }]),
+        'metricsToJSON: metrics[0].epoch must be an integer >= 0, got -1'],
+      ['R10', 'metricsToJSON(metrics)', "trainLoss '1'", () => metricsToJSON([{ epoch: 0, trainLoss: '1' }]),
+        'metricsToJSON: metrics[0].trainLoss must be a number or null, got "1"'],
+    ];
+    it('bad inputs of the rule functions: typed errors naming the argument', () => {
+      for (const [id, , , call, message] of BAD) {
+        assert.throws(call, (e) => {
+          assert.ok(e instanceof fg.FastGRNNError, `${id}: ${e}`);
+          assert.equal(e.code, 'InvalidInput', id);
+          assert.equal(e.message, message, id);
+          return true;
+        });
+      }
     });
   });
 }
