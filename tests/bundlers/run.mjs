@@ -357,6 +357,38 @@ export function shippedSizes(dir) {
 }
 
 /**
+ * Output files that are byte-for-byte copies of the package's own js/ files:
+ * a bundler took a `new URL('./x.js', import.meta.url)` for an asset and
+ * copied the module unbundled (its imports would not resolve).
+ */
+export function rawPackageCopies(outDir, work) {
+  const pkgJs = path.join(work, 'node_modules', 'fastgrnn-wasm', 'js');
+  const sources = new Map(readdirSync(pkgJs).filter((f) => f.endsWith('.js'))
+    .map((f) => [sha256(readFileSync(path.join(pkgJs, f))), f]));
+  return shippedSizes(outDir).files
+    .filter((f) => f.file.endsWith('.js') && sources.has(sha256(readFileSync(path.join(outDir, f.file)))))
+    .map((f) => `${f.file} is an unbundled copy of the package's js/${sources.get(sha256(readFileSync(path.join(outDir, f.file))))}`);
+}
+
+/**
+ * Relative imports in the output's .js files whose target is not in the
+ * output (an unbundled module copied as an asset, minified or not).
+ */
+export function danglingImports(outDir) {
+  const found = [];
+  const re = /(?:\bfrom|\bimport)\s*\(?\s*["'](\.{1,2}\/[^"'?#]+)["']/g;
+  for (const f of shippedSizes(outDir).files.filter((x) => x.file.endsWith('.js'))) {
+    const text = readFileSync(path.join(outDir, f.file), 'utf8');
+    for (const m of text.matchAll(re)) {
+      if (!existsSync(path.resolve(outDir, path.dirname(f.file), m[1]))) {
+        found.push(`${f.file} imports ${m[1]}, which is not in the output`);
+      }
+    }
+  }
+  return found;
+}
+
+/**
  * Prepares, builds, serves and loads one fixture.
  * @returns {{ name, depsMs, tarballMs, buildMs, loadMs, result, errors, problems, sizes }}
  */
@@ -372,6 +404,9 @@ export async function runFixture(fixture, packed) {
     await server.close();
   }
   const sizes = fixture.build ? shippedSizes(path.join(work, fixture.root)) : null;
+  const copies = fixture.build
+    ? [...rawPackageCopies(path.join(work, fixture.root), work), ...danglingImports(path.join(work, fixture.root))]
+    : [];
   return {
     name: fixture.name,
     work,
@@ -382,7 +417,7 @@ export async function runFixture(fixture, packed) {
     totalMs: since(t0),
     result: page.result,
     errors: page.errors,
-    problems: checkPage(page, fixture),
+    problems: [...checkPage(page, fixture), ...copies],
     sizes,
   };
 }
