@@ -313,6 +313,8 @@ export function checkSide(result, side) {
   if (r.error) return [`${side}: ${r.error}`];
   const problems = [];
   if (r.epochs !== 8) problems.push(`${side}: ${r.epochs} epochs, expected 8`);
+  // Chromium validates SIMD128: the SIMD build must be the one in use
+  if (r.simd !== true) problems.push(`${side}: simd is ${r.simd}, expected the SIMD128 module`);
   if (!r.trainLoss.every(Number.isFinite)) problems.push(`${side}: non-finite loss ${r.trainLoss}`);
   if (!(r.trainLoss.at(-1) < r.trainLoss[0])) {
     problems.push(`${side}: training loss did not decrease (${r.trainLoss[0]} -> ${r.trainLoss.at(-1)})`);
