@@ -8,9 +8,11 @@
 
 import { FastGRNNError, describe, invalid } from './errors.js';
 import { instantiate, simdSupported, isNode, nodeFs } from './loader.js';
+import { modelToONNX } from './onnx.js';
 
 export { FastGRNNError };
 export { routingData, seededRandom, ROUTING_FEATURES } from './data.js';
+export { ONNX_MIN_OPSET, ONNX_MAX_OPSET, ONNX_DEFAULT_OPSET, ONNX_MAX_UNROLL } from './onnx.js';
 
 export const VERSION = '0.1.0';
 
@@ -355,6 +357,20 @@ function writeFile(path, data) {
   }
 }
 
+// Writes to a temporary file next to `path`, then renames it over `path`:
+// readers never see a partial file, and a failure leaves `path` untouched.
+function writeFileAtomic(path, data) {
+  const f = fs();
+  const tmp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
+  try {
+    f.writeFileSync(tmp, data);
+    f.renameSync(tmp, path);
+  } catch (e) {
+    try { f.unlinkSync(tmp); } catch { /* not created */ }
+    throw new FastGRNNError('IoError', `cannot write ${path}: ${e.message}`);
+  }
+}
+
 function readFile(path) {
   try {
     return new Uint8Array(fs().readFileSync(path));
@@ -633,6 +649,31 @@ export class FastGRNN extends Handle {
     const p = this._ptr;
     withF32(m, means, 'the means', (mp) => withF32(m, stds, 'the stds',
       (sp) => m.check(m.exports.fg_model_set_normalization(p, mp, sp, means.length))));
+  }
+
+  // ---- ONNX export (js/onnx.js)
+
+  /**
+   * The model as an ONNX file: bytes, or with a path first (Node) writes the
+   * file atomically (temporary file + rename) and returns undefined.
+   * options: { opset = 10, unroll = false, timesteps (with unroll),
+   * normalization = whether the model has one }. See js/onnx.js.
+   */
+  toONNX(pathOrOptions, options) {
+    this._p();
+    let path;
+    if (typeof pathOrOptions === 'string') {
+      path = checkPath(pathOrOptions, 'toONNX: path');
+    } else {
+      if (options !== undefined) {
+        invalid(`toONNX: the first argument must be a path string when options follow, got ${describe(pathOrOptions)}`);
+      }
+      options = pathOrOptions;
+    }
+    const bytes = modelToONNX(this, options, VERSION);
+    if (path === undefined) return bytes;
+    writeFileAtomic(path, bytes);
+    return undefined;
   }
 
   /** A deep copy (weights, config, normalization). */
