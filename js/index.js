@@ -657,7 +657,7 @@ export class FastGRNN extends Handle {
    * The model as an ONNX file: bytes, or with a path first (Node) writes the
    * file atomically (temporary file + rename) and returns undefined.
    * options: { opset = 10, unroll = false, timesteps (with unroll),
-   * normalization = whether the model has one }. See js/onnx.js.
+   * normalization = whether the model has one, qdq = false }. See js/onnx.js.
    */
   toONNX(pathOrOptions, options) {
     this._p();

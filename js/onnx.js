@@ -10,8 +10,14 @@
 // The recurrence is a Scan over the time axis (any sequence length), or,
 // with `unroll`, one copy of the cell per step for a fixed T. Weights are
 // stored in the model's layout and names (cell.W [H, D], ...) and
-// transposed in the graph; a quantized model keeps int8 initializers with a
-// DequantizeLinear of the per-tensor scale.
+// transposed in the graph. A quantized model keeps int8 initializers and
+// their per-tensor scale, dequantized by Cast + Mul (float(q) * scale, the
+// definition of DequantizeLinear with zero point 0), or with `qdq` by
+// DequantizeLinear nodes. The default is not DequantizeLinear because
+// ONNX Runtime's CPU optimizer fuses DequantizeLinear -> MatMul into an int8
+// kernel (MatMulNBits) that also quantizes the activations: outputs then
+// differ from the model's by up to 1e-3, where Cast + Mul folds into the
+// very float weights the model computes with.
 //
 // The protobuf is written by a small encoder: only the fields of the
 // messages below are emitted (field numbers of onnx.proto, proto2 wire
@@ -176,7 +182,7 @@ class Graph {
 
 // ------------------------------------------------------------------ options
 
-const OPTION_KEYS = ['opset', 'unroll', 'timesteps', 'normalization'];
+const OPTION_KEYS = ['opset', 'unroll', 'timesteps', 'normalization', 'qdq'];
 
 function checkOptions(options, hasNorm) {
   if (options === undefined || options === null) options = {};
@@ -186,7 +192,7 @@ function checkOptions(options, hasNorm) {
   for (const k of Object.keys(options)) {
     if (!OPTION_KEYS.includes(k)) invalid(`toONNX: unknown option '${k}'`);
   }
-  const { opset = ONNX_DEFAULT_OPSET, unroll = false, timesteps, normalization = hasNorm } = options;
+  const { opset = ONNX_DEFAULT_OPSET, unroll = false, timesteps, normalization = hasNorm, qdq = false } = options;
   if (!Number.isInteger(opset) || opset < ONNX_MIN_OPSET || opset > ONNX_MAX_OPSET) {
     invalid(`toONNX: opset must be an integer in [${ONNX_MIN_OPSET}, ${ONNX_MAX_OPSET}], got ${describe(opset)}`);
   }
@@ -205,7 +211,8 @@ function checkOptions(options, hasNorm) {
   if (normalization && !hasNorm) {
     invalid('toONNX: normalization is true but the model has no stored normalization');
   }
-  return { opset, unroll, timesteps, normalization };
+  if (typeof qdq !== 'boolean') invalid(`toONNX: qdq must be a boolean, got ${describe(qdq)}`);
+  return { opset, unroll, timesteps, normalization, qdq };
 }
 
 // ------------------------------------------------------------------ card
@@ -283,7 +290,7 @@ function tensorTable(model) {
 /**
  * The ONNX file of `model` (a FastGRNN) as bytes.
  * options: { opset = 10, unroll = false, timesteps (with unroll),
- *            normalization = whether the model has one }.
+ *            normalization = whether the model has one, qdq = false }.
  */
 export function modelToONNX(model, options, version) {
   const cfg = model.config; // throws when disposed
@@ -313,8 +320,14 @@ export function modelToONNX(model, options, version) {
       }
       g.init(`${name}.quantized`, INT8, [rows, cols], q);
       g.init(`${name}.scale`, FLOAT, [], [t.scale]);
-      g.init(`${name}.zero_point`, INT8, [], [0]);
-      g.node('DequantizeLinear', [`${name}.quantized`, `${name}.scale`, `${name}.zero_point`], name);
+      if (opts.qdq) {
+        g.init(`${name}.zero_point`, INT8, [], [0]);
+        g.node('DequantizeLinear', [`${name}.quantized`, `${name}.scale`, `${name}.zero_point`], name);
+      } else {
+        // DequantizeLinear's definition with zero point 0: float(q) * scale
+        const qf = g.node('Cast', [`${name}.quantized`], `${name}.float`, { to: { int: FLOAT } });
+        g.node('Mul', [qf, `${name}.scale`], name);
+      }
     } else {
       g.init(name, FLOAT, [rows, cols], t.values);
     }
