@@ -362,12 +362,16 @@ function writeFile(path, data) {
 function writeFileAtomic(path, data) {
   const f = fs();
   const tmp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
+  let step = 'write';
   try {
     f.writeFileSync(tmp, data);
+    step = 'rename';
     f.renameSync(tmp, path);
   } catch (e) {
     try { f.unlinkSync(tmp); } catch { /* not created */ }
-    throw new FastGRNNError('IoError', `cannot write ${path}: ${e.message}`);
+    const why = step === 'write' ? String(e.message).split(tmp).join(path)
+      : `cannot replace it with the new file (${e.code || e.message})`;
+    throw new FastGRNNError('IoError', `cannot write ${path}: ${why}`);
   }
 }
 

@@ -10,7 +10,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fg, FLAVORS, useFlavor, rng, expectError } from './helpers.js';
@@ -385,7 +385,9 @@ describe('toONNX bad inputs', () => {
     ['model.toONNX(path, options)', '{} as the path, options given', 'InvalidInput', /first argument must be a path string when options follow, got an object/, (m) => m.toONNX({}, {})],
     ['model.toONNX(path)', "'' (empty path)", 'InvalidInput', /toONNX: path must be a non-empty string, got ""/, (m) => m.toONNX('')],
     ['model.toONNX(path, options)', 'a good path with { opset: 9 }', 'InvalidInput', /opset must be an integer/, (m, p) => m.toONNX(p, { opset: 9 })],
-    ['model.toONNX(path)', 'a path in a missing directory', 'IoError', /cannot write .*missing.*m\.onnx/, (m, p, dir) => m.toONNX(join(dir, 'missing', 'm.onnx'))],
+    ['model.toONNX(path)', 'a path in a missing directory', 'IoError', /cannot write .*missing\/m\.onnx: ENOENT: no such file or directory, open '.*missing\/m\.onnx'$/, (m, p, dir) => m.toONNX(join(dir, 'missing', 'm.onnx'))],
+    ['model.toONNX(path)', 'a path that is a directory (the rename fails)', 'IoError', /cannot write .*m\.onnx: cannot replace it with the new file \(EISDIR\)/, (m, p) => m.toONNX(p),
+      (p) => { mkdirSync(p); writeFileSync(join(p, 'keep'), 'x'); }],
     ['model.toONNX(options)', 'card with 2 feature names for inputDim 3', 'InvalidInput',
       /card is inconsistent with its config: feature_names has 2 names, expected 3/,
       (m) => { Object.defineProperty(m, 'card', { value: { featureNames: ['a', 'b'] } }); m.toONNX(); }],
@@ -401,22 +403,24 @@ describe('toONNX bad inputs', () => {
     ['model.toONNX(path) after model.dispose()', 'a disposed model', 'InvalidInput', /this FastGRNN has been disposed/, (m, p) => { m.dispose(); m.toONNX(p); }],
   ];
 
-  for (const [call, bad, code, re, fn] of CASES) {
+  for (const [call, bad, code, re, fn, prepare] of CASES) {
     it(`${call}: ${bad} -> ${code}, nothing written, model unchanged`, () => {
       const dir = mkdtempSync(join(tmpdir(), 'fg-onnx-bad-'));
       try {
         const model = new FastGRNN({ inputDim: 3, hiddenDim: 4, rank: null, seed: 5 });
         const before = model.save();
         const path = join(dir, 'm.onnx');
+        if (prepare) prepare(path);
+        const entries = readdirSync(dir, { recursive: true }).sort();
         let message;
         assert.throws(() => fn(model, path, dir), (e) => { message = e.message; return expectError(code, re)(e); });
-        assert.deepEqual(readdirSync(dir), [], 'no file written');
-        assert.ok(!existsSync(path));
+        assert.deepEqual(readdirSync(dir, { recursive: true }).sort(), entries, 'no file written, no temporary left');
+        if (!prepare) assert.ok(!existsSync(path));
         if (!model.disposed) {
           assert.deepEqual(model.save(), before, 'model unchanged');
           model.dispose();
         }
-        mdRows.push(`| \`${call}\` | ${bad} | ${code} | ${message.replace(/\|/g, '\\|').replace(dir, '<dir>')} |`);
+        mdRows.push(`| \`${call}\` | ${bad} | ${code} | ${message.replace(/\|/g, '\\|').split(dir).join('<dir>')} |`);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
