@@ -255,7 +255,9 @@ function readCard(model, cfg) {
   }
   if (card === undefined || card === null) return null;
   if (typeof card !== 'object' || Array.isArray(card)) cardError(`it must be an object, got ${describe(card)}`);
-  const c = snakeKeys(card);
+  // snake_case keys, as in model files; card.data's keys are the user's own
+  const c = {};
+  for (const [k, v] of Object.entries(card)) c[snakeKey(k)] = k === 'data' ? v : snakeKeys(v);
   const D = cfg.inputDim, O = cfg.outputDim;
   checkNames(c.feature_names, D, 'feature_names');
   checkNames(c.class_names, O === 1 ? 2 : O, 'class_names');
