@@ -197,9 +197,13 @@ function findPythonOnnx() {
 }
 
 const CHECK_SCRIPT = `
-import sys, onnx, onnx.checker
+import sys, json, onnx, onnx.checker
 for path in sys.argv[1:]:
     m = onnx.load(path)
+    assert m.producer_name == 'fastgrnn-wasm', m.producer_name
+    meta = {p.key: json.loads(p.value) for p in m.metadata_props}
+    assert meta['config']['input_dim'] == m.graph.input[0].type.tensor_type.shape.dim[2].dim_value, meta
+    assert 'library_version' in meta, meta
     if m.opset_import[0].version > onnx.defs.onnx_opset_version():
         print('SKIP', path, 'opset', m.opset_import[0].version)
         continue
@@ -291,24 +295,37 @@ for (const flavor of FLAVORS) {
       b.dispose();
     });
 
-    it('metadata: producer, opset, card and config as JSON strings; symbolic batch and time', async () => {
+    it('metadata: producer, opset, every card field and the config as JSON strings; symbolic batch and time', async () => {
       const { ort } = runtimes.find((r) => r.name === 'onnxruntime-node' && r.ort) || runtimes[0];
       const model = withNormalization(new FastGRNN({ inputDim: 3, hiddenDim: 4, outputDim: 3 }), 1);
+      model.updateCard({ featureNames: ['a', 'b', 'c'], classNames: ['x', 'y', 'z'], labelName: 'kind', timesteps: 3, data: { source: 'unit test', rowCount: '12' } });
       const bytes = model.toONNX();
-      const text = new TextDecoder('latin1').decode(bytes);
-      for (const s of ['fastgrnn-wasm', fg.VERSION, 'batch', 'time', 'Scan', 'normalization.means', '"input_dim":3']) {
+      const text = new TextDecoder('utf-8').decode(bytes);
+      for (const s of ['fastgrnn-wasm', fg.VERSION, 'batch', 'time', 'Scan', 'normalization.means', '"input_dim":3', 'normalized_in_graph']) {
         assert.ok(text.includes(s), `the file contains ${s}`);
+      }
+      // key, then its JSON value (protobuf strings are stored as they are)
+      const expect = {
+        library_version: JSON.stringify(model.card.libraryVersion),
+        feature_names: '["a","b","c"]',
+        class_names: '["x","y","z"]',
+        label_name: '"kind"',
+        timesteps: '3',
+        data: '{"source":"unit test","rowCount":"12"}',
+        normalization: JSON.stringify({ means: Array.from(model.normalization.means), stds: Array.from(model.normalization.stds) }),
+      };
+      for (const [k, v] of Object.entries(expect)) {
+        assert.ok(text.includes(k + '\u0012'), `metadata key ${k}`);
+        assert.ok(text.includes(v), `metadata ${k} = ${v}`);
       }
       const session = await ort.InferenceSession.create(bytes);
       await compare(ort, session, model, inputs(model, 2, 3, 1), 2, 3, true, 'metadata model');
-      if (typeof model.card === 'object' && model.card) {
-        // the card's fields as JSON strings
-        for (const k of Object.keys(model.card)) {
-          const key = k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
-          assert.ok(text.includes(key), `metadata has ${key}`);
-        }
-      }
       model.dispose();
+      // a trained model's card carries the training summary
+      const trained = await ihtTrained();
+      const t2 = new TextDecoder('utf-8').decode(trained.toONNX());
+      assert.ok(t2.includes('training\u0012') && t2.includes('"stop_reason":"completed"'), 'training summary in the metadata');
+      trained.dispose();
     });
 
     it('the onnx checker (python3-onnx) accepts every exported file', async (t) => {
