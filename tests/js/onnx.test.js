@@ -137,23 +137,15 @@ function inputs(model, n, T, seed, raw = true) {
 }
 
 /**
- * The package's own outputs on raw inputs x: probabilities (predictBatch,
- * the model's stored normalization applied) and logits (on the normalized
- * features). Normalization is applied by C (TrainingDataset.applyNormalization).
+ * The package's own outputs on inputs x [n, T, D]: raw inputs (the model's
+ * stored normalization applied by C) through predictBatch / predictLogits,
+ * or, for a graph without the normalization, forwardBatch / logits.
  */
 function reference(model, x, T, normalize) {
-  let xn = x;
-  const norm = model.normalization;
-  if (normalize && norm) {
-    const ds = new TrainingDataset(x, new Float32Array(x.length / (T * model.inputDim)), { inputDim: model.inputDim, timesteps: T });
-    ds.applyNormalization(norm.means, norm.stds);
-    xn = ds.features;
-    ds.dispose();
+  if (normalize) {
+    return { probs: model.predictBatch(x, { timesteps: T }), logits: model.predictLogits(x, { timesteps: T }) };
   }
-  const probs = normalize && typeof model.predictBatch === 'function'
-    ? model.predictBatch(x, { timesteps: T })
-    : model.forwardBatch(xn, { timesteps: T });
-  return { probs, logits: model.logits(xn, { timesteps: T }) };
+  return { probs: model.forwardBatch(x, { timesteps: T }), logits: model.logits(x, { timesteps: T }) };
 }
 
 function maxDiff(a, b) {
