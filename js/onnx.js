@@ -46,53 +46,54 @@ const A_FLOAT = 1, A_INT = 2, A_TENSOR = 4, A_GRAPH = 5, A_INTS = 7;
 
 const utf8 = new TextEncoder();
 
-/** A protobuf message under construction: a list of byte chunks. */
+/**
+ * A protobuf message under construction, in a growable byte buffer. A
+ * nested message is built on its own, then copied in after its length.
+ */
 class Msg {
   constructor() {
-    this.parts = [];
+    this.buf = new Uint8Array(64);
     this.length = 0;
   }
-  _push(bytes) {
-    this.parts.push(bytes);
-    this.length += bytes.length;
+  _room(n) {
+    if (this.length + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
   }
   // Unsigned varint of a non-negative safe integer, or 64-bit two's
   // complement (10 bytes) of a negative one, as int64 fields want.
   _varint(v) {
-    const out = [];
+    this._room(10);
     if (v < 0) {
       let b = BigInt.asUintN(64, BigInt(v));
-      while (b >= 0x80n) { out.push(Number(b & 0x7fn) | 0x80); b >>= 7n; }
-      out.push(Number(b));
+      while (b >= 0x80n) { this.buf[this.length++] = Number(b & 0x7fn) | 0x80; b >>= 7n; }
+      this.buf[this.length++] = Number(b);
     } else {
-      while (v >= 0x80) { out.push((v % 0x80) | 0x80); v = Math.floor(v / 0x80); }
-      out.push(v);
+      while (v >= 0x80) { this.buf[this.length++] = (v % 0x80) | 0x80; v = Math.floor(v / 0x80); }
+      this.buf[this.length++] = v;
     }
-    this._push(Uint8Array.from(out));
+  }
+  _bytes(b) {
+    this._room(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
   }
   _tag(field, wire) { this._varint(field * 8 + wire); }
   int(field, v) { this._tag(field, 0); this._varint(v); return this; }
   float(field, v) {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setFloat32(0, v, true);
     this._tag(field, 5);
-    this._push(b);
+    this._room(4);
+    new DataView(this.buf.buffer).setFloat32(this.length, v, true);
+    this.length += 4;
     return this;
   }
-  bytes(field, b) { this._tag(field, 2); this._varint(b.length); this._push(b); return this; }
+  bytes(field, b) { this._tag(field, 2); this._varint(b.length); this._bytes(b); return this; }
   string(field, s) { return this.bytes(field, utf8.encode(s)); }
-  msg(field, m) {
-    this._tag(field, 2);
-    this._varint(m.length);
-    for (const p of m.parts) this._push(p);
-    return this;
-  }
-  finish() {
-    const out = new Uint8Array(this.length);
-    let o = 0;
-    for (const p of this.parts) { out.set(p, o); o += p.length; }
-    return out;
-  }
+  msg(field, m) { return this.bytes(field, m.buf.subarray(0, m.length)); }
+  finish() { return this.buf.slice(0, this.length); }
 }
 
 // TensorProto: dims 1, data_type 2, name 8, raw_data 9 (little-endian).
