@@ -16,8 +16,8 @@
 // DequantizeLinear nodes. The default is not DequantizeLinear because
 // ONNX Runtime's CPU optimizer fuses DequantizeLinear -> MatMul into an int8
 // kernel (MatMulNBits) that also quantizes the activations: outputs then
-// differ from the model's by up to 3e-3 in a probability, where Cast + Mul folds into the
-// very float weights the model computes with.
+// differ from the model's by up to 3e-3 in a probability, where Cast + Mul
+// folds into the very float weights the model computes with.
 //
 // The protobuf is written by a small encoder: only the fields of the
 // messages below are emitted (field numbers of onnx.proto, proto2 wire
