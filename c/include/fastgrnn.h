@@ -447,7 +447,7 @@ fg_status fg_trainer_interrupt(fg_trainer *tr);
  * mini-batches, validation, one metrics record, early stopping, the sparsity
  * phases, and at the end best-weight restore and the summary.
  *
- *   fg_trainer_stream_begin(tr, model, timesteps, shuffle_buffer, soft)
+ *   fg_trainer_stream_begin(tr, model, timesteps, shuffle_buffer, flags)
  *   for each epoch:
  *     fg_trainer_stream_push(tr, x, y, soft, n)      training samples; a step
  *                                                    runs whenever a batch fills
@@ -466,11 +466,14 @@ fg_status fg_trainer_interrupt(fg_trainer *tr);
  * the epoch's training samples: the first fg_trainer_stream_validate of an
  * epoch trains on what the buffer and the partial batch still hold, and
  * pushing training samples is then refused until the epoch ends. */
+#define FG_STREAM_SOFT_TARGETS 1 /* samples carry soft targets (distillation)   */
+#define FG_STREAM_RAW_INPUTS 2   /* samples are raw: the model's stored
+                                  * normalization is applied as they arrive     */
 fg_status fg_trainer_stream_begin(fg_trainer *tr, fg_model *model, int32_t timesteps,
-                                  int32_t shuffle_buffer, int with_soft_targets);
+                                  int32_t shuffle_buffer, int32_t flags);
 /* x: [n, timesteps, D]; y: [n]; soft: NULL or [n] / [n, O] (required when
- * the run was begun with soft targets). Checked first: on a bad value
- * nothing is consumed. */
+ * the run was begun with FG_STREAM_SOFT_TARGETS). Checked first: on a bad
+ * value nothing is consumed. */
 fg_status fg_trainer_stream_push(fg_trainer *tr, const float *x, const float *y, const float *soft,
                                  int32_t n);
 fg_status fg_trainer_stream_validate(fg_trainer *tr, const float *x, const float *y, int32_t n);

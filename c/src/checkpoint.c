@@ -78,7 +78,7 @@ static char *state_json(const fg_trainer *tr) {
     snprintf(rng, sizeof rng, "%" PRIu64, tr->rng.s);
     int ok = o != NULL && fg_json_add_i64(o, "timesteps", tr->T) &&
              fg_json_add_i64(o, "shuffle_buffer", tr->buf_cap) &&
-             fg_json_add_i64(o, "soft_targets", tr->has_soft) &&
+             fg_json_add_i64(o, "soft_targets", tr->has_soft) && fg_json_add_i64(o, "raw_inputs", tr->raw) &&
              fg_json_add_i64(o, "num_params", (int64_t)tr->np) && fg_json_add_i64(o, "epoch", tr->epoch) &&
              fg_json_add_i64(o, "epoch_open", tr->epoch_open) && fg_json_add_float(o, "learning_rate", tr->lr) &&
              fg_json_add_i64(o, "step", tr->step) && add_double(o, "beta1_t", tr->beta1_t) &&
@@ -185,7 +185,7 @@ done:
 /* Reading                                                                  */
 
 typedef struct {
-    int64_t timesteps, shuffle_buffer, soft_targets, num_params, epoch, epoch_open, step, seen, correct,
+    int64_t timesteps, shuffle_buffer, soft_targets, raw_inputs, num_params, epoch, epoch_open, step, seen, correct,
         rows_in, val_rows, val_correct, bad_epochs, have_best, best_epoch, ended, ntrain, nval, buffered,
         batched;
     float learning_rate;
@@ -212,7 +212,7 @@ static fg_status get_double(const cJSON *o, const char *key, double lo, double h
 
 static fg_status parse_state(const char *text, ck_state *st) {
     static const char *const KEYS[] = {
-        "timesteps", "shuffle_buffer", "soft_targets", "num_params", "epoch", "epoch_open", "learning_rate",
+        "timesteps", "shuffle_buffer", "soft_targets", "raw_inputs", "num_params", "epoch", "epoch_open", "learning_rate",
         "step", "beta1_t", "beta2_t", "rng", "loss_sum", "seen", "correct", "rows_in", "val_rows",
         "val_loss_sum", "val_correct", "best_loss", "bad_epochs", "have_best", "best_epoch", "ended",
         "ntrain", "nval", "buffered", "batched"};
@@ -233,6 +233,7 @@ static fg_status parse_state(const char *text, ck_state *st) {
     if ((s = get_int(o, "timesteps", 1, I32, &st->timesteps)) ||
         (s = get_int(o, "shuffle_buffer", 0, 1 << 24, &st->shuffle_buffer)) ||
         (s = get_int(o, "soft_targets", 0, 1, &st->soft_targets)) ||
+        (s = get_int(o, "raw_inputs", 0, 1, &st->raw_inputs)) ||
         (s = get_int(o, "num_params", 1, (int64_t)FG_MAX_PARAMS, &st->num_params)) ||
         (s = get_int(o, "epoch", 0, I32, &st->epoch)) || (s = get_int(o, "epoch_open", 0, 2, &st->epoch_open)) ||
         (s = get_int(o, "step", 0, BIG, &st->step)) || (s = get_int(o, "seen", 0, BIG, &st->seen)) ||
@@ -478,7 +479,8 @@ fg_status fg_trainer_resume(fg_trainer *tr, const uint8_t *bytes, size_t len, fg
 
     /* everything checked: start the run and put the state in place */
     if ((s = fg_trainer_stream_begin(tr, model, (int32_t)st.timesteps, (int32_t)st.shuffle_buffer,
-                                     (int)st.soft_targets)))
+                                     (int32_t)((st.soft_targets ? FG_STREAM_SOFT_TARGETS : 0) |
+                                               (st.raw_inputs ? FG_STREAM_RAW_INPUTS : 0)))))
         goto fail;
     if (tr->buf_cap != (int32_t)st.shuffle_buffer) {
         fg_trainer_cancel(tr);

@@ -366,9 +366,11 @@ struct fg_trainer {
     int epoch_open;              /* 1 once the current epoch has begun       */
     int32_t buf_cap, buf_n;      /* shuffle buffer: capacity, samples held   */
     float *buf_x, *buf_y, *buf_soft; /* [buf_cap, row], [buf_cap], [buf_cap, sw] */
-    float *bat_x;                /* [batch, row] the batch being filled      */
+    float *bat_x;                /* [batch + 1, row] the batch being filled,
+                                  * then one spare row for normalizing       */
     int32_t bat_n;               /* samples in it; labels in by, soft in bsoft */
     int has_soft;                /* 1: samples carry soft targets            */
+    int raw;                     /* 1: normalize pushed samples (model's)    */
     int64_t rows_in;             /* training samples pushed this epoch       */
     int64_t val_rows;            /* validation samples this epoch            */
     double val_loss_sum;

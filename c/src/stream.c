@@ -24,7 +24,7 @@
 #define MAX_BUFFER_FLOATS ((int64_t)1 << 30)
 
 fg_status fg_trainer_stream_begin(fg_trainer *tr, fg_model *model, int32_t timesteps,
-                                  int32_t shuffle_buffer, int with_soft_targets) {
+                                  int32_t shuffle_buffer, int32_t flags) {
     fg_status s;
     if (!tr) BAD("trainer is NULL");
     if (tr->running) BAD("trainer is already running");
@@ -32,8 +32,8 @@ fg_status fg_trainer_stream_begin(fg_trainer *tr, fg_model *model, int32_t times
     if (timesteps <= 0) BAD("timesteps must be > 0, got %d", timesteps);
     if (shuffle_buffer < 0 || shuffle_buffer > MAX_SHUFFLE_BUFFER)
         BAD("shuffle_buffer must be in [0, %d], got %d", MAX_SHUFFLE_BUFFER, shuffle_buffer);
-    if (with_soft_targets != 0 && with_soft_targets != 1)
-        BAD("with_soft_targets must be 0 or 1, got %d", with_soft_targets);
+    if (flags & ~(FG_STREAM_SOFT_TARGETS | FG_STREAM_RAW_INPUTS)) BAD("flags has unknown bits: %d", flags);
+    int with_soft_targets = (flags & FG_STREAM_SOFT_TARGETS) != 0;
     if (tr->cfg.enable_distillation && !with_soft_targets)
         BAD("enable_distillation is true but the stream has no soft targets");
     int64_t row = (int64_t)timesteps * model->D;
@@ -44,7 +44,7 @@ fg_status fg_trainer_stream_begin(fg_trainer *tr, fg_model *model, int32_t times
         BAD("timesteps %d x input_dim %d with batch_size %d and shuffle_buffer %d needs more than "
             "2^30 floats of buffer", timesteps, model->D, batch, cap);
     int32_t sw = model->O == 1 ? 1 : model->O;
-    float *bat_x = fg_alloc((size_t)batch * (size_t)row * sizeof(float), "stream batch");
+    float *bat_x = fg_alloc((size_t)(batch + 1) * (size_t)row * sizeof(float), "stream batch");
     float *buf_x = NULL, *buf_y = NULL, *buf_soft = NULL;
     if (bat_x && cap > 0) {
         buf_x = fg_alloc((size_t)cap * (size_t)row * sizeof(float), "shuffle buffer");
@@ -62,6 +62,7 @@ fg_status fg_trainer_stream_begin(fg_trainer *tr, fg_model *model, int32_t times
     tr->row = (int32_t)row;
     tr->sw = sw;
     tr->has_soft = with_soft_targets;
+    tr->raw = (flags & FG_STREAM_RAW_INPUTS) != 0;
     tr->bat_x = bat_x; tr->bat_n = 0;
     tr->buf_x = buf_x; tr->buf_y = buf_y; tr->buf_soft = buf_soft;
     tr->buf_cap = cap; tr->buf_n = 0;
@@ -87,8 +88,13 @@ static fg_status check_samples(const fg_trainer *tr, const float *x, const float
     if (!x) BAD("features is NULL");
     if (!y) BAD("labels is NULL");
     size_t count = (size_t)n * (size_t)tr->row;
-    for (size_t i = 0; i < count; i++)
-        if (!isfinite(x[i])) BAD("features[%zu] must be finite, got %g", i, (double)x[i]);
+    if (tr->raw) {
+        /* finite before and after the model's normalization */
+        if ((s = fg_model_normalize_rows(tr->model, x, count / (size_t)tr->model->D, NULL))) return s;
+    } else {
+        for (size_t i = 0; i < count; i++)
+            if (!isfinite(x[i])) BAD("features[%zu] must be finite, got %g", i, (double)x[i]);
+    }
     for (int32_t i = 0; i < n; i++)
         if ((s = fg_check_label(y[i], tr->model->O, "labels", i))) return s;
     if (want_soft) {
@@ -152,9 +158,14 @@ fg_status fg_trainer_stream_push(fg_trainer *tr, const float *x, const float *y,
         fg_train_epoch_start(tr);
         tr->epoch_open = 1;
     }
+    float *spare = tr->bat_x + (size_t)tr->ws->max_batch * tr->row;
     for (int32_t i = 0; i < n; i++) {
         const float *xi = x + (size_t)i * tr->row;
         const float *si = tr->has_soft ? soft + (size_t)i * tr->sw : NULL;
+        if (tr->raw) { /* checked above: cannot fail */
+            fg_model_normalize_rows(tr->model, xi, (size_t)tr->T, spare);
+            xi = spare;
+        }
         if (tr->buf_cap == 0) {
             s = emit(tr, xi, y[i], si);
         } else if (tr->buf_n < tr->buf_cap) {
@@ -205,7 +216,12 @@ fg_status fg_trainer_stream_validate(fg_trainer *tr, const float *x, const float
         int32_t nb = n - start < ws->max_batch ? n - start : ws->max_batch;
         double dl;
         int32_t c;
-        fg_workspace_gather(ws, x + (size_t)start * tr->row, NULL, nb);
+        const float *xs = x + (size_t)start * tr->row;
+        if (tr->raw) { /* the batch buffer is free once the training part is over */
+            fg_model_normalize_rows(tr->model, xs, (size_t)nb * tr->T, tr->bat_x);
+            xs = tr->bat_x;
+        }
+        fg_workspace_gather(ws, xs, NULL, nb);
         fg_batch_loss_and_grad(tr->model, ws, nb, y + start, NULL, &tr->cfg, 0, NULL, &dl, &c);
         tr->val_loss_sum += dl * nb;
         tr->val_correct += c;

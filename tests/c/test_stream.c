@@ -134,6 +134,63 @@ static void test_equals_train(int32_t T, int32_t O, float val_split, int32_t chu
     free_data(&d);
 }
 
+/* ---- raw inputs: the model's normalization applied on arrival ---------- */
+
+static void test_raw_inputs(void) {
+    data d = gen(90, 2, 3, 1, 31);
+    for (size_t i = 0; i < (size_t)d.n * 6; i++) d.x[i] = d.x[i] * 4.0f + 10.0f;
+    fg_model_config mc = model_cfg(&d);
+    fg_training_config tc = fg_training_config_default();
+    tc.shuffle = 0;
+    tc.validation_split = 0;
+    tc.epochs = 3;
+    tc.batch_size = 10;
+    fg_dataset *ds = NULL;
+    fg_dataset_create(d.x, d.y, d.n, 2, 3, 1, &ds);
+    float mu[3], sd[3];
+    fg_dataset_normalize(ds, mu, sd); /* ds now normalized */
+    fg_dataset *tr_part = NULL, *va_part = NULL, *raw = NULL;
+    fg_dataset_create(d.x, d.y, d.n, 2, 3, 1, &raw);
+    fg_dataset_split(raw, 0, tc.seed, &tr_part, &va_part);
+    fg_model *m1 = NULL, *m2 = NULL;
+    fg_trainer *t1 = NULL, *t2 = NULL;
+    fg_model_create(&mc, &m1);
+    fg_model_create(&mc, &m2);
+    fg_model_set_normalization(m1, mu, sd, 3);
+    fg_model_set_normalization(m2, mu, sd, 3);
+    fg_trainer_create(&mc, &tc, &t1);
+    fg_trainer_create(&mc, &tc, &t2);
+    fg_trainer_train(t1, m1, ds, NULL, NULL);
+    fg_trainer_stream_begin(t2, m2, 2, 0, FG_STREAM_RAW_INPUTS);
+    int32_t ev = FG_EVENT_NONE;
+    while (ev != FG_EVENT_DONE) {
+        fg_trainer_stream_push(t2, fg_dataset_features(tr_part), fg_dataset_labels(tr_part), NULL, d.n);
+        fg_trainer_stream_validate(t2, fg_dataset_features(raw), fg_dataset_labels(raw), 5);
+        if (fg_trainer_stream_end_epoch(t2, &ev)) break;
+    }
+    fg_trainer_finish(t2);
+    const fg_training_metrics *a = fg_trainer_metrics(t1), *b = fg_trainer_metrics(t2);
+    CHECK(fg_trainer_metrics_count(t2) == 3 && a[2].train_loss == b[2].train_loss,
+          "raw samples normalized on arrival train exactly as a normalized dataset (loss %g)", (double)b[2].train_loss);
+    float big[6] = {3e38f, 0, 0, 0, 0, 0}, y = 1;
+    fg_model_set_normalization(m1, mu, sd, 3);
+    fg_trainer *t3 = NULL;
+    fg_trainer_create(&mc, &tc, &t3);
+    fg_trainer_stream_begin(t3, m1, 2, 0, FG_STREAM_RAW_INPUTS);
+    sd[0] = 1e-30f;
+    fg_model_set_normalization(m2, mu, sd, 3); /* m2 is idle now: a tiny std */
+    fg_trainer *t4 = NULL;
+    fg_trainer_create(&mc, &tc, &t4);
+    fg_trainer_stream_begin(t4, m2, 2, 0, FG_STREAM_RAW_INPUTS);
+    CHECK_STATUS(fg_trainer_stream_push(t4, big, &y, NULL, 1), FG_ERR_INVALID_INPUT,
+                 "a value that normalizes to infinity");
+    CHECK_STATUS(fg_trainer_stream_begin(t3, m1, 2, 0, 4), FG_ERR_INVALID_INPUT, "unknown flag bits");
+    fg_trainer_destroy(t1); fg_trainer_destroy(t2); fg_trainer_destroy(t3); fg_trainer_destroy(t4);
+    fg_model_destroy(m1); fg_model_destroy(m2);
+    fg_dataset_destroy(ds); fg_dataset_destroy(raw); fg_dataset_destroy(tr_part); fg_dataset_destroy(va_part);
+    free_data(&d);
+}
+
 /* ---- checkpoint and resume --------------------------------------------- */
 
 typedef struct {
@@ -169,7 +226,7 @@ static uint8_t *run_with_resume(const data *d, int32_t ntr, int64_t stop_at, siz
     run_state r = {NULL, NULL, 0, 0};
     fg_model_create(&mc, &r.model);
     fg_trainer_create(&mc, &tc, &r.tr);
-    fg_trainer_stream_begin(r.tr, r.model, d->T, 37, 1);
+    fg_trainer_stream_begin(r.tr, r.model, d->T, 37, FG_STREAM_SOFT_TARGETS);
     int64_t chunk_no = 0;
     int32_t ev = FG_EVENT_NONE;
     *resumed = 0;
@@ -421,6 +478,7 @@ int main(void) {
     test_equals_train(1, 1, 0.0f, 7);
     test_equals_train(3, 1, 0.2f, 64);
     test_equals_train(2, 4, 0.25f, 1);
+    test_raw_inputs();
     test_resume();
     test_bad_checkpoints();
     test_stream_bad_calls();
