@@ -125,10 +125,6 @@ function serveTraining(post, onMessage) {
   });
 }
 
-// A specifier in a variable: esbuild (platform browser) fails the build on a
-// literal import('node:…') even behind a runtime check.
-const NODE_WORKER_THREADS = 'node:worker_threads';
-
 const nodeThreads = typeof process !== 'undefined' && process.versions != null &&
   process.versions.node != null && typeof process.getBuiltinModule === 'function'
   ? process.getBuiltinModule('node:worker_threads') : null;
@@ -140,7 +136,7 @@ if (nodeThreads && !nodeThreads.isMainThread && nodeThreads.parentPort) {
   typeof process.getBuiltinModule !== 'function' && typeof WorkerGlobalScope === 'undefined') {
   // Node before 20.16 / 22.3: no getBuiltinModule; load worker_threads
   // asynchronously (messages queue on the port until a listener is added).
-  import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_WORKER_THREADS).then((wt) => {
+  import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:worker_threads').then((wt) => {
     if (!wt.isMainThread && wt.parentPort) {
       const port = wt.parentPort;
       serveTraining((m, transfer) => port.postMessage(m, transfer), (fn) => port.on('message', fn));

@@ -20,14 +20,10 @@ export const WORKER_NAME = 'fastgrnn-train';
 const PROTOCOL = 'fastgrnn-worker';
 const PROTOCOL_VERSION = 2;
 
-// A specifier in a variable: esbuild (platform browser) fails the build on a
-// literal import('node:…') even behind a runtime check.
-const NODE_WORKER_THREADS = 'node:worker_threads';
-
 function workerThreads() {
   return typeof process.getBuiltinModule === 'function'
     ? Promise.resolve(process.getBuiltinModule('node:worker_threads'))
-    : import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_WORKER_THREADS);
+    : import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:worker_threads');
 }
 
 // ------------------------------------------------------------ main side
