@@ -503,7 +503,7 @@ class Reader {
       if (this.o.missing === 'skip') { this.rowsSkipped++; return; }
       if (missing < 0) {
         const k = this.labelCol;
-        this.fail(this.cl[k], k + 1, "the label is missing (missing: 'mean' fills in features only; use missing: 'skip' to drop such rows)");
+        this.fail(this.cl[k], k + 1, "the label is missing (a mean is filled in for features only; to drop rows without a label, skip rows with missing values: missing: 'skip')");
       }
       for (let j = 0; j < W; j++) if (feat[base + j] !== feat[base + j]) this.missingAt.push(base + j);
     }
@@ -515,7 +515,7 @@ class Reader {
     const text = this.cell(s, k);
     if (MISSING_TOKENS.has(text.trim().toLowerCase())) {
       if (this.o.missing === 'error') {
-        this.fail(this.cl[k], k + 1, `the value is missing (${text.trim() === '' ? 'an empty cell' : describe(text)}); choose missing: 'skip' or 'mean' to accept missing values`);
+        this.fail(this.cl[k], k + 1, `the value is missing (${text.trim() === '' ? 'an empty cell' : describe(text)}); to accept missing values, skip such rows or fill in the feature's mean (missing: 'skip' or 'mean')`);
       }
       return;
     }
@@ -545,7 +545,7 @@ class Reader {
     }
     if (MISSING_TOKENS.has(t.toLowerCase())) {
       if (this.o.missing === 'error') {
-        this.fail(this.cl[k], k + 1, `the label is missing (${t === '' ? 'an empty cell' : describe(t)}); choose missing: 'skip' to drop rows without a label`);
+        this.fail(this.cl[k], k + 1, `the label is missing (${t === '' ? 'an empty cell' : describe(t)}); to drop rows without a label, skip rows with missing values (missing: 'skip')`);
       }
       return false;
     }
@@ -634,7 +634,7 @@ class Reader {
       }
       if (labelCol < 0) {
         fail(0, o.label === undefined
-          ? `there is no label column: name one column "label" (or "target", "class"), or choose one with the label option (columns: ${listNames(names)})`
+          ? `there is no label column: name one column "label", "target" or "class", or choose the label column by name (columns: ${listNames(names)})`
           : `there is no label column ${JSON.stringify(o.label)} (columns: ${listNames(names)})`);
       }
       if (ignored.has(labelCol)) fail(labelCol, 'the label column is also in ignore');
