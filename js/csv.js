@@ -295,6 +295,7 @@ class Reader {
     this.rowCap = 0;
     this.feat = null;
     this.lab = null;
+    this.rowLine = null;      // line of each buffered row (readCSVRows' batch.line)
     this.rowsSkipped = 0;
     this.dataRows = 0;
     this.missingAt = [];      // flat feature indices waiting for a mean
@@ -507,6 +508,7 @@ class Reader {
       }
       for (let j = 0; j < W; j++) if (feat[base + j] !== feat[base + j]) this.missingAt.push(base + j);
     }
+    this.rowLine[this.rows] = line;
     this.rows++;
   }
 
@@ -588,6 +590,9 @@ class Reader {
     const l = new Float32Array(cap);
     if (this.lab) l.set(this.lab.subarray(0, this.rows));
     this.lab = l;
+    const rl = new Int32Array(cap);
+    if (this.rowLine) rl.set(this.rowLine.subarray(0, this.rows));
+    this.rowLine = rl;
     this.rowCap = cap;
   }
 
@@ -725,12 +730,14 @@ class Reader {
     const labels = this.labelCol >= 0 ? this.lab.slice(0, m) : null;
     this.feat.copyWithin(0, m * W, this.rows * W);
     this.lab.copyWithin(0, m, this.rows);
+    const line = this.rowLine[m - 1];
+    this.rowLine.copyWithin(0, m, this.rows);
     this.rows -= m;
     return {
       n: m, features, labels, inputDim: this.D, timesteps: this.T,
       featureNames: this.featureNames.slice(), labelName: this.labelName,
       classNames: this.labelCol >= 0 && this.nameMode === 1 ? this.names.slice() : null,
-      rowsSkipped: this.rowsSkipped, line: this.lastLine, charsRead: this.bytesRead,
+      rowsSkipped: this.rowsSkipped, line, charsRead: this.bytesRead,
     };
   }
 
