@@ -34,6 +34,7 @@ const DEFAULT_LABELS = ['label', 'target', 'class'];
 const MISSING_TOKENS = new Set(['', 'na', 'n/a', 'nan', 'null']);
 const POLICIES = ['error', 'skip', 'mean'];
 const FLOAT32_MAX = 3.4028234663852886e38;
+const MAX_CLASS_INDEX = 2 ** 24; // integers up to here are exact in float32
 const QUOTE = 34, LF = 10, CR = 13, SPACE = 32, TAB = 9;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i); // exact in float64
 
@@ -134,19 +135,45 @@ function chunkSource(input, name) {
   invalid(`readCSV: input must be a string, bytes, a Blob, a ReadableStream or an (async) iterable of string/byte chunks, got ${describe(input)} (${name})`);
 }
 
-/** Text chunks of the input (UTF-8 decoded across chunk boundaries, BOM dropped). */
-async function* textChunks(input, name, lineOf) {
+/** How many bytes at the end of u8 begin a UTF-8 sequence that the next chunk completes (0-3). */
+function incompleteTail(u8) {
+  const n = u8.length;
+  for (let k = 1; k <= 3 && k <= n; k++) {
+    const b = u8[n - k];
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return need > k ? k : 0;
+  }
+  return 0;
+}
+
+/** Index of the first byte of u8 that does not begin a valid UTF-8 sequence, or -1. */
+function firstInvalidByte(u8) {
+  for (let i = 0; i < u8.length;) {
+    const b = u8[i];
+    if (b < 0x80) { i++; continue; }
+    const need = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : 0;
+    if (need === 0 || i + need >= u8.length) return i;
+    const c = u8[i + 1];
+    if ((b === 0xe0 && c < 0xa0) || (b === 0xed && c > 0x9f) || (b === 0xf0 && c < 0x90) || (b === 0xf4 && c > 0x8f)) return i;
+    for (let j = 1; j <= need; j++) if ((u8[i + j] & 0xc0) !== 0x80) return i;
+    i += need + 1;
+  }
+  return -1;
+}
+
+/**
+ * Text chunks of the input: UTF-8 decoded across chunk boundaries, the BOM
+ * dropped. Invalid UTF-8: the text before it is given first (so an earlier
+ * problem is reported, whatever the chunking), then an error naming the line
+ * (from `lineAt`, which counts the lines of the text given so far) and byte.
+ */
+async function* textChunks(input, name, lineAt) {
   const source = chunkSource(input, name);
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let first = true;
-  let pendingBytes = false;
-  const decode = (u8, stream) => {
-    try {
-      return decoder.decode(u8, { stream });
-    } catch {
-      invalid(`${name} line ${lineOf()}: the file is not UTF-8 text (an invalid byte sequence follows this line)`);
-    }
-  };
+  let tail = null;   // an incomplete sequence at the end of the last byte chunk
+  let offset = 0;    // bytes before the current chunk
   const dropBom = (s) => {
     if (first && s.length > 0) {
       first = false;
@@ -168,24 +195,44 @@ async function* textChunks(input, name, lineOf) {
       } catch (e) {
         throw ioError(name, e);
       }
-      if (r.done) break;
-      const c = r.value;
-      if (typeof c === 'string') {
-        if (pendingBytes) { yield dropBom(decode(undefined, false)); pendingBytes = false; }
+      const c = r.done ? null : r.value;
+      if (r.done || typeof c === 'string') {
+        if (tail) {
+          yield '';
+          invalid(`${name} line ${lineAt()}: the file is not UTF-8 text (byte ${offset - tail.length} begins a sequence that is cut off)`);
+        }
+        if (r.done) break;
         yield dropBom(c);
       } else if (isBytes(c)) {
-        const u8 = toU8(c);
+        let u8 = toU8(c);
         if (u8.length === 0) continue;
-        // TextDecoder drops a BOM at the start of its stream itself.
-        const s = decode(u8, true);
-        if (first && s.length > 0) first = false;
-        pendingBytes = true;
-        yield s;
+        if (tail) {
+          const joined = new Uint8Array(tail.length + u8.length);
+          joined.set(tail);
+          joined.set(u8, tail.length);
+          u8 = joined;
+          offset -= tail.length;
+          tail = null;
+        }
+        const t = incompleteTail(u8);
+        if (t > 0) {
+          tail = u8.slice(u8.length - t);
+          u8 = u8.subarray(0, u8.length - t);
+        }
+        let s;
+        try {
+          s = decoder.decode(u8);
+        } catch {
+          const bad = Math.max(0, firstInvalidByte(u8));
+          yield dropBom(decoder.decode(u8.subarray(0, bad)));
+          invalid(`${name} line ${lineAt()}: the file is not UTF-8 text (byte ${offset + bad} is 0x${u8[bad].toString(16).padStart(2, '0')})`);
+        }
+        offset += u8.length + (tail ? tail.length : 0);
+        yield dropBom(s);
       } else {
         invalid(`${name}: a chunk of the input must be a string or bytes, got ${describe(c)}`);
       }
     }
-    if (pendingBytes) yield dropBom(decode(undefined, false));
   } finally {
     if (typeof iterator.return === 'function') {
       try { await iterator.return(); } catch { /* already failing or done */ }
@@ -308,7 +355,16 @@ class Reader {
     invalid(`${this.name} line ${line}, column ${col}${colName}: ${msg}`);
   }
 
-  lineNow() { return this.line; }
+  /** The line at the end of the text given so far. */
+  lineAtEnd() {
+    const s = this.buf;
+    let line = this.line;
+    for (let i = this.pos; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === LF || (c === CR && s.charCodeAt(i + 1) !== LF)) line++;
+    }
+    return line;
+  }
 
   /** Feeds text; final = no more text follows. Parses every complete record. */
   push(text, final) {
@@ -531,11 +587,12 @@ class Reader {
     if (this.nameMode !== 1) {
       const v = parseNumber(s, this.cs[k], this.ce[k]);
       if (v === v) {
+        if (v > FLOAT32_MAX || v < -FLOAT32_MAX) this.fail(this.cl[k], k + 1, `${describe(this.cell(s, k))} is out of the float32 range`);
         if (this.nameMode === 0) this.firstLabel(s, k, -1);
         if (v < 0 && this.firstNeg === 0) { this.firstNeg = this.cl[k]; this.firstNegV = v; }
         if (v > 1 && this.firstAbove1 === 0) { this.firstAbove1 = this.cl[k]; this.firstAbove1V = v; }
         if (v !== Math.floor(v) && this.firstFrac === 0) { this.firstFrac = this.cl[k]; this.firstFracV = v; }
-        if (v > this.maxLabel) this.maxLabel = v;
+        if (v > this.maxLabel) { this.maxLabel = v; this.maxLabelLine = this.cl[k]; }
         this.lab[r] = v;
         return true;
       }
@@ -776,6 +833,9 @@ class Reader {
         const why = this.firstAbove1 === this.firstFrac ? 'labels above 1 make' : `labels above 1 (line ${this.firstAbove1}: ${this.firstAbove1V}) make`;
         this.fail(this.firstFrac, k + 1, `the label ${this.firstFracV} is not a whole number, but ${why} this a multi-class file, where labels are class indices 0, 1, 2, ...`);
       }
+      if (this.maxLabel >= MAX_CLASS_INDEX) {
+        this.fail(this.maxLabelLine, k + 1, `the label ${this.maxLabel} is too large for a class index (class indices are stored as float32, exact below ${MAX_CLASS_INDEX})`);
+      }
       return { outputDim: this.maxLabel + 1, classNames: null };
     }
     return { outputDim: 1, classNames: null };
@@ -798,7 +858,7 @@ function listNames(names) {
 export async function readCSV(input, options) {
   const o = checkOptions(options);
   const r = new Reader(o);
-  for await (const text of textChunks(input, o.name, () => r.lineNow())) r.push(text, false);
+  for await (const text of textChunks(input, o.name, () => r.lineAtEnd())) r.push(text, false);
   r.push('', true);
   r.finish();
   r.fillMeans(true);
@@ -828,7 +888,7 @@ export function readCSVRows(input, options) {
     async* [Symbol.asyncIterator]() {
       const r = new Reader(o);
       const B = o.batchSize;
-      for await (const text of textChunks(input, o.name, () => r.lineNow())) {
+      for await (const text of textChunks(input, o.name, () => r.lineAtEnd())) {
         r.push(text, false);
         if (r.rows >= B && r.fillMeans(false)) {
           while (r.rows >= B) yield r.take(B);

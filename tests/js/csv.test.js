@@ -274,6 +274,9 @@ const BAD = [
     "data.csv line 3, column 1 (a): no rows are left: all 2 data rows have missing values (missing: 'skip')"],
   ['a feature with no values (missing: mean)', 'a,b,label\n1,,0\n2,NA,1\n', { missing: 'mean' },
     "data.csv line 1, column 2 (b): the feature has no values at all, so missing: 'mean' has no mean to fill in"],
+  ['a label beyond float32', 'a,label\n1,0\n2,1e39\n', {}, 'data.csv line 3, column 2 (label): "1e39" is out of the float32 range'],
+  ['a class index too large for float32', 'a,label\n1,0\n2,16777216\n', {},
+    'data.csv line 3, column 2 (label): the label 16777216 is too large for a class index (class indices are stored as float32, exact below 16777216)'],
   ['negative label', 'a,label\n1,0\n2,-1\n', {}, 'data.csv line 3, column 2 (label): the label -1 is negative (labels are 0/1, class indices 0, 1, 2, ..., or class names)'],
   ['fractional label in a multi-class file', 'a,label\n1,3\n2,1.5\n', {},
     'data.csv line 3, column 2 (label): the label 1.5 is not a whole number, but labels above 1 (line 2: 3) make this a multi-class file, where labels are class indices 0, 1, 2, ...'],
@@ -289,7 +292,9 @@ const BAD = [
   ['text after a closing quote', 'a,b,label\n1,"2"x,0\n', {},
     'data.csv line 2, column 2 (b): unexpected "x" after the closing quote (a quoted cell must end at a delimiter or a line break; write a quote inside quotes as "")'],
   ['bytes that are not UTF-8', new Uint8Array([0x61, 0x2c, 0x6c, 0x61, 0x62, 0x65, 0x6c, 0x0a, 0xff, 0xfe, 0x2c, 0x30, 0x0a]), {},
-    'data.csv line 1: the file is not UTF-8 text (an invalid byte sequence follows this line)'],
+    'data.csv line 2: the file is not UTF-8 text (byte 8 is 0xff)'],
+  ['bytes that end inside a UTF-8 sequence', new Uint8Array([...Buffer.from('a,label\n1,0\n'), 0xc3]), {},
+    'data.csv line 3: the file is not UTF-8 text (byte 12 begins a sequence that is cut off)'],
   ['unknown option', 'a,label\n1,0\n', { missing: 'zero' }, "readCSV: missing must be 'error', 'skip' or 'mean', got \"zero\""],
   ['bad delimiter option', 'a,label\n1,0\n', { delimiter: '"' }, 'readCSV: delimiter must be one character other than a quote or a line break, got "\\""'],
   ['bad timesteps option', 'a,label\n1,0\n', { timesteps: 0 }, 'readCSV: timesteps must be an integer >= 1, got 0'],
@@ -305,7 +310,12 @@ for (const [what, input, options, message] of BAD) {
     if (typeof input === 'string' && input.length > 1) {
       await rejects(readCSV([input.slice(0, input.length >> 1), input.slice(input.length >> 1)], opts), message);
     }
-    const shown = typeof input === 'string' ? `\`${JSON.stringify(input).slice(1, -1).replace(/\|/g, '\\|')}\`` : 'bytes `61 2c ... 0a ff fe ...`';
+    const shown = typeof input === 'string' ? `\`${JSON.stringify(input).slice(1, -1).replace(/\|/g, '\\|')}\``
+      : `bytes \`${Buffer.from(input).toString('hex').replace(/(..)/g, '$1 ').trim()}\``;
+    // bytes: the same error whatever the chunking too
+    if (typeof input !== 'string') {
+      for (let i = 0; i <= input.length; i++) await rejects(readCSV([input.subarray(0, i), input.subarray(i)], opts), message);
+    }
     const o = Object.keys(options).length ? ` with \`${JSON.stringify(options)}\`` : '';
     mdRows.push(`| R${mdRows.length + 1} | ${what} | ${shown}${o} | InvalidInput | ${message.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
   });
