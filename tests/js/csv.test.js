@@ -489,18 +489,8 @@ test('readCSVRows: a bad row stops the iteration with its line and column', asyn
 
 // ---- TrainingDataset.fromCSV ----------------------------------------------------------
 
-test('TrainingDataset.fromCSV: a dataset of the file, with its names', async (t) => {
+test('TrainingDataset.fromCSV: a dataset of the file, with its names', async () => {
   await fg.init();
-  let meta = true;
-  try {
-    new TrainingDataset([[1]], [0], { featureNames: ['a'] }).dispose();
-  } catch {
-    meta = false;
-  }
-  if (!meta) {
-    t.skip('TrainingDataset has no featureNames/classNames/labelName options yet');
-    return;
-  }
   const ds = await TrainingDataset.fromCSV(fixture('string-labels.csv'), { name: 'iris.csv' });
   assert.equal(ds.length, 5);
   assert.equal(ds.outputDim, 3);
@@ -509,6 +499,25 @@ test('TrainingDataset.fromCSV: a dataset of the file, with its names', async (t)
   assert.deepEqual(ds.classNames, ['setosa', 'versicolor', 'virginica']);
   assert.equal(ds.labelName, 'class');
   ds.dispose();
+  // the names reach the model's card through training
+  const iris = await TrainingDataset.fromCSV(new Blob([fixture('string-labels.csv')]));
+  const model = new fg.FastGRNN({ inputDim: 2, hiddenDim: 4, outputDim: 3, seed: 1 });
+  const trainer = new fg.Trainer(model.config, { epochs: 1, batchSize: 2, validationSplit: 0 });
+  await trainer.train(model, iris);
+  assert.deepEqual([model.card.featureNames, model.card.classNames, model.card.labelName],
+    [['petal_length', 'petal_width'], ['setosa', 'versicolor', 'virginica'], 'class']);
+  assert.ok(['setosa', 'versicolor', 'virginica'].includes(model.predictLabel([4.6, 1.4])));
+  for (const o of [iris, model, trainer]) o.dispose();
+  // binary name labels: two class names, outputDim 1; numeric labels: no class names
+  const yn = await TrainingDataset.fromCSV(fixture('yes-no.csv'));
+  assert.deepEqual([yn.outputDim, yn.classNames, yn.labelName, Array.from(yn.labels)], [1, ['no', 'yes'], 'label', [1, 0, 1]]);
+  yn.dispose();
+  const num = await TrainingDataset.fromCSV(fixture('id-column.csv'), { ignore: ['id'] });
+  assert.deepEqual([num.featureNames, num.classNames ?? null, num.labelName], [['f1', 'f2'], null, 'target']);
+  num.dispose();
+  const seq = await TrainingDataset.fromCSV(fixture('timesteps.csv'), { timesteps: 3 });
+  assert.deepEqual([seq.length, seq.timesteps, seq.inputDim, seq.featureNames], [2, 3, 2, ['x1', 'y1']]);
+  seq.dispose();
   await rejects(TrainingDataset.fromCSV('a,b\n1,2\n', { label: false }), 'TrainingDataset.fromCSV: a dataset needs a label column, got label: false');
   await rejects(TrainingDataset.fromCSV('a,label\n1,x\n', { name: 'f.csv' }),
     'f.csv line 1, column 2 (label): every label is the class "x"; a data set needs at least 2 classes (or give classNames)');
