@@ -310,14 +310,14 @@ for (const [what, input, options, message] of BAD) {
     if (typeof input === 'string' && input.length > 1) {
       await rejects(readCSV([input.slice(0, input.length >> 1), input.slice(input.length >> 1)], opts), message);
     }
-    const shown = typeof input === 'string' ? `\`${JSON.stringify(input).slice(1, -1).replace(/\|/g, '\\|')}\``
+    const shown = input === '' ? '(no bytes)' : typeof input === 'string' ? `\`${JSON.stringify(input).slice(1, -1).replace(/\|/g, '\\|')}\``
       : `bytes \`${Buffer.from(input).toString('hex').replace(/(..)/g, '$1 ').trim()}\``;
     // bytes: the same error whatever the chunking too
     if (typeof input !== 'string') {
       for (let i = 0; i <= input.length; i++) await rejects(readCSV([input.subarray(0, i), input.subarray(i)], opts), message);
     }
     const o = Object.keys(options).length ? ` with \`${JSON.stringify(options)}\`` : '';
-    mdRows.push(`| R${mdRows.length + 1} | ${what} | ${shown}${o} | InvalidInput | ${message.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
+    mdRows.push(`| D${mdRows.length + 1} | ${what} | ${shown}${o} | InvalidInput | ${message.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
   });
 }
 
