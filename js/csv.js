@@ -65,8 +65,8 @@ function checkOptions(options) {
   else if (typeof o.name !== 'string' || o.name === '') invalid(`readCSV: name must be a non-empty string, got ${describe(o.name)}`);
   if (o.delimiter !== undefined) {
     const d = o.delimiter;
-    if (typeof d !== 'string' || d.length !== 1 || d === '"' || d === '\n' || d === '\r') {
-      invalid(`readCSV: delimiter must be one character other than a quote or a line break, got ${describe(d)}`);
+    if (typeof d !== 'string' || d.length !== 1 || /["\r\n0-9.\-]/.test(d)) {
+      invalid(`readCSV: delimiter must be one character other than a quote, a line break, a digit, '.' or '-', got ${describe(d)}`);
     }
   }
   if (o.label !== undefined && o.label !== false && (typeof o.label !== 'string' || o.label === '')) {
@@ -298,10 +298,11 @@ function parseNumber(s, a, b) {
     exp += eneg ? -e : e;
   }
   if (i !== b) return NaN;
-  let v;
-  if (sig <= 15 && exp >= -22 && exp <= 22) v = exp < 0 ? mant / POW10[-exp] : mant * POW10[exp];
-  else v = Number(s.slice(a, b));
-  return neg ? -v : v;
+  if (sig <= 15 && exp >= -22 && exp <= 22) {
+    const v = exp < 0 ? mant / POW10[-exp] : mant * POW10[exp];
+    return neg ? -v : v;
+  }
+  return Number(s.slice(a, b)); // the sign included
 }
 
 // ------------------------------------------------------------------ reader
@@ -335,6 +336,7 @@ class Reader {
     this.ce = new Int32Array(this.cap);
     this.cl = new Int32Array(this.cap);
     this.cq = new Uint8Array(this.cap);
+    this.cv = new Float64Array(this.cap); // the number of a plain cell, else NaN
     this.count = 0;
     this.nextLine = 1;
     // rows
@@ -417,6 +419,7 @@ class Reader {
     this.ce = g(this.ce, Int32Array);
     this.cl = g(this.cl, Int32Array);
     this.cq = g(this.cq, Uint8Array);
+    this.cv = g(this.cv, Float64Array);
     this.cap = cap;
   }
 
@@ -461,6 +464,7 @@ class Reader {
         this.cs[k] = start;
         this.ce[k] = i;
         this.cq[k] = 1 + esc;
+        this.cv[k] = NaN;
         i++;
         if (i >= n) {
           if (!final) return -1;
@@ -474,12 +478,43 @@ class Reader {
           this.fail(line, k + 1, `unexpected ${describe(s[i])} after the closing quote (a quoted cell must end at a delimiter or a line break; write a quote inside quotes as "")`);
         }
       } else {
+        // The common cell, [-]digits[.digits] with at most 15 digits, is
+        // parsed here in the same pass (exact: see parseNumber); cv[k] is NaN
+        // for every other cell, which record() hands to parseNumber.
         const start = i;
-        while (i < n) {
-          c = s.charCodeAt(i);
-          if (c === d || c === LF || c === CR) break;
-          i++;
+        let v = NaN;
+        let neg = false;
+        if (i < n && s.charCodeAt(i) === 45) { neg = true; i++; }
+        let mant = 0, nd = 0, frac = 0, x = 0;
+        for (; i < n; i++) {
+          x = s.charCodeAt(i) - 48;
+          if (x >>> 0 > 9) break;
+          mant = mant * 10 + x;
+          nd++;
         }
+        if (x === -2 && i < n) { // '.'
+          for (i++; i < n; i++) {
+            x = s.charCodeAt(i) - 48;
+            if (x >>> 0 > 9) break;
+            mant = mant * 10 + x;
+            nd++;
+            frac++;
+          }
+        }
+        c = i < n ? s.charCodeAt(i) : -1;
+        if (c === d || c === LF || c === CR || c === -1) {
+          if (nd > 0 && nd <= 15) {
+            v = frac === 0 ? mant : mant / POW10[frac];
+            if (neg) v = -v;
+          }
+        } else {
+          while (i < n) {
+            c = s.charCodeAt(i);
+            if (c === d || c === LF || c === CR) break;
+            i++;
+          }
+        }
+        this.cv[k] = v;
         this.cs[k] = start;
         this.ce[k] = i;
         this.cq[k] = 0;
@@ -536,12 +571,13 @@ class Reader {
     const fi = this.featIdx;
     const feat = this.feat;
     const base = this.rows * W;
-    const cs = this.cs, ce = this.ce;
+    const cs = this.cs, ce = this.ce, cv = this.cv;
     const mean = this.meanMode;
     let missing = 0;
     for (let j = 0; j < W; j++) {
       const k = fi[j];
-      const v = parseNumber(s, cs[k], ce[k]);
+      let v = cv[k];
+      if (v !== v) v = parseNumber(s, cs[k], ce[k]);
       if (v === v) {
         if (v > FLOAT32_MAX || v < -FLOAT32_MAX) {
           this.fail(this.cl[k], k + 1, `${describe(this.cell(s, k))} is out of the float32 range`);
@@ -585,7 +621,8 @@ class Reader {
     const k = this.labelCol;
     const r = this.rows;
     if (this.nameMode !== 1) {
-      const v = parseNumber(s, this.cs[k], this.ce[k]);
+      let v = this.cv[k];
+      if (v !== v) v = parseNumber(s, this.cs[k], this.ce[k]);
       if (v === v) {
         if (v > FLOAT32_MAX || v < -FLOAT32_MAX) this.fail(this.cl[k], k + 1, `${describe(this.cell(s, k))} is out of the float32 range`);
         if (this.nameMode === 0) this.firstLabel(s, k, -1);

@@ -232,6 +232,19 @@ test('numbers: decimal syntax, correctly rounded to float32', async () => {
   const cells = ['0', '-0.5', '+3', '.25', '5.', '1e3', '-2.5E-3', '123456789012345678', '0.1', '3.4028234e38', '1.17549435e-38', '7e-46'];
   const d = await readCSV(`${cells.map((_, i) => `c${i}`).join(',')},label\n${cells.join(',')},0\n`);
   assert.deepEqual(Array.from(d.features), cells.map((c) => Math.fround(Number(c))));
+  // random numbers in every notation: the same float32 as Number()
+  let seed = 7;
+  const r = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const nums = [];
+  for (let i = 0; i < 3000; i++) {
+    const digits = String(Math.floor(r() * 10 ** (1 + Math.floor(r() * 19)))).padStart(1 + Math.floor(r() * 4), '0');
+    const dot = Math.floor(r() * (digits.length + 1));
+    let t = (r() < 0.3 ? '-' : '') + digits.slice(0, dot) + (r() < 0.7 ? '.' : '') + digits.slice(dot);
+    if (r() < 0.2) t += `e${r() < 0.5 ? '-' : ''}${Math.floor(r() * 40)}`;
+    if (/\d/.test(t) && Math.abs(Number(t)) < 3.4e38) nums.push(t);
+  }
+  const many = await readCSV(`x,label\n${nums.map((t) => `${t},0`).join('\n')}\n`);
+  assert.deepEqual(Array.from(many.features), nums.map((t) => Math.fround(Number(t))));
   for (const bad of ['0x10', 'Infinity', '1e', '--1', '1.2.3', '1,5', '½']) {
     await rejects(readCSV(`a,label\n"${bad}",0\n`), `CSV line 2, column 1 (a): ${JSON.stringify(bad)} is not a number`);
   }
@@ -296,7 +309,7 @@ const BAD = [
   ['bytes that end inside a UTF-8 sequence', new Uint8Array([...Buffer.from('a,label\n1,0\n'), 0xc3]), {},
     'data.csv line 3: the file is not UTF-8 text (byte 12 begins a sequence that is cut off)'],
   ['unknown option', 'a,label\n1,0\n', { missing: 'zero' }, "readCSV: missing must be 'error', 'skip' or 'mean', got \"zero\""],
-  ['bad delimiter option', 'a,label\n1,0\n', { delimiter: '"' }, 'readCSV: delimiter must be one character other than a quote or a line break, got "\\""'],
+  ['bad delimiter option', 'a,label\n1,0\n', { delimiter: '"' }, 'readCSV: delimiter must be one character other than a quote, a line break, a digit, \'.\' or \'-\', got "\\""'],
   ['bad timesteps option', 'a,label\n1,0\n', { timesteps: 0 }, 'readCSV: timesteps must be an integer >= 1, got 0'],
   ['means of the wrong length', 'a,b,label\n1,,0\n', { missing: 'mean', means: [1] }, 'readCSV: means has 1 values, but data.csv has 2 features per step'],
 ];
