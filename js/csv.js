@@ -107,8 +107,20 @@ function toU8(v) {
 }
 
 /** The input as an async iterable of chunks (string | bytes). */
+// Whole inputs are read in pieces of this many bytes / characters: the
+// reader is faster on pieces that stay in the CPU caches than on one large
+// string (about 2x on 50 MB, bench/csv.js).
+const PIECE = 1 << 18;
+
+function* pieces(input) {
+  const n = typeof input === 'string' ? input.length : input.byteLength;
+  if (n <= PIECE) { yield input; return; }
+  const u8 = typeof input === 'string' ? null : toU8(input);
+  for (let i = 0; i < n; i += PIECE) yield u8 ? u8.subarray(i, i + PIECE) : input.slice(i, i + PIECE);
+}
+
 function chunkSource(input, name) {
-  if (typeof input === 'string' || isBytes(input)) return [input];
+  if (typeof input === 'string' || isBytes(input)) return pieces(input);
   if (input && typeof input === 'object') {
     // Blob / File
     if (typeof input.stream === 'function' && typeof input.arrayBuffer === 'function') input = input.stream();

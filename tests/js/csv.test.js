@@ -449,6 +449,23 @@ test('readCSVRows: batches of batchSize rows, the same rows as readCSV; progress
   assert.equal(last.charsRead, text.length);
 });
 
+test('a whole input larger than one piece (256 Ki characters / bytes) reads like its chunks', async () => {
+  const rows = ['a,b,label'];
+  for (let i = 0; i < 40000; i++) rows.push(`${i},"${(i * 0.25).toFixed(2)}",${i % 3 === 0 ? 'yes' : 'no'}`);
+  const text = rows.join('\r\n');
+  assert.ok(text.length > 3 * 262144);
+  const want = { n: 40000, first: [0, 0, 1, 0.25], last: [39999, 9999.75] };
+  for (const input of [text, new TextEncoder().encode(text)]) {
+    const d = await readCSV(input);
+    assert.deepEqual([d.n, ...d.features.subarray(0, 4)], [want.n, ...want.first]);
+    assert.deepEqual(Array.from(d.features.subarray(-2)), want.last);
+    assert.deepEqual(d.classNames, ['no', 'yes']);
+    let n = 0;
+    for await (const b of readCSVRows(input, { batchSize: 5000 })) n += b.n;
+    assert.equal(n, 40000);
+  }
+});
+
 test('readCSVRows: name labels in order of first appearance, or fixed by classNames; numeric labels as written', async () => {
   const text = 'x,label\n1,dog\n2,cat\n3,dog\n4,bird\n';
   const seen = [];
