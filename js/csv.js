@@ -1,8 +1,8 @@
 // csv.js - the package's one CSV reader (readCSV, readCSVRows).
 //
-// Used by the JS API (TrainingDataset.fromCSV), the CLI, the worker and the
-// demo page, so a file reads the same everywhere. Rules (README "Reading
-// CSV"):
+// Everything in the package that reads CSV goes through it
+// (TrainingDataset.fromCSV, the demo page, ...), so a file reads the same
+// everywhere. Rules (README "Reading CSV"):
 //  - RFC 4180: cells may be quoted ("a,b", "say ""hi""", line breaks inside
 //    quotes); records end with LF, CRLF or CR; a UTF-8 BOM is dropped;
 //  - the delimiter is the one of , ; TAB found most often in the header
@@ -16,7 +16,7 @@
 //    order of options.classNames; two names: binary);
 //  - missing cells (empty, NA, N/A, NaN, null; any case) follow
 //    options.missing: 'error' (default), 'skip' the row, or 'mean' (the
-//    feature's mean over the file's present values, see meanDefinition);
+//    feature's mean over the present values, see "The mean" below);
 //  - with options.timesteps T, a row holds T steps of D = features / T
 //    values, step-major.
 // Every error is a FastGRNNError 'InvalidInput' (IoError when the source
@@ -319,18 +319,14 @@ function parseNumber(s, a, b) {
 
 // ------------------------------------------------------------------ reader
 
-/**
- * The mean that missing: 'mean' fills in (also in the README):
- *  - readCSV: per feature, the mean of the feature's present values over
- *    every data row of the file (all timesteps), summed in float64 from the
- *    float32 values, stored as float32;
- *  - readCSVRows: the same sums over the rows read so far, up to the end of
- *    the batch that holds the row (a batch is held back until every feature
- *    has a present value), so the first batches of a file can differ from
- *    readCSV; pass options.means (e.g. from a first pass, or a model card's
- *    normalization means) to fill every row alike.
- */
-export const meanDefinition = 'per feature: sum of present values / count, over the file (readCSV) or over the rows read so far (readCSVRows)';
+// The mean that missing: 'mean' fills in (also in the README, "Reading CSV"):
+//  - readCSV: per feature, the mean of the feature's present values over
+//    every data row of the input (the feature's column in every timestep),
+//    summed in float64 from the float32 values, stored as float32;
+//  - readCSVRows: the same sums over the rows read when the row's batch is
+//    handed out (a batch is held back until every feature has had a value),
+//    so early batches can differ from readCSV; options.means (e.g. from a
+//    first pass, or a model card's normalization means) fills every row alike.
 
 class Reader {
   constructor(o) {
