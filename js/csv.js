@@ -335,6 +335,7 @@ class Reader {
     this.delim = o.delimiter === undefined ? -1 : o.delimiter.charCodeAt(0);
     this.buf = '';
     this.pos = 0;
+    this.waitFor = 0;        // unread characters needed before scanning again
     this.line = 1;           // line number at this.pos
     this.bytesRead = 0;      // UTF-16 code units of text consumed so far
     this.header = null;
@@ -386,10 +387,21 @@ class Reader {
     }
     const s = this.buf;
     const n = s.length;
-    if (this.delim < 0 && !this.detectDelimiter(s, final)) return;
+    // A record that did not end in the text so far is scanned again only
+    // once the unread text has doubled: linear time even for one huge
+    // record (or an unclosed quote at the top of a large file).
+    if (!final && n - this.pos < this.waitFor) return;
+    this.waitFor = 0;
+    if (this.delim < 0 && !this.detectDelimiter(s, final)) {
+      this.waitFor = 2 * (n - this.pos);
+      return;
+    }
     while (this.pos < n) {
       const next = this.scan(s, this.pos, final);
-      if (next < 0) break;
+      if (next < 0) {
+        this.waitFor = 2 * (n - this.pos);
+        break;
+      }
       this.bytesRead += next - this.pos;
       this.pos = next;
       const startLine = this.line;

@@ -466,6 +466,21 @@ test('a whole input of many pieces (64 Ki characters / bytes each) reads like it
   }
 });
 
+test('an unclosed quote at the top of a large file, fed in small chunks, is found in linear time', { timeout: 60000 }, async () => {
+  // 8 MB in 1 KiB chunks: scanning the open record again for every chunk
+  // would take about 8000 * 4 MB of character reads (minutes), not a second
+  const body = 'a,b,label\n1,"2,0\n' + '1,2,0\n'.repeat(8 << 17);
+  const chunks = [];
+  for (let i = 0; i < body.length; i += 1024) chunks.push(body.slice(i, i + 1024));
+  await rejects(readCSV(chunks, { name: 'big.csv' }), 'big.csv line 2, column 2 (b): a quoted cell is not closed (the file ends inside quotes)');
+  // and one huge first line: the header (delimiter detection) the same way
+  const wide = Array.from({ length: 200000 }, (_, i) => `c${i}`).join(',') + ',label\n' + '0,'.repeat(200000) + '1\n';
+  const parts = [];
+  for (let i = 0; i < wide.length; i += 512) parts.push(wide.slice(i, i + 512));
+  const d = await readCSV(parts);
+  assert.deepEqual([d.n, d.inputDim], [1, 200000]);
+});
+
 test('readCSVRows: name labels in order of first appearance, or fixed by classNames; numeric labels as written', async () => {
   const text = 'x,label\n1,dog\n2,cat\n3,dog\n4,bird\n';
   const seen = [];
