@@ -376,10 +376,15 @@ function checkPath(p, what) {
 // camelCase here. Only the card's own keys are converted; the free-text
 // keys of `data` stay as they are.
 
+// The final metrics are float32 values written as their shortest decimal:
+// Math.fround gives back the very float (as metricsHistory() reports it).
 function summaryFromC(s) {
   if (s === null || typeof s !== 'object') return s;
   const out = keysToCamel(s);
-  if (out.final !== null && typeof out.final === 'object') out.final = keysToCamel(out.final);
+  if (out.final !== null && typeof out.final === 'object') {
+    out.final = keysToCamel(out.final);
+    for (const k of Object.keys(out.final)) if (typeof out.final[k] === 'number') out.final[k] = Math.fround(out.final[k]);
+  }
   return out;
 }
 
