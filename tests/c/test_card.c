@@ -14,12 +14,41 @@
  * 4. Interrupt restores the best weights (and, without restore, keeps the
  *    weights as they are); a card set during a run survives its end.
  * 5. fg_training_summary_to_json rejects summaries no run can have.
+ *
+ *   test_card --markdown F   also writes the hostile-card rows of
+ *                            docs/bad-inputs.md, with the messages observed
  */
 #include <cjson/cJSON.h>
 
 #include "check.h"
 
 #define SENTINEL ((fg_model *)(uintptr_t)0x5EED)
+
+static FILE *md;      /* --markdown: the table rows */
+static int md_row;
+
+/* s for a markdown table cell: | escaped, control bytes and non-ASCII as
+ * \xNN, cut at 200 bytes. */
+static void md_cell(const char *s) {
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && n < 200; p++, n++) {
+        if (*p == '|') fputs("\\|", md);
+        else if (*p < 0x20 || *p >= 0x7f) fprintf(md, "\\x%02x", *p);
+        else fputc(*p, md);
+    }
+    if (strlen(s) > 200) fputs("...", md);
+}
+
+static void md_line(const char *bad, const char *set_msg, const char *load_msg) {
+    if (!md) return;
+    fprintf(md, "| K%d | `", ++md_row);
+    md_cell(bad);
+    fputs("` | ", md);
+    md_cell(set_msg ? set_msg : "-");
+    fputs(" | ", md);
+    md_cell(load_msg ? load_msg : "-");
+    fputs(" |\n", md);
+}
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -312,6 +341,8 @@ static char *file_card(const char *fields) {
     return s;
 }
 
+static char load_msg[1024];
+
 static void expect_load_fail(const uint8_t *base, size_t base_len, const char *card, const char *named, const char *what) {
     size_t len = 0;
     uint8_t *bytes = with_card(base, base_len, card, &len);
@@ -319,7 +350,14 @@ static void expect_load_fail(const uint8_t *base, size_t base_len, const char *c
     fg_status st = fg_model_load(bytes, len, &out);
     CHECK(st == FG_ERR_SERIALIZATION && out == SENTINEL && strstr(fg_last_error(), named) != NULL,
           "load, %s -> %s \"%s\"", what, fg_status_name(st), fg_last_error());
+    snprintf(load_msg, sizeof load_msg, "%s", fg_last_error());
     free(bytes);
+}
+
+/* One row: the same hostile value through set (when set_st) and load. */
+static void row_load_only(const uint8_t *base, size_t base_len, const char *card, const char *named, const char *what) {
+    expect_load_fail(base, base_len, card, named, what);
+    md_line(card, NULL, load_msg);
 }
 
 static void test_hostile(void) {
@@ -332,26 +370,30 @@ static void test_hostile(void) {
     for (size_t i = 0; i < sizeof HOSTILE / sizeof HOSTILE[0]; i++) {
         const hostile *h = &HOSTILE[i];
         fg_status st = fg_model_set_card(m, h->card, strlen(h->card));
+        char set_msg[1024];
+        snprintf(set_msg, sizeof set_msg, "%s", fg_last_error());
         char *now = card_of(m);
         CHECK(st == FG_ERR_INVALID_INPUT && strstr(fg_last_error(), h->named) != NULL && strcmp(now, before) == 0,
               "set, %s -> %s \"%s\", card unchanged", h->what, fg_status_name(st), fg_last_error());
         fg_free(now);
         char *fc = file_card(h->card);
         expect_load_fail(base, base_len, fc, h->named, h->what);
+        md_line(h->card, set_msg, load_msg);
         free(fc);
     }
 
     /* only in a file, or only through set */
-    expect_load_fail(base, base_len, "{\"label_name\":\"y\"}", "card.library_version is missing", "no library_version");
-    expect_load_fail(base, base_len, "{\"library_version\":2}", "card.library_version must be a string, got 2", "library_version 2");
-    expect_load_fail(base, base_len, "{\"library_version\":\"0.2.0; rm -rf\"}", "is not a version", "library_version with spaces");
-    expect_load_fail(base, base_len, "{\"library_version\":\"0.2.0\"", "card: invalid JSON at byte", "card not JSON");
-    expect_load_fail(base, base_len, "[\"library_version\"]", "card must be a JSON object, got [", "card an array");
-    expect_load_fail(base, base_len, "", "card: invalid JSON at byte 0", "card empty");
+    row_load_only(base, base_len, "{\"label_name\":\"y\"}", "card.library_version is missing", "no library_version");
+    row_load_only(base, base_len, "{\"library_version\":2}", "card.library_version must be a string, got 2", "library_version 2");
+    row_load_only(base, base_len, "{\"library_version\":\"0.2.0; rm -rf\"}", "is not a version", "library_version with spaces");
+    row_load_only(base, base_len, "{\"library_version\":\"0.2.0\"", "card: invalid JSON at byte", "card not JSON");
+    row_load_only(base, base_len, "[\"library_version\"]", "card must be a JSON object, got [", "card an array");
+    row_load_only(base, base_len, "", "card: invalid JSON at byte 0", "card empty");
     const char *ro = "{\"library_version\":\"9.9.9\"}";
     fg_status st = fg_model_set_card(m, ro, strlen(ro));
     CHECK(st == FG_ERR_INVALID_INPUT && strstr(fg_last_error(), "card.library_version is read-only"),
           "set library_version -> %s \"%s\"", fg_status_name(st), fg_last_error());
+    md_line(ro, fg_last_error(), NULL);
     st = fg_model_set_card(m, "[1]", 3);
     CHECK(st == FG_ERR_SERIALIZATION && strstr(fg_last_error(), "card must be a JSON object"),
           "set a JSON array -> %s \"%s\"", fg_status_name(st), fg_last_error());
@@ -366,6 +408,7 @@ static void test_hostile(void) {
     st = fg_model_set_card(m, huge, big);
     CHECK(st == FG_ERR_SERIALIZATION && strstr(fg_last_error(), "the limit is 16777216"),
           "set a 16 MiB + 1 byte card -> %s \"%s\"", fg_status_name(st), fg_last_error());
+    md_line("(16 MiB + 1 byte of JSON)", fg_last_error(), NULL);
     free(huge);
     /* data: too many entries, over-long value */
     char data[8192];
@@ -375,12 +418,14 @@ static void test_hostile(void) {
     st = fg_model_set_card(m, data, strlen(data));
     CHECK(st == FG_ERR_INVALID_INPUT && strstr(fg_last_error(), "card.data has more than 64 entries"),
           "set 65 data entries -> %s \"%s\"", fg_status_name(st), fg_last_error());
+    md_line("{\"data\":{\"k0\":\"v\", ... \"k64\":\"v\"}} (65 entries)", fg_last_error(), NULL);
     at = (size_t)snprintf(data, sizeof data, "{\"data\":{\"source\":\"");
     memset(data + at, 'v', FG_CARD_VALUE_MAX + 1);
     snprintf(data + at + FG_CARD_VALUE_MAX + 1, sizeof data - at - FG_CARD_VALUE_MAX - 1, "\"}}");
     st = fg_model_set_card(m, data, strlen(data));
     CHECK(st == FG_ERR_INVALID_INPUT && strstr(fg_last_error(), "card.data[\"source\"] is 4097 bytes long; the limit is 4096"),
           "set a 4097-byte data value -> %s \"%s\"", fg_status_name(st), fg_last_error());
+    md_line("{\"data\":{\"source\":\"vvv...\"}} (4097 bytes)", fg_last_error(), NULL);
     char *after = card_of(m);
     CHECK(strcmp(after, before) == 0, "after all of them the card is as it was");
     /* the fields that need dims, for a multi-class model */
@@ -768,11 +813,19 @@ static void test_summary_json(void) {
     }
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[1], "--markdown") == 0) {
+        md = fopen(argv[2], "w");
+        if (!md) {
+            perror(argv[2]);
+            return 2;
+        }
+    }
     test_roundtrip();
     test_hostile();
     test_summary_completed_and_early();
     test_interrupt_cancel_diverge();
     test_summary_json();
+    if (md) fclose(md);
     return check_summary();
 }

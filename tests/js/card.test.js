@@ -1,9 +1,9 @@
 // The model card (model.card, updateCard, saved and validated with the
 // model), the dataset's names, the training summary (trainer.summary()) and
 // trainer.interrupt(), on both wasm modules.
-import { describe, it, before } from 'node:test';
+import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fg, FLAVORS, useFlavor, routingData, expectError, bytesEqual } from './helpers.js';
 
 const { FastGRNN, TrainingDataset, Trainer } = fg;
@@ -43,9 +43,34 @@ function editCard(bytes, from, to) {
 
 const same = (a, b) => bytesEqual(new Uint8Array(a.buffer), new Uint8Array(b.buffer));
 
+// FG_BAD_INPUTS_MD_CARD=F: write the rows of docs/bad-inputs.md ("Model card,
+// JavaScript") with the messages observed (first module only).
+const MD = process.env.FG_BAD_INPUTS_MD_CARD ? [] : null;
+let recording = true;
+const cell = (v) => String(v).replace(/\|/g, '\\|').replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+function row(call, input, e) {
+  if (MD && recording) MD.push(`| JK${MD.length + 1} | \`${cell(call)}\` | ${cell(input)} | ${e.code} | ${cell(e.message)} |`);
+}
+// Asserts that fn throws code + re, and records the row.
+function throwsRow(call, input, fn, code, re) {
+  let err;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err, `${call} with ${input} did not throw`);
+  expectError(code, re)(err);
+  row(call, input, err);
+}
+after(() => {
+  if (MD) writeFileSync(process.env.FG_BAD_INPUTS_MD_CARD, MD.join('\n') + '\n');
+});
+
 for (const flavor of FLAVORS) {
   describe(`model card (${flavor})`, () => {
     before(() => useFlavor(flavor));
+    after(() => { recording = false; });
 
     it('VERSION, package.json, the module and the card agree (0.2.0)', () => {
       assert.equal(fg.VERSION, PKG.version);
@@ -65,7 +90,7 @@ for (const flavor of FLAVORS) {
       const m = new FastGRNN({ inputDim: 5, hiddenDim: 8 });
       m.normalization = { means, stds };
       const tr = new Trainer(m.config, { epochs: 4, learningRate: 0.01 });
-      assert.throws(() => tr.summary(), expectError('InvalidInput', /no training run has ended yet/));
+      throwsRow('trainer.summary()', 'before any run ended', () => tr.summary(), 'InvalidInput', /no training run has ended yet/);
       const metrics = await tr.train(m, ds);
       const summary = tr.summary();
       assert.equal(summary.stopReason, 'completed');
@@ -125,11 +150,13 @@ for (const flavor of FLAVORS) {
           'card.training.kept_epoch must be an integer in [0, 1], got 5'],
       ];
       for (const [partial, msg] of bad) {
-        assert.throws(() => m.updateCard(partial), expectError('InvalidInput', new RegExp(msg.replace(/[[\]().*+?^$|\\]/g, '\\$&'))),
-          JSON.stringify(partial));
+        const shown = JSON.stringify(partial, (k, v) => (typeof v === 'function' ? '<a function>' : Number.isNaN(v) ? '<NaN>' : v))
+          .replace(/"<NaN>"/g, 'NaN').replace(/"<a function>"/g, '() => 1').replace(/c{300}/, "'c'.repeat(300)");
+        throwsRow('model.updateCard(partial)', shown, () => m.updateCard(partial), 'InvalidInput',
+          new RegExp(msg.replace(/[[\]().*+?^$|\\]/g, '\\$&')));
         assert.ok(bytesEqual(m.save(), bytes), `${msg}: model unchanged`);
       }
-      assert.throws(() => m.updateCard('x'), expectError('InvalidInput', /updateCard must be an object, got "x"/));
+      throwsRow('model.updateCard(partial)', "'x'", () => m.updateCard('x'), 'InvalidInput', /updateCard must be an object, got "x"/);
       assert.throws(() => m.updateCard([1]), expectError('InvalidInput', /updateCard must be an object/));
       // a whole training summary can be carried over (e.g. to a rebuilt model)
       const t = { epochsRun: 2, keptEpoch: 1, keptReason: 'last_epoch', stopReason: 'completed', trainSamples: 5,
@@ -161,8 +188,8 @@ for (const flavor of FLAVORS) {
       ];
       for (const [from, to, msg] of cases) {
         const hostile = editCard(bytes, from, to);
-        assert.throws(() => FastGRNN.load(hostile), expectError('SerializationError', new RegExp(`metadata card: .*${msg.replace(/[[\]().*+?^$|\\]/g, '\\$&')}`)),
-          `${from} -> ${to}`);
+        throwsRow('FastGRNN.load(bytes)', `a saved card with ${from} changed to ${to}`, () => FastGRNN.load(hostile), 'SerializationError',
+          new RegExp(`metadata card: .*${msg.replace(/[[\]().*+?^$|\\]/g, '\\$&')}`));
       }
       assert.throws(() => FastGRNN.load(withHeader(bytes, (h) => { h.__metadata__.card = '{"library_version":"0.2.0","normalization":{"means":[0,0,0],"stds":[1,1,1]}}'; })),
         expectError('SerializationError', /card\.normalization is read-only/));
@@ -183,22 +210,23 @@ for (const flavor of FLAVORS) {
     it('dataset names: validated by the card rules, kept by clone and split', () => {
       const x = new Float32Array(12);
       const y = [0, 1, 1, 0];
-      assert.throws(() => new TrainingDataset(x, y, { inputDim: 3, featureNames: ['a', 'b'] }),
-        expectError('InvalidInput', /^TrainingDataset: card\.feature_names has 2 names; input_dim is 3$/));
-      assert.throws(() => new TrainingDataset(x, y, { inputDim: 3, featureNames: ['a', 1, 'c'] }),
-        expectError('InvalidInput', /^TrainingDataset: featureNames\[1\] must be a string, got 1$/));
-      assert.throws(() => new TrainingDataset(x, y, { inputDim: 3, featureNames: 'abc' }),
-        expectError('InvalidInput', /featureNames must be an array of strings, got "abc"/));
-      assert.throws(() => new TrainingDataset(x, y, { inputDim: 3, featureNames: ['a', 'b', 'a'] }),
-        expectError('InvalidInput', /card\.feature_names has "a" twice/));
-      assert.throws(() => new TrainingDataset(x, y, { inputDim: 3, classNames: ['no', 'yes', 'maybe'] }),
-        expectError('InvalidInput', /card\.class_names has 3 names; output_dim 1 \(binary\) has 2 classes/));
-      assert.throws(() => new TrainingDataset(x, [0, 1, 2, 0], { inputDim: 3, outputDim: 3, classNames: ['a', 'b'] }),
-        expectError('InvalidInput', /card\.class_names has 2 names; output_dim is 3/));
-      assert.throws(() => new TrainingDataset(x, y, { inputDim: 3, labelName: 5 }),
-        expectError('InvalidInput', /labelName must be a string, got 5/));
-      assert.throws(() => new TrainingDataset(x, y, { inputDim: 3, labelName: '' }),
-        expectError('InvalidInput', /card\.label_name is empty/));
+      const DS = 'new TrainingDataset(features, labels, options)';
+      throwsRow(DS, "inputDim 3, featureNames ['a', 'b']", () => new TrainingDataset(x, y, { inputDim: 3, featureNames: ['a', 'b'] }),
+        'InvalidInput', /^TrainingDataset: card\.feature_names has 2 names; input_dim is 3$/);
+      throwsRow(DS, "featureNames ['a', 1, 'c']", () => new TrainingDataset(x, y, { inputDim: 3, featureNames: ['a', 1, 'c'] }),
+        'InvalidInput', /^TrainingDataset: featureNames\[1\] must be a string, got 1$/);
+      throwsRow(DS, "featureNames 'abc'", () => new TrainingDataset(x, y, { inputDim: 3, featureNames: 'abc' }),
+        'InvalidInput', /featureNames must be an array of strings, got "abc"/);
+      throwsRow(DS, "featureNames ['a', 'b', 'a']", () => new TrainingDataset(x, y, { inputDim: 3, featureNames: ['a', 'b', 'a'] }),
+        'InvalidInput', /card\.feature_names has "a" twice/);
+      throwsRow(DS, "binary, classNames ['no', 'yes', 'maybe']", () => new TrainingDataset(x, y, { inputDim: 3, classNames: ['no', 'yes', 'maybe'] }),
+        'InvalidInput', /card\.class_names has 3 names; output_dim 1 \(binary\) has 2 classes/);
+      throwsRow(DS, "outputDim 3, classNames ['a', 'b']", () => new TrainingDataset(x, [0, 1, 2, 0], { inputDim: 3, outputDim: 3, classNames: ['a', 'b'] }),
+        'InvalidInput', /card\.class_names has 2 names; output_dim is 3/);
+      throwsRow(DS, 'labelName 5', () => new TrainingDataset(x, y, { inputDim: 3, labelName: 5 }),
+        'InvalidInput', /labelName must be a string, got 5/);
+      throwsRow(DS, "labelName ''", () => new TrainingDataset(x, y, { inputDim: 3, labelName: '' }),
+        'InvalidInput', /card\.label_name is empty/);
       const ds = new TrainingDataset(x, y, { inputDim: 3, featureNames: ['a', 'b', 'c'], classNames: ['no', 'yes'] });
       const names = ds.featureNames;
       names[0] = 'changed';
