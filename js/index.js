@@ -11,6 +11,8 @@ import { instantiate, simdSupported, isNode, nodeFs } from './loader.js';
 
 export { FastGRNNError };
 export { routingData, seededRandom, ROUTING_FEATURES } from './data.js';
+export { readCSV, readCSVRows } from './csv.js';
+import { readCSV } from './csv.js';
 
 /** The package version (package.json's); moduleInfo().version is the wasm module's own (fg_version). */
 export const VERSION = '0.2.0';
@@ -27,7 +29,8 @@ const defaultModules = new Map(); // 'simd' | 'scalar' -> Promise<WasmModule>
  * Loads and instantiates the WebAssembly module. Must be awaited once before
  * anything else. Options: `simd` ('auto' | true | false: which build to
  * load; 'auto' picks SIMD128 when the engine validates it) and `wasm` (a URL,
- * path or bytes of a module to use instead of the packaged one).
+ * path, bytes, fetch Response or compiled WebAssembly.Module to use instead
+ * of the packaged module).
  * Calling init() again with other options switches the module that new
  * objects use; objects already made keep working with theirs.
  */
@@ -531,8 +534,9 @@ export class FastGRNN extends Handle {
   }
 
   /**
-   * One sample (Float32Array of timesteps * inputDim). Returns the
-   * probability (binary) or a Float32Array of class probabilities.
+   * One sample (Float32Array of timesteps * inputDim) of ALREADY-NORMALIZED
+   * features: the primitive under predict(), which takes raw features.
+   * Returns the probability (binary) or a Float32Array of class probabilities.
    */
   forward(x, options) {
     const m = this._m;
@@ -565,14 +569,115 @@ export class FastGRNN extends Handle {
     }
   }
 
-  /** Probabilities for a batch: [n] (binary) or [n, O]. */
+  /** Probabilities for a batch of already-normalized samples: [n] (binary) or [n, O]. */
   forwardBatch(x, options) {
     return this._batch('fg_model_forward_batch', x, options, 'forwardBatch', this._cfg.outputDim);
   }
 
-  /** Raw outputs W_o h_T + b_o for a batch: [n, O]. */
+  /** Raw outputs W_o h_T + b_o for a batch of already-normalized samples: [n, O]. */
   logits(x, options) {
     return this._batch('fg_model_logits_batch', x, options, 'logits', this._cfg.outputDim);
+  }
+
+  // ---- prediction on raw inputs: C applies the stored normalization, then
+  // the forward pass (forward / forwardBatch / logits take normalized input).
+
+  /** True for a binary model (outputDim 1): predict() returns a number. */
+  isBinary() { this._p(); return this._cfg.outputDim === 1; }
+  /** True for a multi-class model (outputDim > 1): predict() returns a Float32Array. */
+  isMultiClass() { this._p(); return this._cfg.outputDim !== 1; }
+
+  /**
+   * One RAW sample (timesteps * inputDim values, as in the data): the
+   * model's stored normalization is applied, then the forward pass. Returns
+   * P(class 1) (binary) or a Float32Array of class probabilities.
+   */
+  predict(x, options) {
+    const m = this._m;
+    const ptr = this._p();
+    const { timesteps } = checkOptions(options, ['timesteps'], 'predict');
+    const { data, T } = this._input(x, timesteps, 'predict: x', true);
+    const O = this._cfg.outputDim;
+    const out = m.alloc(O * 4, 'the output');
+    try {
+      withF32(m, data, 'the input', (xp) => m.check(m.exports.fg_model_predict(ptr, xp, T, out)));
+      const probs = m.copyOutF32(out, O);
+      return O === 1 ? probs[0] : probs;
+    } finally {
+      m.free(out);
+    }
+  }
+
+  /** Probabilities for a batch of RAW samples: [n] (binary) or [n, O]. */
+  predictBatch(x, options) {
+    return this._batch('fg_model_predict_batch', x, options, 'predictBatch', this._cfg.outputDim);
+  }
+
+  /** Raw outputs W_o h_T + b_o for a batch of RAW samples: [n, O]. */
+  predictLogits(x, options) {
+    return this._batch('fg_model_predict_logits_batch', x, options, 'predictLogits', this._cfg.outputDim);
+  }
+
+  /**
+   * The class index of each RAW sample of a batch (Int32Array [n]). C decides:
+   * binary 1 when the logit >= 0 (p >= 0.5); multi-class the first largest.
+   */
+  predictClassBatch(x, options) {
+    this._p();
+    const { timesteps } = checkOptions(options, ['timesteps'], 'predictClassBatch');
+    const { data, n, T } = this._input(x, timesteps, 'predictClassBatch: x', false);
+    return this._classes(data, n, T);
+  }
+
+  /** The class index of one RAW sample. */
+  predictClass(x, options) {
+    this._p();
+    const { timesteps } = checkOptions(options, ['timesteps'], 'predictClass');
+    const { data, T } = this._input(x, timesteps, 'predictClass: x', true);
+    return this._classes(data, 1, T)[0];
+  }
+
+  /** The class name of one RAW sample: the card's class name, else String(index). */
+  predictLabel(x, options) {
+    this._p();
+    const { timesteps } = checkOptions(options, ['timesteps'], 'predictLabel');
+    const { data, T } = this._input(x, timesteps, 'predictLabel: x', true);
+    return this._label(this._classes(data, 1, T)[0]);
+  }
+
+  /** The class names of a batch of RAW samples. */
+  predictLabelBatch(x, options) {
+    this._p();
+    const { timesteps } = checkOptions(options, ['timesteps'], 'predictLabelBatch');
+    const { data, n, T } = this._input(x, timesteps, 'predictLabelBatch: x', false);
+    return Array.from(this._classes(data, n, T), (k) => this._label(k));
+  }
+
+  _classes(data, n, T) {
+    const m = this._m;
+    const ptr = this._p();
+    if (n === 0) return new Int32Array(0);
+    const out = m.alloc(n * 4, 'the classes');
+    try {
+      withF32(m, data, 'the input',
+        (xp) => m.check(m.exports.fg_model_predict_class_batch(ptr, xp, n, T, out)));
+      return m.i32(out, n).slice();
+    } finally {
+      m.free(out);
+    }
+  }
+
+  // Class names of the model card when it has them (2 for binary, O else).
+  _classNames() {
+    const card = this.card;
+    const names = card && Array.isArray(card.classNames) ? card.classNames : null;
+    const O = this._cfg.outputDim;
+    return names && names.length === (O === 1 ? 2 : O) ? names : null;
+  }
+
+  _label(k) {
+    const names = this._classNames();
+    return names ? String(names[k]) : String(k);
   }
 
   numParams() { return this._m.exports.fg_model_num_params(this._p()) >>> 0; }
@@ -846,6 +951,19 @@ export class TrainingDataset extends Handle {
     }
     super(m, ptr, 'fg_dataset_destroy', 'TrainingDataset');
     this._names = names;
+  }
+
+  /**
+   * Reads a CSV (any input readCSV takes) into a dataset; featureNames,
+   * classNames and labelName come from the file.
+   */
+  static async fromCSV(input, options) {
+    const d = await readCSV(input, options);
+    if (d.labels === null) invalid('TrainingDataset.fromCSV: a dataset needs a label column, got label: false');
+    const meta = { featureNames: d.featureNames, labelName: d.labelName };
+    if (d.classNames) meta.classNames = d.classNames;
+    return new TrainingDataset(d.features, d.labels,
+      { inputDim: d.inputDim, timesteps: d.timesteps, outputDim: d.outputDim, ...meta });
   }
 
   static _wrap(m, ptr, names) {
@@ -1354,6 +1472,132 @@ export function generateTeacherPredictions(teacher, features, temperature, optio
     return m.copyOutF32(out, n * w);
   } finally {
     m.free(out);
+  }
+}
+
+// ------------------------------------------------------------------ evaluation and rules
+
+const snakeToCamelDeep = (v) => {
+  if (Array.isArray(v)) return v.map(snakeToCamelDeep);
+  if (v === null || typeof v !== 'object') return v;
+  const out = {};
+  for (const [k, x] of Object.entries(v)) out[camel(k)] = snakeToCamelDeep(x);
+  return out;
+};
+
+/**
+ * The evaluation report of model on dataset, computed in C: loss, accuracy,
+ * confusion matrix (rows: true class, columns: predicted), per-class
+ * precision / recall / F1 / support, ROC-AUC (binary). options.raw (default
+ * true): the dataset holds raw features and the model's stored
+ * normalization is applied first, as predict() does; false: the dataset is
+ * already normalized.
+ */
+export function evaluate(model, dataset, options) {
+  checkInstance(model, FastGRNN, 'evaluate: model');
+  checkInstance(dataset, TrainingDataset, 'evaluate: dataset');
+  const opts = checkOptions(options, ['raw'], 'evaluate');
+  const raw = opts.raw === undefined ? true : opts.raw;
+  if (typeof raw !== 'boolean') invalid(`evaluate: raw must be a boolean, got ${describe(raw)}`);
+  sameModule(model, dataset, 'evaluate: dataset');
+  const m = model._m;
+  const mp = model._p();
+  const dp = dataset._p();
+  m.zeroSlots();
+  m.check(m.exports.fg_model_evaluate(mp, dp, raw ? 1 : 0, m.slot(0)));
+  const report = snakeToCamelDeep(JSON.parse(m.takeString(0)));
+  const names = model._classNames() ??
+    (Array.isArray(dataset.classNames) && dataset.classNames.length === report.numClasses
+      ? dataset.classNames : null);
+  for (const c of report.classes) c.className = names ? String(names[c.index]) : String(c.index);
+  return report;
+}
+
+/**
+ * Bounds of every numeric model and training config key, from the C table
+ * the validators use: { model: { inputDim: { min, max, minOpen, maxOpen,
+ * integer, nullable }, ... }, training: { ... }, maxParameters }.
+ */
+export function configLimits() {
+  const m = mod();
+  if (!m._limits) {
+    m.zeroSlots();
+    m.check(m.exports.fg_config_limits_json(m.slot(0)));
+    m._limits = snakeToCamelDeep(JSON.parse(m.takeString(0)));
+  }
+  return structuredClone(m._limits);
+}
+
+/**
+ * The train / validation sizes TrainingDataset#split and the Trainer use
+ * for n samples: validation = round(n * validationSplit) as C computes it.
+ */
+export function splitSizes(n, validationSplit) {
+  const m = mod();
+  if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) {
+    invalid(`splitSizes: n must be an integer in [0, 2^31), got ${describe(n)}`);
+  }
+  checkNumber(validationSplit, 'splitSizes: validationSplit');
+  m.zeroSlots();
+  m.check(m.exports.fg_split_sizes(n, validationSplit, m.slot(0), m.slot(1)));
+  return { train: m.readI32(0), validation: m.readI32(1) };
+}
+
+/** { means, stds } as the JSON file C writes: {"means":[...],"stds":[...]}. */
+export function normalizationToJSON(normalization) {
+  const m = mod();
+  if (normalization === null || typeof normalization !== 'object') {
+    invalid(`normalizationToJSON: normalization must be an object { means, stds }, got ${describe(normalization)}`);
+  }
+  const means = toF32(normalization.means, 'normalizationToJSON: means');
+  const stds = toF32(normalization.stds, 'normalizationToJSON: stds');
+  if (means.length !== stds.length) {
+    invalid(`normalizationToJSON: means has length ${means.length} but stds has length ${stds.length}`);
+  }
+  return withF32(m, means, 'the means', (mp) => withF32(m, stds, 'the stds', (sp) => {
+    m.zeroSlots();
+    m.check(m.exports.fg_normalization_to_json(mp, sp, means.length, m.slot(0)));
+    return m.takeString(0);
+  }));
+}
+
+const METRIC_FIELDS = ['trainLoss', 'valLoss', 'trainAccuracy', 'valAccuracy', 'learningRate'];
+
+/**
+ * Metrics records (camelCase, as Trainer#metricsHistory and onEpoch give
+ * them; null for "none") as the JSON C writes: snake_case keys, NaN as null.
+ */
+export function metricsToJSON(metrics) {
+  const m = mod();
+  if (!Array.isArray(metrics)) invalid(`metricsToJSON: metrics must be an array, got ${describe(metrics)}`);
+  const n = metrics.length;
+  const buf = new ArrayBuffer(n * METRICS_BYTES);
+  const i32 = new Int32Array(buf);
+  const f32 = new Float32Array(buf);
+  metrics.forEach((rec, i) => {
+    if (rec === null || typeof rec !== 'object') {
+      invalid(`metricsToJSON: metrics[${i}] must be an object, got ${describe(rec)}`);
+    }
+    if (!Number.isInteger(rec.epoch) || rec.epoch < 0 || rec.epoch > 0x7fffffff) {
+      invalid(`metricsToJSON: metrics[${i}].epoch must be an integer >= 0, got ${describe(rec.epoch)}`);
+    }
+    i32[i * 6] = rec.epoch;
+    METRIC_FIELDS.forEach((k, j) => {
+      const v = rec[k];
+      if (v !== null && typeof v !== 'number') {
+        invalid(`metricsToJSON: metrics[${i}].${k} must be a number or null, got ${describe(v)}`);
+      }
+      f32[i * 6 + 1 + j] = v === null ? NaN : v;
+    });
+  });
+  const p = m.alloc(buf.byteLength, 'the metrics');
+  try {
+    m.u8(p, buf.byteLength).set(new Uint8Array(buf));
+    m.zeroSlots();
+    m.check(m.exports.fg_metrics_to_json(p, n, m.slot(0)));
+    return m.takeString(0);
+  } finally {
+    m.free(p);
   }
 }
 

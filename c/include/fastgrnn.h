@@ -117,6 +117,18 @@ typedef struct {
 fg_training_config fg_training_config_default(void);
 fg_status fg_training_config_validate(const fg_training_config *cfg);
 
+/* ---- limits ----
+ * Every numeric config key with its bounds, the very table the validators
+ * check against:
+ *   {"model": {"input_dim": {"min": 1, "max": 16777216, "min_open": false,
+ *     "max_open": false, "integer": true, "nullable": false}, ...},
+ *    "training": {"learning_rate": {"min": 0, "min_open": true, ...}, ...},
+ *    "max_parameters": 268435456}
+ * An open bound is excluded; nullable keys also take null ("none"); float
+ * keys bounded by +-3.4028234663852886e38 (FLT_MAX) need only be finite. The
+ * model's parameter count must also stay <= max_parameters. */
+fg_status fg_config_limits_json(char **json_out);
+
 /* Configs as JSON objects with snake_case keys. Parsing starts from the
  * defaults, so absent keys keep their default; unknown keys, wrong types and
  * out-of-range values are FG_ERR_INVALID_INPUT (FG_ERR_SERIALIZATION when the
@@ -159,12 +171,33 @@ fg_status fg_model_logits_batch(const fg_model *model, const float *x, int32_t n
                                 int32_t timesteps, float *logits_out);
 
 /* Normalization parameters carried with the model (saved in the safetensors
- * metadata). Forward does NOT apply them; they are for the caller. */
+ * metadata). forward / forward_batch / logits_batch do NOT apply them (they
+ * take already-normalized features); the predict functions below do. */
 fg_status fg_model_set_normalization(fg_model *model, const float *means, const float *stds,
                                      int32_t dim);
 /* Returns 1 and fills pointers into the model (valid until the next change)
  * if the model has normalization parameters, else 0. */
 int fg_model_get_normalization(const fg_model *model, const float **means, const float **stds);
+
+/* ---- prediction on raw inputs ----
+ * The model's stored normalization, when it has one, is applied first:
+ * (x - mean) / std per feature in float32, the arithmetic of
+ * fg_dataset_apply_normalization, so predict(x) equals
+ * forward(apply_normalization(x)) bit for bit; without stored normalization
+ * predict equals forward. Shapes as for forward. FG_ERR_INVALID_INPUT when x
+ * or a normalized value is not finite. */
+fg_status fg_model_predict(const fg_model *model, const float *x, int32_t timesteps,
+                           float *probs_out);                     /* O floats          */
+fg_status fg_model_predict_batch(const fg_model *model, const float *x, int32_t n,
+                                 int32_t timesteps, float *probs_out); /* [n] or [n, O] */
+fg_status fg_model_predict_logits_batch(const fg_model *model, const float *x, int32_t n,
+                                        int32_t timesteps, float *logits_out); /* [n, O] */
+/* The predicted class of each of n raw samples (classes_out: n values):
+ * binary: 1 when the logit >= 0 (P(class 1) >= 0.5), else 0; multi-class:
+ * the first index of the largest logit. The same rule as the accuracy of
+ * training and of fg_model_evaluate. */
+fg_status fg_model_predict_class_batch(const fg_model *model, const float *x, int32_t n,
+                                       int32_t timesteps, int32_t *classes_out);
 
 /* Parameter access (flat buffer in tensor-table order; float copy). */
 fg_status fg_model_get_params(const fg_model *model, float *out, size_t count);
@@ -204,7 +237,7 @@ fg_status fg_model_get_mask(const fg_model *model, uint8_t *out, size_t count);
  * -ffp-contract=off). prefix: a C identifier, at most 32 characters. */
 fg_status fg_model_export_c(const fg_model *model, const char *prefix, char **source_out);
 fg_status fg_model_export_c_file(const fg_model *model, const char *prefix, const char *path);
-/* safetensors (see DESIGN.md "Files"). */
+/* safetensors (docs/design.md, "Files"). */
 fg_status fg_model_save(const fg_model *model, uint8_t **bytes_out, size_t *len_out);
 fg_status fg_model_load(const uint8_t *bytes, size_t len, fg_model **out);
 fg_status fg_model_save_file(const fg_model *model, const char *path);
@@ -230,6 +263,10 @@ fg_status fg_dataset_clone(const fg_dataset *ds, fg_dataset **out);
 /* soft: [n] (binary) or [n, O] (each row a distribution). count must equal
  * that length; values finite and in [0, 1]. Replaces any earlier ones. */
 fg_status fg_dataset_with_soft_targets(fg_dataset *ds, const float *soft, size_t count);
+/* The sizes fg_dataset_split and the trainer use for n samples: val =
+ * round(n * val_ratio) (halves up, computed in double), train = n - val.
+ * n >= 0, val_ratio in [0, 1]. */
+fg_status fg_split_sizes(int32_t n, float val_ratio, int32_t *train_out, int32_t *val_out);
 /* Seeded shuffle, then the last round(n * val_ratio) samples go to val.
  * val_ratio in [0, 1]. Either part may be empty. */
 fg_status fg_dataset_split(const fg_dataset *ds, float val_ratio, uint64_t seed,
@@ -249,6 +286,27 @@ const float *fg_dataset_features(const fg_dataset *ds);
 const float *fg_dataset_labels(const fg_dataset *ds);
 /* NULL when the dataset has no soft targets. */
 const float *fg_dataset_soft_targets(const fg_dataset *ds);
+
+/* ------------------------------------------------------------------------ */
+/* Evaluation                                                               */
+
+/* A report of model on ds as a JSON object (snake_case):
+ *   {"samples": n, "loss": f, "accuracy": f, "num_classes": K (2 if binary),
+ *    "confusion_matrix": [[K ints] x K] (rows: true class, cols: predicted),
+ *    "classes": [{"index", "precision", "recall", "f1", "support"} x K],
+ *    "roc_auc": f | null}
+ * True class: binary label >= 0.5, else the label. Predicted class: as
+ * fg_model_predict_class_batch. loss and accuracy equal fg_trainer_evaluate's.
+ * precision = TP / predicted (null when nothing is predicted as the class),
+ * recall = TP / support (null when support is 0), f1 = 2 TP / (support +
+ * predicted) (null when both are 0). roc_auc (binary only; null when a class
+ * is absent): P(score of a random positive > score of a random negative),
+ * ties counted 1/2, on the probabilities predict returns.
+ * raw != 0: ds holds raw features and the model's stored normalization is
+ * applied first (as predict); raw = 0: ds is already normalized. ds must have
+ * the model's input_dim and output_dim and n > 0. */
+fg_status fg_model_evaluate(const fg_model *model, const fg_dataset *ds, int raw,
+                            char **report_json_out);
 
 /* ------------------------------------------------------------------------ */
 /* Batch iterator                                                           */

@@ -13,7 +13,7 @@
  *   normalization {"means": [...], "stds": [...]}   (only when known)
  *   card          the model card as JSON, without normalization (only when
  *                 the model has one; card.c)
- * Tensors are the model's tensor table, in table order (see DESIGN.md).
+ * Tensors are the model's tensor table, in table order (docs/design.md, "Files").
  *
  * The loader trusts nothing: every length and offset is checked against the
  * buffer before it is used, and the model it builds must match the file's

@@ -47,42 +47,41 @@ fg_training_config fg_training_config_default(void) {
 
 #define BAD(...) return fg_fail(FG_ERR_INVALID_INPUT, __VA_ARGS__)
 
+/* A numeric field against its limit (limits.c). */
+#define LIMIT(id, v) do { \
+        fg_status s_ = fg_limit_check(&fg_training_limits[id], (double)(v)); \
+        if (s_) return s_; \
+    } while (0)
+
 fg_status fg_training_config_validate(const fg_training_config *c) {
     if (!c) BAD("training config is NULL");
-    if (!isfinite(c->learning_rate) || !(c->learning_rate > 0))
-        BAD("learning_rate must be finite and > 0, got %g", (double)c->learning_rate);
-    if (c->batch_size <= 0) BAD("batch_size must be > 0, got %d", c->batch_size);
-    if (c->epochs < 0) BAD("epochs must be >= 0, got %d", c->epochs);
-    if (!(c->validation_split >= 0 && c->validation_split < 1))
-        BAD("validation_split must be in [0, 1), got %g", (double)c->validation_split);
-    if (c->early_stopping_patience != FG_PATIENCE_NONE && c->early_stopping_patience < 1)
-        BAD("early_stopping_patience must be null or >= 1, got %d", c->early_stopping_patience);
-    if (!(c->lr_decay > 0 && c->lr_decay <= 1)) BAD("lr_decay must be in (0, 1], got %g", (double)c->lr_decay);
-    if (c->lr_decay_step < 0) BAD("lr_decay_step must be >= 0, got %d", c->lr_decay_step);
-    if (!isfinite(c->grad_clip) || c->grad_clip < 0)
-        BAD("grad_clip must be finite and >= 0, got %g", (double)c->grad_clip);
-    if (!(c->adam_beta1 >= 0 && c->adam_beta1 < 1)) BAD("adam_beta1 must be in [0, 1), got %g", (double)c->adam_beta1);
-    if (!(c->adam_beta2 >= 0 && c->adam_beta2 < 1)) BAD("adam_beta2 must be in [0, 1), got %g", (double)c->adam_beta2);
-    if (!isfinite(c->adam_epsilon) || !(c->adam_epsilon > 0))
-        BAD("adam_epsilon must be finite and > 0, got %g", (double)c->adam_epsilon);
-    if (!isfinite(c->l2_reg) || c->l2_reg < 0) BAD("l2_reg must be finite and >= 0, got %g", (double)c->l2_reg);
+    LIMIT(FG_LIM_LEARNING_RATE, c->learning_rate);
+    LIMIT(FG_LIM_BATCH_SIZE, c->batch_size);
+    LIMIT(FG_LIM_EPOCHS, c->epochs);
+    LIMIT(FG_LIM_VALIDATION_SPLIT, c->validation_split);
+    if (c->early_stopping_patience != FG_PATIENCE_NONE)
+        LIMIT(FG_LIM_EARLY_STOPPING_PATIENCE, c->early_stopping_patience);
+    LIMIT(FG_LIM_LR_DECAY, c->lr_decay);
+    LIMIT(FG_LIM_LR_DECAY_STEP, c->lr_decay_step);
+    LIMIT(FG_LIM_GRAD_CLIP, c->grad_clip);
+    LIMIT(FG_LIM_ADAM_BETA1, c->adam_beta1);
+    LIMIT(FG_LIM_ADAM_BETA2, c->adam_beta2);
+    LIMIT(FG_LIM_ADAM_EPSILON, c->adam_epsilon);
+    LIMIT(FG_LIM_L2_REG, c->l2_reg);
     if (c->enable_distillation != 0 && c->enable_distillation != 1)
         BAD("enable_distillation must be 0 or 1, got %d", c->enable_distillation);
-    if (!isfinite(c->distillation_temperature) || !(c->distillation_temperature > 0))
-        BAD("distillation_temperature must be finite and > 0, got %g", (double)c->distillation_temperature);
-    if (!(c->distillation_alpha >= 0 && c->distillation_alpha <= 1))
-        BAD("distillation_alpha must be in [0, 1], got %g", (double)c->distillation_alpha);
-    if (c->seed > ((uint64_t)1 << 53))
-        BAD("seed must be in [0, 2^53], got %llu", (unsigned long long)c->seed);
-    if (!(c->sparsity_w >= 0 && c->sparsity_w < 1))
-        BAD("sparsity_w must be in [0, 1), got %g", (double)c->sparsity_w);
-    if (!(c->sparsity_u >= 0 && c->sparsity_u < 1))
-        BAD("sparsity_u must be in [0, 1), got %g", (double)c->sparsity_u);
+    LIMIT(FG_LIM_DISTILLATION_TEMPERATURE, c->distillation_temperature);
+    LIMIT(FG_LIM_DISTILLATION_ALPHA, c->distillation_alpha);
+    fg_status s = fg_limit_check_u64(&fg_training_limits[FG_LIM_TRAINING_SEED], c->seed);
+    if (s) return s;
+    LIMIT(FG_LIM_SPARSITY_W, c->sparsity_w);
+    LIMIT(FG_LIM_SPARSITY_U, c->sparsity_u);
     if (c->shuffle != 0 && c->shuffle != 1) BAD("shuffle must be 0 or 1, got %d", c->shuffle);
     if (c->restore_best_weights != 0 && c->restore_best_weights != 1)
         BAD("restore_best_weights must be 0 or 1, got %d", c->restore_best_weights);
     return FG_OK;
 }
+#undef LIMIT
 
 struct fg_trainer {
     fg_model_config mcfg;
