@@ -268,7 +268,7 @@ static fg_status check_training(const cJSON *t, const char *prefix) {
         }
         if ((st = check_int(ke, prefix, "kept_epoch", 0, (double)(epochs - 1), &kept))) return st;
     }
-    int reasons[2];
+    int reasons[2] = {-1, -1};
     const char *rkeys[2] = {"kept_reason", "stop_reason"};
     for (int r = 0; r < 2; r++) {
         const cJSON *v = ITEM(rkeys[r]);

@@ -200,6 +200,12 @@ static void test_roundtrip(void) {
     char *still = card_of(clone);
     CHECK(strcmp(still, with_norm) == 0, "the clone's card is its own");
     set_ok(m, "{\"label_name\":null}", "removing an absent key is fine");
+    set_ok(m, "{\"label_name\":\"\xf0\x9f\x8c\xa7 rain\"}", "a 4-byte UTF-8 character is fine");
+    char *emoji = card_of(m);
+    CHECK(strstr(emoji, "\"label_name\":\"\xf0\x9f\x8c\xa7 rain\"") != NULL, "  and comes back: %s",
+          emoji);
+    fg_free(emoji);
+    set_ok(m, "{\"label_name\":null}", "removed again");
     set_ok(m, "{}", "an empty update is fine");
 
     /* a file without a card (as saved before cards) */
@@ -265,6 +271,15 @@ typedef struct {
     "\"final\":{\"train_loss\":0.5,\"train_accuracy\":0.75,\"val_loss\":0.6,\"val_accuracy\":0.5}"
 
 static const hostile HOSTILE[] = {
+    {"truncated UTF-8", "{\"label_name\":\"\xc3\"}", "card.label_name is not valid UTF-8 (byte 0)"},
+    {"bad UTF-8 continuation", "{\"label_name\":\"a\xc3\x41\"}",
+     "card.label_name is not valid UTF-8 (byte 1)"},
+    {"training: final a number",
+     "{" TRAIN(T_OK_HEAD "\"kept_epoch\":2,\"validation_samples\":2,\"final\":5") "}",
+     "card.training.final must be an object, got 5"},
+    {"training: final with an unknown key",
+     "{" TRAIN(T_OK_HEAD "\"kept_epoch\":2,\"validation_samples\":2,\"final\":{\"f1\":1}") "}",
+     "card.training.final: unknown key \"f1\""},
     {"unknown key", "{\"colour\":\"red\"}", "card: unknown key \"colour\""},
     {"duplicate key", "{\"label_name\":\"a\",\"label_name\":\"b\"}",
      "duplicate key \"label_name\""},
