@@ -486,6 +486,7 @@ static void test_hostile(void) {
     row_load_only(base, base_len, "[\"library_version\"]", "card must be a JSON object, got [",
                   "card an array");
     row_load_only(base, base_len, "", "card: invalid JSON at byte 0", "card empty");
+    char ser[1100];
     const char *ro = "{\"library_version\":\"9.9.9\"}";
     fg_status st = fg_model_set_card(m, ro, strlen(ro));
     CHECK(st == FG_ERR_INVALID_INPUT &&
@@ -495,9 +496,13 @@ static void test_hostile(void) {
     st = fg_model_set_card(m, "[1]", 3);
     CHECK(st == FG_ERR_SERIALIZATION && strstr(fg_last_error(), "card must be a JSON object"),
           "set a JSON array -> %s \"%s\"", fg_status_name(st), fg_last_error());
+    snprintf(ser, sizeof ser, "(SerializationError) %s", fg_last_error());
+    md_line("[1]", ser, NULL);
     st = fg_model_set_card(m, "{\"label_name\":", 14);
     CHECK(st == FG_ERR_SERIALIZATION && strstr(fg_last_error(), "invalid JSON"),
           "set truncated JSON -> %s \"%s\"", fg_status_name(st), fg_last_error());
+    snprintf(ser, sizeof ser, "(SerializationError) %s", fg_last_error());
+    md_line("{\"label_name\":", ser, NULL);
     size_t big = (1u << 24) + 1;
     char *huge = malloc(big);
     memset(huge, ' ', big);
@@ -506,7 +511,8 @@ static void test_hostile(void) {
     st = fg_model_set_card(m, huge, big);
     CHECK(st == FG_ERR_SERIALIZATION && strstr(fg_last_error(), "the limit is 16777216"),
           "set a 16 MiB + 1 byte card -> %s \"%s\"", fg_status_name(st), fg_last_error());
-    md_line("(16 MiB + 1 byte of JSON)", fg_last_error(), NULL);
+    snprintf(ser, sizeof ser, "(SerializationError) %s", fg_last_error());
+    md_line("(16 MiB + 1 byte of JSON)", ser, NULL);
     free(huge);
     /* data: too many entries, over-long value */
     char data[8192];
