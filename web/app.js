@@ -6,7 +6,7 @@
 import { init, FastGRNN, FastGRNNError, configLimits, splitSizes, metricsToJSON } from 'fastgrnn-wasm';
 import { TrainingWorker } from 'fastgrnn-wasm/worker';
 import uPlot from 'uplot';
-import { GENERATORS, applyNormalization, toCSV } from './datasets.js';
+import { GENERATORS, toCSV } from './datasets.js';
 import { parseCSV, CsvError } from './csv.js';
 
 const $ = (id) => document.getElementById(id);
@@ -440,7 +440,7 @@ const boundary = (() => {
           pts[k + 1] = box.y0 + box.span - ((j + 0.5) / G) * box.span;
         }
       }
-      probs = model.forwardBatch(applyNormalization(pts, 2, model.normalization));
+      probs = model.predictBatch(pts); // raw points: the model applies its normalization
       return true;
     } finally {
       model.dispose();
@@ -602,23 +602,17 @@ async function predictWith(bytes, label, { quiet = false, caption = label, name 
       clearPredictions();
       return false;
     }
-    const x = applyNormalization(ds.features, ds.inputDim, model.normalization);
-    const out = model.forwardBatch(x, { timesteps: ds.timesteps });
+    // Raw features in: the model applies its stored normalization, and C
+    // decides the class (p >= 0.5, or the most probable one).
+    const out = model.predictBatch(ds.features, { timesteps: ds.timesteps });
+    const predicted = model.predictClassBatch(ds.features, { timesteps: ds.timesteps });
     const O = ds.outputDim;
     let correct = 0, checksum = 0;
     const rows = [];
     for (let i = 0; i < ds.n; i++) {
-      let pred, conf;
-      if (O === 1) {
-        conf = out[i];
-        pred = conf >= 0.5 ? 1 : 0;
-        checksum += conf;
-      } else {
-        pred = 0;
-        for (let k = 1; k < O; k++) if (out[i * O + k] > out[i * O + pred]) pred = k;
-        conf = out[i * O + pred];
-        checksum += conf;
-      }
+      const pred = predicted[i];
+      const conf = O === 1 ? out[i] : out[i * O + pred];
+      checksum += conf;
       const truth = O === 1 ? (ds.labels[i] >= 0.5 ? 1 : 0) : ds.labels[i];
       if (pred === truth) correct++;
       if (rows.length < 8) rows.push([i + 1, truth, conf, pred]);

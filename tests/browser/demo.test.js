@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer, launch, watchErrors, SCREENSHOTS } from './helpers.js';
 import { init, FastGRNN } from '../../js/index.js';
-import { routing, moons, applyNormalization, toCSV } from '../../web/datasets.js';
+import { routing, moons, toCSV } from '../../web/datasets.js';
 
 let server;
 let browser;
@@ -190,7 +190,7 @@ test('download the model and metrics, load the model back: the same predictions 
   const model = FastGRNN.load(new Uint8Array(fs.readFileSync(modelPath)));
   try {
     const ds = routing(8000, 7);
-    const p = model.forwardBatch(applyNormalization(ds.features, 5, model.normalization));
+    const p = model.predictBatch(ds.features);
     const shown = await page.$$eval('#pred-table tbody tr', (rows) => rows.map((r) => r.children[2].textContent));
     assert.deepEqual(shown, Array.from(p.subarray(0, shown.length), (v) => v.toFixed(4)));
   } finally {
