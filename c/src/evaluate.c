@@ -8,6 +8,7 @@
  *                 training accuracy
  *   loss          mean data loss (binary cross-entropy / softmax
  *                 cross-entropy), exactly as fg_trainer_evaluate computes it
+ *                 on the features the model sees
  *   accuracy      correct / n
  *   confusion     C[t][p] = samples of true class t predicted as p
  *   support_k     sum_p C[k][p];  predicted_k = sum_t C[t][k]
