@@ -16,6 +16,7 @@ export class FastGRNNError extends Error {
   code: FastGRNNErrorCode;
 }
 
+/** The package version (package.json's). moduleInfo().version is the loaded wasm module's own. */
 export const VERSION: string;
 
 /** Where a WebAssembly module comes from (init({ wasm }), TrainingWorker({ init })). */
@@ -41,6 +42,7 @@ export interface ModuleInfo {
   simd: boolean;
   /** Current size of the module's linear memory in bytes. */
   memoryBytes: number;
+  /** The loaded module's library version (VERSION before init()). */
   version: string;
 }
 
@@ -150,6 +152,73 @@ export interface TensorInfo {
   scale: number;
 }
 
+/** Why a training run stopped. */
+export type StopReason =
+  | 'completed'
+  | 'early_stopping'
+  | 'stopped_by_callback'
+  | 'interrupted'
+  | 'cancelled'
+  | 'diverged';
+
+/**
+ * Whose weights the model holds after a run: the best epoch by validation
+ * loss, by training loss (no validation set), or the weights as training
+ * left them.
+ */
+export type KeptReason = 'best_validation_loss' | 'best_training_loss' | 'last_epoch';
+
+/** Metrics of the kept epoch; null when not measured (no validation set) or not finite. */
+export interface FinalMetrics {
+  trainLoss: number | null;
+  trainAccuracy: number | null;
+  valLoss: number | null;
+  valAccuracy: number | null;
+}
+
+/** How a training run ended (Trainer#summary(), ModelCard.training). */
+export interface TrainingSummary {
+  /** Epochs completed. */
+  epochsRun: number;
+  /** The epoch whose weights the model holds; null when none (mid-epoch, or no epoch completed). */
+  keptEpoch: number | null;
+  keptReason: KeptReason;
+  stopReason: StopReason;
+  trainSamples: number;
+  validationSamples: number;
+  /** The kept epoch's metrics; null when keptEpoch is null. */
+  final: FinalMetrics | null;
+}
+
+/** What a model says about itself; saved with it and validated on load. */
+export interface ModelCard {
+  /** The library version that last wrote the card. */
+  libraryVersion: string;
+  /** inputDim names. */
+  featureNames?: string[];
+  labelName?: string;
+  /** 2 names for a binary model, else outputDim. */
+  classNames?: string[];
+  /** The timesteps the model was trained with. */
+  timesteps?: number;
+  /** The model's stored normalization (read-only here: set model.normalization). */
+  normalization?: Normalization;
+  /** The summary of the run that trained the model. */
+  training?: TrainingSummary;
+  /** Free strings about the data (e.g. source). */
+  data?: Record<string, string>;
+}
+
+/** A partial card for updateCard: each key replaces the card's; null removes it. */
+export interface ModelCardUpdate {
+  featureNames?: string[] | null;
+  labelName?: string | null;
+  classNames?: string[] | null;
+  timesteps?: number | null;
+  training?: TrainingSummary | null;
+  data?: Record<string, string> | null;
+}
+
 /** What predict() returns for one sample: P(class 1) for a binary model, class probabilities otherwise. */
 export type Prediction = number | Float32Array;
 
@@ -238,7 +307,11 @@ export interface FastGRNN<P extends Prediction = Prediction> extends Owned {
    * null. Applied by predict*() and evaluate(); not by forward / logits.
    */
   normalization: Normalization | null;
-  /** A deep copy. */
+  /** The model card (a copy). */
+  readonly card: ModelCard;
+  /** Merges a partial card (null removes a key); every field is validated (InvalidInput naming it). */
+  updateCard(partial: ModelCardUpdate): void;
+  /** A deep copy (weights, config, normalization, card). */
   clone(): FastGRNN<P>;
   readonly disposed: boolean;
   dispose(): void;
@@ -263,6 +336,12 @@ export interface DatasetOptions {
   timesteps?: number;
   /** 1: binary labels in [0, 1]; O > 1: class indices (default 1). */
   outputDim?: number;
+  /** inputDim names of the features (Trainer#train writes them into the model's card). */
+  featureNames?: string[];
+  /** Class names: 2 for binary, else outputDim. */
+  classNames?: string[];
+  /** The label's name. */
+  labelName?: string;
 }
 
 /** Features [N, T, D], labels [N], optional soft targets; stored in wasm memory. */
@@ -285,6 +364,10 @@ export class TrainingDataset implements Owned {
   readonly features: Float32Array;
   readonly labels: Float32Array;
   readonly softTargets: Float32Array | null;
+  /** The names given at construction (copies), or null; kept by clone() and split(). */
+  readonly featureNames: string[] | null;
+  readonly classNames: string[] | null;
+  readonly labelName: string | null;
   clone(): TrainingDataset;
   readonly disposed: boolean;
   dispose(): void;
@@ -324,8 +407,21 @@ export class Trainer implements Owned {
   readonly config: TrainingConfig;
   /** The current learning rate (after decay). */
   readonly learningRate: number;
-  /** Trains; resolves to the metrics of every epoch of this run. */
+  /**
+   * Trains; resolves to the metrics of every epoch of this run. The
+   * dataset's names and timesteps go into the model's card first; the
+   * run's summary when it ends normally (completed, early stopping,
+   * onEpoch false, interrupt()).
+   */
   train(model: FastGRNN, dataset: TrainingDataset, options?: TrainOptions): Promise<TrainingMetrics[]>;
+  /**
+   * During train(): end the run at the next batch boundary as 'interrupted'
+   * (best weights restored when restoreBestWeights); train() resolves
+   * normally. Returns false (doing nothing) when no run is going on.
+   */
+  interrupt(): boolean;
+  /** How the last run ended. InvalidInput while training or before any run ended. */
+  summary(): TrainingSummary;
   /** One Adam step on one mini-batch; returns its mean data loss. */
   trainBatch(model: FastGRNN, features: Features, labels: Floats,
     softTargets?: Floats | null, options?: TimestepsOption): number;

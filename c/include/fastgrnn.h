@@ -31,7 +31,10 @@
 extern "C" {
 #endif
 
-#define FG_VERSION "0.1.0"
+#define FG_VERSION "0.2.0"
+
+/* FG_VERSION of the library actually linked (the wasm module's, from JS). */
+const char *fg_version(void);
 
 /* ------------------------------------------------------------------------ */
 /* Status codes: the specification's error kinds plus ours.                 */
@@ -143,7 +146,7 @@ typedef struct fg_model fg_model;
 
 fg_status fg_model_create(const fg_model_config *cfg, fg_model **out);
 void fg_model_destroy(fg_model *model);
-/* A deep copy (weights, config, normalization). */
+/* A deep copy (weights, config, normalization, card). */
 fg_status fg_model_clone(const fg_model *model, fg_model **out);
 /* The model's config. Ranks are as given at creation. */
 const fg_model_config *fg_model_get_config(const fg_model *model);
@@ -384,6 +387,93 @@ fg_status fg_trainer_evaluate(fg_trainer *tr, const fg_model *model, const fg_da
 float fg_trainer_learning_rate(const fg_trainer *tr);
 size_t fg_trainer_metrics_count(const fg_trainer *tr);
 const fg_training_metrics *fg_trainer_metrics(const fg_trainer *tr);
+
+/* ---- training summary ----
+ * How the last run of a trainer ended and which weights the model holds.
+ * Recorded by every end of a run: fg_trainer_finish (completed, early
+ * stopping, or stopped by the caller / epoch callback), fg_trainer_interrupt,
+ * fg_trainer_cancel, and fg_trainer_step / fg_trainer_train failing with
+ * FG_ERR_DIVERGED. Each of them also writes it into the model's card
+ * ("training", with "timesteps") - cancel and divergence when memory allows. */
+typedef enum {
+    FG_STOP_COMPLETED = 0,       /* every configured epoch ran                */
+    FG_STOP_EARLY_STOPPING = 1,  /* patience ran out                          */
+    FG_STOP_CALLBACK = 2,        /* the epoch callback / caller finished early */
+    FG_STOP_INTERRUPTED = 3,     /* fg_trainer_interrupt                      */
+    FG_STOP_CANCELLED = 4,       /* fg_trainer_cancel                         */
+    FG_STOP_DIVERGED = 5         /* the loss or the weights became non-finite */
+} fg_stop_reason;
+
+typedef enum {
+    FG_KEPT_BEST_VALIDATION_LOSS = 0, /* restored: best epoch by validation loss */
+    FG_KEPT_BEST_TRAINING_LOSS = 1,   /* restored: best by training loss (no validation set) */
+    FG_KEPT_LAST_EPOCH = 2            /* the weights as training left them      */
+} fg_kept_reason;
+
+typedef struct {
+    int32_t epochs_run;          /* epochs completed                          */
+    int32_t kept_epoch;          /* epoch whose weights the model holds; -1 when
+                                  * none (no epoch completed, or the run ended
+                                  * mid-epoch without restoring)              */
+    int32_t kept_reason;         /* fg_kept_reason                            */
+    int32_t stop_reason;         /* fg_stop_reason                            */
+    int32_t train_samples;
+    int32_t validation_samples;
+    fg_training_metrics kept;    /* metrics of kept_epoch (epoch -1 and NaN
+                                  * everywhere when there is none)            */
+} fg_training_summary;
+
+/* The summary of the trainer's last ended run (FG_ERR_INVALID_INPUT while a
+ * run is going on or before any run ended). */
+fg_status fg_trainer_summary(const fg_trainer *tr, fg_training_summary *out);
+/* {"epochs_run", "kept_epoch" (null when -1), "kept_reason":
+ * "best_validation_loss" | "best_training_loss" | "last_epoch", "stop_reason":
+ * "completed" | "early_stopping" | "stopped_by_callback" | "interrupted" |
+ * "cancelled" | "diverged", "train_samples", "validation_samples", "final":
+ * {"train_loss", "train_accuracy", "val_loss", "val_accuracy"} (null when
+ * kept_epoch is; NaN values null)}. A summary that breaks a card rule (see
+ * "Model card") is FG_ERR_INVALID_INPUT. */
+fg_status fg_training_summary_to_json(const fg_training_summary *s, char **json_out);
+/* Ends a running stepwise run now as "interrupted": the best weights are
+ * restored as fg_trainer_finish would (when restore_best_weights), the
+ * summary recorded and written into the model's card. */
+fg_status fg_trainer_interrupt(fg_trainer *tr);
+
+/* ------------------------------------------------------------------------ */
+/* Model card                                                               */
+
+/* A model describes itself with a card, a JSON object (snake_case keys):
+ *   "library_version"  the version that last wrote the card (read-only)
+ *   "feature_names"    input_dim names                          (optional)
+ *   "label_name"       the label column's name                  (optional)
+ *   "class_names"      2 names (output_dim 1) or output_dim ones (optional)
+ *   "timesteps"        T >= 1 the model was trained with, T * input_dim <= 2^31
+ *   "normalization"    {"means", "stds"}: the model's stored normalization
+ *                      (read-only here; fg_model_set_normalization)
+ *   "training"         a training summary (fg_training_summary_to_json)
+ *   "data"             {"key": "value", ...}: free strings about the data
+ * Names are non-empty UTF-8 without control characters, at most
+ * FG_CARD_NAME_MAX bytes, distinct within a list; "data" has at most
+ * FG_CARD_DATA_MAX entries, keys of at most FG_CARD_NAME_MAX bytes and values of
+ * at most FG_CARD_VALUE_MAX. The card rides in the safetensors metadata
+ * ("card") and is validated on load like the rest of it
+ * (FG_ERR_SERIALIZATION naming the field); a file without one loads with
+ * an empty card. */
+#define FG_CARD_NAME_MAX 256
+#define FG_CARD_VALUE_MAX 4096
+#define FG_CARD_DATA_MAX 64
+
+/* Merges a JSON object into the card: each key replaces the card's (null
+ * removes it). Every field is validated (FG_ERR_INVALID_INPUT naming it;
+ * FG_ERR_SERIALIZATION when the text is not a JSON object); nothing changes
+ * on failure. */
+fg_status fg_model_set_card(fg_model *model, const char *json, size_t len);
+/* The card as a JSON object, always with "library_version" (this library's
+ * when the card has none) and, when the model has one, "normalization". */
+fg_status fg_model_get_card(const fg_model *model, char **json_out);
+/* Validates a card object for a model of the given dims without a model
+ * (the same rules and messages as fg_model_set_card). */
+fg_status fg_card_validate(const char *json, size_t len, int32_t input_dim, int32_t output_dim);
 
 /* ------------------------------------------------------------------------ */
 /* JSON files                                                               */

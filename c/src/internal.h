@@ -78,6 +78,16 @@ typedef struct {
     fg_real *Wo, *bo;      /* [O,H], [O]                                     */
 } fg_views;
 
+/* The card a running training run will leave (card.c): text is the card
+ * without "training", which goes in at byte `at`; its buffer has room for
+ * FG_SUMMARY_TEXT_MAX more bytes. text NULL: no run is reserving. */
+#define FG_SUMMARY_TEXT_MAX 512
+typedef struct {
+    char *text;
+    size_t len, at;
+    int32_t timesteps;
+} fg_card_reservation;
+
 struct fg_model {
     fg_model_config cfg;      /* as given                                   */
     int32_t D, H, O;
@@ -92,7 +102,24 @@ struct fg_model {
     uint8_t *mask;            /* NULL (dense) or [num_params]: 0 = pruned   */
     int quantized;            /* weight matrices hold q * scale exactly     */
     float scale[FG_MAX_TENSORS]; /* per-tensor int8 scale when quantized    */
+    char *card;               /* NULL, or the card as validated compact JSON,
+                               * without "normalization" (card.c)           */
+    fg_card_reservation run_card; /* during a training run (card.c)         */
 };
+
+/* ---- the model card (card.c) ------------------------------------------- */
+/* Validates the text of a file's "card" metadata for m's dims and stores it
+ * (FG_ERR_SERIALIZATION naming the field). */
+fg_status fg_card_load(fg_model *m, const char *text, size_t len);
+/* A training run writes its summary into the card without allocating: at
+ * begin, reserve builds the card the run will leave (the current one with
+ * the run's timesteps, "training" to be filled in) with room for the
+ * summary; fg_model_set_card keeps the reservation up to date; at the end,
+ * commit fills in the summary and makes it the model's card, or release
+ * drops it (the card then stays as it was). */
+fg_status fg_card_reserve(fg_model *m, int32_t timesteps);
+void fg_card_commit(fg_model *m, const fg_training_summary *s);
+void fg_card_release(fg_model *m);
 
 /* ---- compression (compress.c) ------------------------------------------ */
 /* 1 for the cell matrices that pruning and sparse training act on. */

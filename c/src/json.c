@@ -956,6 +956,54 @@ fg_status fg_st_header_build(const fg_st_tensor *tensors, size_t num_tensors,
 }
 
 /* ------------------------------------------------------------------------ */
+/* The helpers above, for card.c (json_internal.h)                          */
+
+struct cJSON *fg_json_parse(const char *what, const char *text, size_t len)
+{
+    return parse_exact(what, text, len);
+}
+
+fg_status fg_json_check_duplicates(const struct cJSON *obj, const char *what, fg_status code)
+{
+    return check_duplicates(obj, what, code);
+}
+
+void fg_json_describe(const struct cJSON *item, char *buf, size_t size)
+{
+    describe(item, buf, size);
+}
+
+int fg_json_as_float(const struct cJSON *item, float *out)
+{
+    return as_float(item, out);
+}
+
+int fg_json_as_integer(const struct cJSON *item, double lo, double hi, int64_t *out)
+{
+    return as_integer(item, lo, hi, out);
+}
+
+int fg_json_add_float(struct cJSON *obj, const char *key, float f)
+{
+    return add_float(obj, key, f);
+}
+
+int fg_json_add_i64(struct cJSON *obj, const char *key, int64_t v)
+{
+    return add_i64(obj, key, v);
+}
+
+fg_status fg_json_print(struct cJSON *root, const char *what, char **json_out, size_t *len_out)
+{
+    return print_to(root, what, json_out, len_out);
+}
+
+void fg_json_format_float(float f, char *buf, size_t size)
+{
+    format_float(f, buf, size);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Evaluation report (evaluate.c computes, this writes)                     */
 
 /* {"samples":n,"loss":f,"accuracy":f,"num_classes":K,"confusion_matrix":[[..]..],

@@ -178,6 +178,8 @@ void fg_model_destroy(fg_model *m) {
     fg_free(m->norm_means);
     fg_free(m->norm_stds);
     fg_free(m->mask);
+    fg_free(m->card);
+    fg_free(m->run_card.text);
     fg_free(m);
 }
 
@@ -198,6 +200,12 @@ fg_status fg_model_clone(const fg_model *src, fg_model **out) {
         (s = fg_model_set_normalization(m, src->norm_means, src->norm_stds, src->norm_dim))) {
         fg_model_destroy(m);
         return s;
+    }
+    if (src->card) {
+        size_t n = strlen(src->card) + 1;
+        m->card = fg_alloc(n, "model card");
+        if (!m->card) { fg_model_destroy(m); return FG_ERR_OUT_OF_MEMORY; }
+        memcpy(m->card, src->card, n);
     }
     *out = m;
     return FG_OK;

@@ -8,6 +8,12 @@
  * validation loss (the training loss without a validation set). At the end
  * the best weights are restored. The same run is exposed stepwise
  * (begin/step/finish) for callers that must yield between batches.
+ *
+ * Every end of a run (finish, interrupt, cancel, divergence) goes through
+ * end_run: it records the training summary (why the run stopped, which
+ * epoch's weights the model holds and why); finish and interrupt also write
+ * it into the model's card, into room reserved at begin. Everything a run
+ * needs is allocated by begin: steps and the end of the run allocate nothing.
  */
 #include <math.h>
 #include <string.h>
@@ -106,6 +112,11 @@ struct fg_trainer {
     double best_loss;
     int32_t bad_epochs;
     int have_best;
+    int32_t best_epoch;          /* epoch of the weights in best              */
+    int32_t ended;               /* fg_stop_reason once the epochs say stop, else -1 */
+
+    fg_training_summary summary; /* of the last ended run                    */
+    int have_summary;
 
     fg_training_metrics *hist;
     size_t nhist, cap;
@@ -402,7 +413,8 @@ fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds
     size_t cap = (size_t)c->epochs;
     int32_t *order = fg_alloc_zero((size_t)ntrain, sizeof(int32_t), "batch order");
     fg_training_metrics *hist = order ? fg_alloc_zero(cap ? cap : 1, sizeof *hist, "metrics history") : NULL;
-    if (!hist || (s = ensure_ws(tr, model, batch, ds->T)) || (s = ensure_state(tr, model->num_params))) {
+    if (!hist || (s = ensure_ws(tr, model, batch, ds->T)) || (s = ensure_state(tr, model->num_params)) ||
+        (s = fg_card_reserve(model, ds->T))) {
         fg_free(split); fg_free(order); fg_free(hist);
         return s ? s : FG_ERR_OUT_OF_MEMORY;
     }
@@ -421,6 +433,7 @@ fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds
         tr->new_mask = tr->sort_scratch ? fg_alloc(model->num_params, "model mask") : NULL;
         if (!tr->new_mask) {
             run_free(tr);
+            fg_card_release(model);
             fg_free(split); fg_free(order); fg_free(hist);
             return FG_ERR_OUT_OF_MEMORY;
         }
@@ -436,7 +449,9 @@ fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds
     tr->lr = c->learning_rate;
     tr->epoch = 0; tr->pos = 0;
     tr->loss_sum = 0; tr->seen = 0; tr->correct = 0;
-    tr->best_loss = INFINITY; tr->bad_epochs = 0; tr->have_best = 0;
+    tr->best_loss = INFINITY; tr->bad_epochs = 0; tr->have_best = 0; tr->best_epoch = -1;
+    tr->ended = -1;
+    tr->have_summary = 0;
     tr->running = 1;
     return FG_OK;
 }
@@ -468,6 +483,7 @@ static int end_epoch(fg_trainer *tr) {
         tr->best_loss = monitored;
         tr->bad_epochs = 0;
         tr->have_best = 1;
+        tr->best_epoch = tr->epoch;
         memcpy(tr->best, m->params, m->num_params * sizeof(fg_real));
     } else {
         tr->bad_epochs++;
@@ -475,10 +491,52 @@ static int end_epoch(fg_trainer *tr) {
     tr->epoch++;
     tr->pos = 0;
     tr->loss_sum = 0; tr->seen = 0; tr->correct = 0;
-    if (tr->cfg.early_stopping_patience != FG_PATIENCE_NONE &&
-        tr->bad_epochs >= tr->cfg.early_stopping_patience)
+    if (tr->epoch >= tr->cfg.epochs) {
+        tr->ended = FG_STOP_COMPLETED;
         return 1;
-    return tr->epoch >= tr->cfg.epochs;
+    }
+    if (tr->cfg.early_stopping_patience != FG_PATIENCE_NONE &&
+        tr->bad_epochs >= tr->cfg.early_stopping_patience) {
+        tr->ended = FG_STOP_EARLY_STOPPING;
+        return 1;
+    }
+    return 0;
+}
+
+/* Ends the run as `reason`: restores the best weights when restore is set
+ * (and configured, and there are some), records the summary and, with
+ * write_card, writes it into the model's card (else the card stays as it
+ * was). */
+static void end_run(fg_trainer *tr, int32_t reason, int restore, int write_card) {
+    fg_model *m = tr->model;
+    fg_training_summary s;
+    memset(&s, 0, sizeof s);
+    restore = restore && tr->cfg.restore_best_weights && tr->have_best;
+    s.epochs_run = tr->epoch;
+    s.stop_reason = reason;
+    s.train_samples = tr->ntrain;
+    s.validation_samples = tr->nval;
+    if (restore) {
+        s.kept_epoch = tr->best_epoch;
+        s.kept_reason = tr->nval > 0 ? FG_KEPT_BEST_VALIDATION_LOSS : FG_KEPT_BEST_TRAINING_LOSS;
+    } else {
+        /* the weights as they are: an epoch's only at an epoch boundary */
+        s.kept_epoch = tr->pos == 0 && tr->epoch > 0 ? tr->epoch - 1 : -1;
+        s.kept_reason = FG_KEPT_LAST_EPOCH;
+    }
+    if (s.kept_epoch >= 0) {
+        s.kept = tr->hist[s.kept_epoch];
+    } else {
+        s.kept.epoch = -1;
+        s.kept.train_loss = s.kept.val_loss = s.kept.train_accuracy = s.kept.val_accuracy = NAN;
+        s.kept.learning_rate = NAN;
+    }
+    if (write_card) fg_card_commit(m, &s);
+    else fg_card_release(m);
+    if (restore) memcpy(m->params, tr->best, m->num_params * sizeof(fg_real));
+    tr->summary = s;
+    tr->have_summary = 1;
+    run_free(tr);
 }
 
 fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_out) {
@@ -491,6 +549,7 @@ fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_ou
     int32_t ntrain = tr->ntrain;
     if (event_out) *event_out = FG_EVENT_NONE;
     if (tr->epoch >= c->epochs) {
+        tr->ended = FG_STOP_COMPLETED;
         if (event_out) *event_out = FG_EVENT_DONE;
         return FG_OK;
     }
@@ -515,7 +574,7 @@ fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_ou
         double dl;
         int32_t correct;
         fg_status s = optimize_batch(tr, m, nb, tr->by, d->soft ? tr->bsoft : NULL, &dl, &correct);
-        if (s) { run_free(tr); return s; }
+        if (s) { end_run(tr, FG_STOP_DIVERGED, 0, 0); return s; }
         tr->loss_sum += dl * nb;
         tr->seen += nb;
         tr->correct += correct;
@@ -530,14 +589,28 @@ fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_ou
 fg_status fg_trainer_finish(fg_trainer *tr) {
     if (!tr) BAD("trainer is NULL");
     if (!tr->running) BAD("trainer is not running");
-    if (tr->cfg.restore_best_weights && tr->have_best)
-        memcpy(tr->model->params, tr->best, tr->model->num_params * sizeof(fg_real));
-    run_free(tr);
+    end_run(tr, tr->ended >= 0 ? tr->ended : FG_STOP_CALLBACK, 1, 1);
+    return FG_OK;
+}
+
+fg_status fg_trainer_interrupt(fg_trainer *tr) {
+    if (!tr) BAD("trainer is NULL");
+    if (!tr->running) BAD("trainer is not running: nothing to interrupt");
+    end_run(tr, FG_STOP_INTERRUPTED, 1, 1);
     return FG_OK;
 }
 
 void fg_trainer_cancel(fg_trainer *tr) {
-    if (tr && tr->running) run_free(tr);
+    if (tr && tr->running) end_run(tr, FG_STOP_CANCELLED, 0, 0);
+}
+
+fg_status fg_trainer_summary(const fg_trainer *tr, fg_training_summary *out) {
+    if (!tr) BAD("trainer is NULL");
+    if (!out) BAD("summary: out is NULL");
+    if (tr->running) BAD("trainer is running: the summary is recorded when the run ends");
+    if (!tr->have_summary) BAD("no training run has ended yet: the summary is recorded when one does");
+    *out = tr->summary;
+    return FG_OK;
 }
 
 fg_status fg_trainer_train(fg_trainer *tr, fg_model *model, const fg_dataset *ds,
@@ -550,6 +623,12 @@ fg_status fg_trainer_train(fg_trainer *tr, fg_model *model, const fg_dataset *ds
         if ((s = fg_trainer_step(tr, INT32_MAX, &ev))) return s;
         int stop = 0;
         if (tr->nhist > before && on_epoch) stop = on_epoch(&tr->hist[tr->nhist - 1], user_data);
+        if (!tr->running) { /* the callback interrupted or cancelled the run */
+            if (tr->summary.stop_reason == FG_STOP_CANCELLED)
+                return fg_fail(FG_ERR_ABORTED, "training cancelled by the epoch callback after %d epochs",
+                               tr->summary.epochs_run);
+            return FG_OK;
+        }
         if (ev == FG_EVENT_DONE || stop) break;
     }
     return fg_trainer_finish(tr);
