@@ -641,7 +641,9 @@ export class FastGRNN extends Handle {
     this._p();
     const { timesteps } = this._withCardTimesteps(options, 'predictLabel');
     const { data, T } = this._input(x, timesteps, 'predictLabel: x', true);
-    return this._label(this._classes(data, 1, T)[0]);
+    const k = this._classes(data, 1, T)[0];
+    const names = this._classNames();
+    return names ? String(names[k]) : String(k);
   }
 
   /** The class names of a batch of RAW samples. */
@@ -649,7 +651,9 @@ export class FastGRNN extends Handle {
     this._p();
     const { timesteps } = this._withCardTimesteps(options, 'predictLabelBatch');
     const { data, n, T } = this._input(x, timesteps, 'predictLabelBatch: x', false);
-    return Array.from(this._classes(data, n, T), (k) => this._label(k));
+    const classes = this._classes(data, n, T);
+    const names = this._classNames(); // the card is read once
+    return Array.from(classes, (k) => (names ? String(names[k]) : String(k)));
   }
 
   _classes(data, n, T) {
@@ -683,11 +687,6 @@ export class FastGRNN extends Handle {
     const names = card && Array.isArray(card.classNames) ? card.classNames : null;
     const O = this._cfg.outputDim;
     return names && names.length === (O === 1 ? 2 : O) ? names : null;
-  }
-
-  _label(k) {
-    const names = this._classNames();
-    return names ? String(names[k]) : String(k);
   }
 
   numParams() { return this._m.exports.fg_model_num_params(this._p()) >>> 0; }
