@@ -696,13 +696,16 @@ function resetRunView(epochs) {
   $('elapsed').textContent = '0.0 s';
 }
 
-function bestEpoch(metrics) {
-  let best = null;
-  for (const m of metrics) {
-    const key = m.valLoss ?? m.trainLoss;
-    if (best === null || key < (best.valLoss ?? best.trainLoss)) best = m;
+// The metrics of the epoch whose weights the trained model holds, as the C
+// trainer recorded it in the model's card (null when it kept none).
+function keptEpoch(modelBytes, metrics) {
+  const model = FastGRNN.load(modelBytes);
+  try {
+    const t = model.card.training;
+    return t && t.keptEpoch !== null ? metrics.find((m) => m.epoch === t.keptEpoch) ?? null : null;
+  } finally {
+    model.dispose();
   }
-  return best;
 }
 
 async function start() {
@@ -809,12 +812,12 @@ async function start() {
   const metrics = result.metrics;
   charts.setAll(metrics); // complete history (the last epoch included)
   const n = metrics.length;
-  const best = bestEpoch(metrics);
+  const best = keptEpoch(result.model, metrics);
   const bestAcc = best ? (best.valAccuracy ?? best.trainAccuracy) : null;
   run.rate = (n * nTrain) / ((performance.now() - run.tStart) / 1000);
   $('speed').textContent = fmtRate(run.rate);
   $('epoch-counter').textContent = `${n} / ${run.epochs}`;
-  $('progress-bar').style.width = `${(100 * n) / run.epochs}%`;
+  $('progress-bar').style.width = `${run.epochs ? (100 * n) / run.epochs : 100}%`;
   $('elapsed').textContent = fmtSecs(ms);
   $('val-acc').textContent = fmtAcc(bestAcc);
   $('val-acc').dataset.value = String(bestAcc);
@@ -823,7 +826,7 @@ async function start() {
     bytes: result.model, metrics, name: ds.name, hiddenDim: cfg.model.hiddenDim,
   };
   const accWhat = best && best.valAccuracy !== null ? 'validation accuracy' : 'training accuracy';
-  const bestText = best ? ` Best ${accWhat} ${fmtAcc(bestAcc)} (epoch ${best.epoch + 1}); those weights were kept.` : '';
+  const bestText = best ? ` Kept the weights of epoch ${best.epoch + 1} (${accWhat} ${fmtAcc(bestAcc)}).` : '';
   let phase = 'done';
   if (run.stopRequested && n < run.epochs) {
     phase = 'stopped';
@@ -899,7 +902,7 @@ async function compare() {
       addHistory({
         data: `${LABELS[ds.name]} (${ds.n})`, model: `H${cfg.model.hiddenDim}${cfg.model.rank ? ` r${cfg.model.rank}` : ''}`,
         build: simd ? 'SIMD128' : 'scalar', epochs: `${result.metrics.length} / ${epochs}`,
-        acc: fmtAcc(bestEpoch(result.metrics)?.valAccuracy), rate: fmtRate(rates[simd ? 'simd' : 'scalar']),
+        acc: fmtAcc(keptEpoch(result.model, result.metrics)?.valAccuracy), rate: fmtRate(rates[simd ? 'simd' : 'scalar']),
         time: fmtSecs(tEnd - t0),
       });
     }

@@ -156,6 +156,10 @@ test('routing data: trains with live charts and counter, validation accuracy >= 
   assert.equal(await page.getAttribute('#chart-lr', 'data-points'), '20');
   assert.match(await text('#speed'), /\d/);
   assert.match(await text('#status'), /Finished 20 epochs/);
+  // the kept epoch is the one the C trainer recorded (the best validation loss here)
+  const kept = Number(/Kept the weights of epoch (\d+) \(validation accuracy/.exec(await text('#status'))?.[1]);
+  const losses = await page.evaluate(() => window.fastgrnnDemo.state.trained.metrics.map((m) => m.valLoss));
+  assert.equal(kept, losses.indexOf(Math.min(...losses)) + 1);
   assert.match(await text('#pred-source'), /Trained model .* accuracy on all 8,000 samples/);
   assert.equal(await page.locator('#history tbody tr').count(), 1);
   await shot('desktop-1280x800-routing.png');
