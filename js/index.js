@@ -611,11 +611,13 @@ export class FastGRNN extends Handle {
    * One RAW sample (timesteps * inputDim values, as in the data): the
    * model's stored normalization is applied, then the forward pass. Returns
    * P(class 1) (binary) or a Float32Array of class probabilities.
+   * `timesteps` defaults to the model card's when it has one (the predict
+   * methods all do), else to length / inputDim.
    */
   predict(x, options) {
     const m = this._m;
     const ptr = this._p();
-    const { timesteps } = checkOptions(options, ['timesteps'], 'predict');
+    const { timesteps } = this._withCardTimesteps(options, 'predict');
     const { data, T } = this._input(x, timesteps, 'predict: x', true);
     const O = this._cfg.outputDim;
     const out = m.alloc(O * 4, 'the output');
@@ -630,12 +632,14 @@ export class FastGRNN extends Handle {
 
   /** Probabilities for a batch of RAW samples: [n] (binary) or [n, O]. */
   predictBatch(x, options) {
-    return this._batch('fg_model_predict_batch', x, options, 'predictBatch', this._cfg.outputDim);
+    return this._batch('fg_model_predict_batch', x, this._withCardTimesteps(options, 'predictBatch'), 'predictBatch',
+      this._cfg.outputDim);
   }
 
   /** Raw outputs W_o h_T + b_o for a batch of RAW samples: [n, O]. */
   predictLogits(x, options) {
-    return this._batch('fg_model_predict_logits_batch', x, options, 'predictLogits', this._cfg.outputDim);
+    return this._batch('fg_model_predict_logits_batch', x, this._withCardTimesteps(options, 'predictLogits'),
+      'predictLogits', this._cfg.outputDim);
   }
 
   /**
@@ -644,7 +648,7 @@ export class FastGRNN extends Handle {
    */
   predictClassBatch(x, options) {
     this._p();
-    const { timesteps } = checkOptions(options, ['timesteps'], 'predictClassBatch');
+    const { timesteps } = this._withCardTimesteps(options, 'predictClassBatch');
     const { data, n, T } = this._input(x, timesteps, 'predictClassBatch: x', false);
     return this._classes(data, n, T);
   }
@@ -652,7 +656,7 @@ export class FastGRNN extends Handle {
   /** The class index of one RAW sample. */
   predictClass(x, options) {
     this._p();
-    const { timesteps } = checkOptions(options, ['timesteps'], 'predictClass');
+    const { timesteps } = this._withCardTimesteps(options, 'predictClass');
     const { data, T } = this._input(x, timesteps, 'predictClass: x', true);
     return this._classes(data, 1, T)[0];
   }
@@ -660,17 +664,21 @@ export class FastGRNN extends Handle {
   /** The class name of one RAW sample: the card's class name, else String(index). */
   predictLabel(x, options) {
     this._p();
-    const { timesteps } = checkOptions(options, ['timesteps'], 'predictLabel');
+    const { timesteps } = this._withCardTimesteps(options, 'predictLabel');
     const { data, T } = this._input(x, timesteps, 'predictLabel: x', true);
-    return this._label(this._classes(data, 1, T)[0]);
+    const k = this._classes(data, 1, T)[0];
+    const names = this._classNames();
+    return names ? String(names[k]) : String(k);
   }
 
   /** The class names of a batch of RAW samples. */
   predictLabelBatch(x, options) {
     this._p();
-    const { timesteps } = checkOptions(options, ['timesteps'], 'predictLabelBatch');
+    const { timesteps } = this._withCardTimesteps(options, 'predictLabelBatch');
     const { data, n, T } = this._input(x, timesteps, 'predictLabelBatch: x', false);
-    return Array.from(this._classes(data, n, T), (k) => this._label(k));
+    const classes = this._classes(data, n, T);
+    const names = this._classNames(); // the card is read once
+    return Array.from(classes, (k) => (names ? String(names[k]) : String(k)));
   }
 
   _classes(data, n, T) {
@@ -687,17 +695,23 @@ export class FastGRNN extends Handle {
     }
   }
 
+  // The options of a predict method; without `timesteps`, the model card's
+  // (the timesteps the model was trained with), so a row of another width
+  // is an error rather than a sequence of another length.
+  _withCardTimesteps(options, what) {
+    const opts = checkOptions(options, ['timesteps'], what);
+    if (opts.timesteps !== undefined) return opts;
+    const card = this.card;
+    const T = card ? card.timesteps : undefined;
+    return Number.isInteger(T) && T > 0 ? { timesteps: T } : opts;
+  }
+
   // Class names of the model card when it has them (2 for binary, O else).
   _classNames() {
     const card = this.card;
     const names = card && Array.isArray(card.classNames) ? card.classNames : null;
     const O = this._cfg.outputDim;
     return names && names.length === (O === 1 ? 2 : O) ? names : null;
-  }
-
-  _label(k) {
-    const names = this._classNames();
-    return names ? String(names[k]) : String(k);
   }
 
   numParams() { return this._m.exports.fg_model_num_params(this._p()) >>> 0; }

@@ -296,7 +296,8 @@ const float *fg_dataset_soft_targets(const fg_dataset *ds);
  *    "classes": [{"index", "precision", "recall", "f1", "support"} x K],
  *    "roc_auc": f | null}
  * True class: binary label >= 0.5, else the label. Predicted class: as
- * fg_model_predict_class_batch. loss and accuracy equal fg_trainer_evaluate's.
+ * fg_model_predict_class_batch. loss and accuracy equal fg_trainer_evaluate's on the
+ * features the model sees (normalized ones when raw != 0).
  * precision = TP / predicted (null when nothing is predicted as the class),
  * recall = TP / support (null when support is 0), f1 = 2 TP / (support +
  * predicted) (null when both are 0). roc_auc (binary only; null when a class
