@@ -15,6 +15,10 @@ export { routingData, seededRandom, ROUTING_FEATURES } from './data.js';
 export { ONNX_MIN_OPSET, ONNX_MAX_OPSET, ONNX_DEFAULT_OPSET, ONNX_MAX_UNROLL } from './onnx.js';
 export { readCSV, readCSVRows } from './csv.js';
 import { readCSV } from './csv.js';
+import { DataSource, runStream, readCheckpoint } from './stream.js';
+export {
+  DataSource, csvSource, jsonlSource, binarySource, iterableSource, encodeRows, encodeRowsHeader,
+} from './stream.js';
 
 /** The package version (package.json's); moduleInfo().version is the wasm module's own (fg_version). */
 export const VERSION = '0.2.0';
@@ -1296,7 +1300,8 @@ export class Trainer extends Handle {
     const m = this._m;
     this._idle('train');
     checkInstance(model, FastGRNN, 'train: model');
-    checkInstance(dataset, TrainingDataset, 'train: dataset');
+    if (dataset instanceof DataSource) return this._stream(model, dataset, options, null).then(() => this.metricsHistory());
+    checkInstance(dataset, TrainingDataset, 'train: dataset (a TrainingDataset or a data source)');
     const opts = checkOptions(options, ['onEpoch', 'signal', 'sliceMs'], 'train');
     const { onEpoch, signal } = opts;
     const sliceMs = opts.sliceMs === undefined ? 20 : checkNumber(opts.sliceMs, 'train: sliceMs');
@@ -1373,6 +1378,78 @@ export class Trainer extends Handle {
       dataset._busy--;
     }
     return this.metricsHistory();
+  }
+
+  /**
+   * Continues a streaming run from a checkpoint (bytes, or in Node a
+   * checkpoint file or the folder holding checkpoint.fgck) on the same
+   * source, with the options of train(). The trainer's configs must be the
+   * run's. Resolves to { model, metrics }: the trained model (a new object)
+   * and every epoch's metrics, the same as without the interruption.
+   */
+  async resume(checkpoint, source, options) {
+    this._idle('resume');
+    checkInstance(source, DataSource, 'resume: source');
+    const bytes = await readCheckpoint(checkpoint);
+    const model = await this._stream(null, source, options, bytes);
+    return { model, metrics: this.metricsHistory() };
+  }
+
+  // A streaming run (stream.js) with this trainer's internals.
+  async _stream(model, source, options, resumeBytes) {
+    const m = this._m;
+    const opts = checkOptions(options, ['onEpoch', 'signal', 'sliceMs', 'validation', 'holdout', 'shuffleBuffer',
+      'checkpoint', 'onProgress', 'softTargets'], 'train');
+    const sliceMs = opts.sliceMs === undefined ? 20 : checkNumber(opts.sliceMs, 'train: sliceMs');
+    for (const k of ['onEpoch', 'onProgress']) {
+      if (opts[k] !== undefined && typeof opts[k] !== 'function') invalid(`train: ${k} must be a function, got ${describe(opts[k])}`);
+    }
+    if (opts.signal !== undefined && (opts.signal === null || typeof opts.signal.aborted !== 'boolean')) {
+      invalid(`train: signal must be an AbortSignal, got ${describe(opts.signal)}`);
+    }
+    if (opts.shuffleBuffer !== undefined && (!Number.isInteger(opts.shuffleBuffer) || opts.shuffleBuffer < 0)) {
+      invalid(`train: shuffleBuffer must be an integer >= 0, got ${describe(opts.shuffleBuffer)}`);
+    }
+    if (model) {
+      sameModule(this, model, 'train: model');
+      model._p();
+      if (model._busy) invalid('train: this model is already being trained');
+    }
+    if (opts.signal && opts.signal.aborted) throw abortError(opts.signal);
+    const tp = this._ptr;
+    this._running = true;
+    this._interrupt = false;
+    if (model) model._busy++;
+    const h = {
+      m, tp, config: this.config, sliceMs, now, abortError, yieldNow: yieldToEventLoop,
+      readMetrics: (i) => readMetrics(m, m.exports.fg_trainer_metrics(tp), i),
+      interrupted: () => this._interrupt,
+      writeCardBeforeRun: (mdl, info) => {
+        const card = { timesteps: info.timesteps };
+        if (info.featureNames) card.feature_names = info.featureNames;
+        if (info.classNames) card.class_names = info.classNames;
+        if (info.labelName) card.label_name = info.labelName;
+        card.data = { source: source.name.slice(0, 200) };
+        setCard(m, mdl._p(), JSON.stringify(card));
+      },
+      wrapModel: (ptr) => {
+        const saved = current;
+        current = m;
+        try {
+          return new FastGRNN({ [WRAP]: true, ptr });
+        } finally {
+          current = saved;
+        }
+      },
+    };
+    try {
+      await yieldToEventLoop();
+      return await runStream(h, model, source, opts, resumeBytes);
+    } finally {
+      this._running = false;
+      this._interrupt = false;
+      if (model) model._busy--;
+    }
   }
 
   /**
@@ -1657,6 +1734,46 @@ export function metricsToJSON(metrics) {
     return m.takeString(0);
   } finally {
     m.free(p);
+  }
+}
+
+/**
+ * Per-feature means and standard deviations of a data source in one
+ * streaming pass (Welford in C): what TrainingDataset#normalize gives for
+ * the same rows. Set them as model.normalization before a streaming run.
+ */
+export async function sourceNormalization(source) {
+  checkInstance(source, DataSource, 'sourceNormalization: source');
+  const m = mod();
+  const info = await source.info();
+  const D = info.inputDim;
+  m.zeroSlots();
+  m.check(m.exports.fg_stats_create(D, m.slot(0)));
+  const st = m.readPtr(0);
+  let buf = 0, cap = 0;
+  try {
+    for await (const b of source.pass(0)) {
+      const need = b.features.length;
+      if (need > cap) {
+        m.free(buf);
+        buf = 0;
+        buf = m.alloc(need * 4, 'the statistics batch');
+        cap = need;
+      }
+      m.f32(buf, need).set(b.features);
+      m.check(m.exports.fg_stats_update(st, buf, BigInt(need / D)));
+      await yieldToEventLoop();
+    }
+    const out = m.alloc(D * 8, 'the normalization');
+    try {
+      m.check(m.exports.fg_stats_finish(st, out, out + D * 4));
+      return { means: m.copyOutF32(out, D), stds: m.copyOutF32(out + D * 4, D) };
+    } finally {
+      m.free(out);
+    }
+  } finally {
+    m.free(buf);
+    m.exports.fg_stats_destroy(st);
   }
 }
 
