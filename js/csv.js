@@ -362,7 +362,8 @@ class Reader {
 
   fail(line, col, msg) {
     const h = this.header;
-    const colName = h && col >= 1 && col <= h.length ? ` (${h[col - 1]})` : '';
+    const c = h && col >= 1 && col <= h.length ? h[col - 1] : null;
+    const colName = c === null ? '' : ` (${c.length > 40 ? c.slice(0, 37) + '...' : c})`;
     invalid(`${this.name} line ${line}, column ${col}${colName}: ${msg}`);
   }
 

@@ -115,6 +115,12 @@ test('RFC 4180 quoting: delimiters, doubled quotes and line breaks inside quotes
   assert.deepEqual(Array.from(q.features), [1.5, 2]);
 });
 
+test('messages shorten long column names and cells', async () => {
+  const long = 'x'.repeat(60);
+  await rejects(readCSV(`${long},label\n${'y'.repeat(50)},0\n`),
+    `CSV line 2, column 1 (${'x'.repeat(37)}...): "${'y'.repeat(40)}…" is not a number`);
+});
+
 test('delimiter: the most frequent of , ; TAB in the header (outside quotes), or given', async () => {
   assert.deepEqual((await readCSV('a;b;label\n1,5;2;0\n', { missing: 'skip', name: 'x' }).catch((e) => e.message)),
     'x line 2, column 1 (a): "1,5" is not a number');
