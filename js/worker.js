@@ -18,6 +18,7 @@ import { describe } from './errors.js';
 /** The name the browser Worker is started with (shown by devtools). */
 export const WORKER_NAME = 'fastgrnn-train';
 const PROTOCOL = 'fastgrnn-worker';
+const NODE_WORKER_FILE = './training-worker.js';
 const PROTOCOL_VERSION = 2;
 
 function workerThreads() {
@@ -220,7 +221,8 @@ export class TrainingWorker {
     if (this._worker) return;
     if (isNode) {
       const { Worker } = await workerThreads();
-      const url = this._url || new URL('./training-worker.js', import.meta.url);
+      // Not a literal: bundlers would copy the unbundled file as an extra asset.
+      const url = this._url || new URL(NODE_WORKER_FILE, import.meta.url);
       const opts = {};
       if (this._resourceLimits) opts.resourceLimits = this._resourceLimits;
       const w = new Worker(url, opts);
