@@ -136,7 +136,9 @@ if (nodeThreads && !nodeThreads.isMainThread && nodeThreads.parentPort) {
   typeof process.getBuiltinModule !== 'function' && typeof WorkerGlobalScope === 'undefined') {
   // Node before 20.16 / 22.3: no getBuiltinModule; load worker_threads
   // asynchronously (messages queue on the port until a listener is added).
-  import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:worker_threads').then((wt) => {
+  // A variable, not a literal: browser bundlers must not try to resolve it.
+  const name = 'node:worker_threads';
+  import(/* webpackIgnore: true */ /* @vite-ignore */ name).then((wt) => {
     if (!wt.isMainThread && wt.parentPort) {
       const port = wt.parentPort;
       serveTraining((m, transfer) => port.postMessage(m, transfer), (fn) => port.on('message', fn));

@@ -21,10 +21,12 @@ const PROTOCOL = 'fastgrnn-worker';
 const NODE_WORKER_FILE = './training-worker.js';
 const PROTOCOL_VERSION = 2;
 
+// A variable, not a literal: browser bundlers must not try to resolve it.
+const WORKER_THREADS = 'node:worker_threads';
 function workerThreads() {
   return typeof process.getBuiltinModule === 'function'
-    ? Promise.resolve(process.getBuiltinModule('node:worker_threads'))
-    : import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:worker_threads');
+    ? Promise.resolve(process.getBuiltinModule(WORKER_THREADS))
+    : import(/* webpackIgnore: true */ /* @vite-ignore */ WORKER_THREADS);
 }
 
 // ------------------------------------------------------------ main side
@@ -221,8 +223,10 @@ export class TrainingWorker {
     if (this._worker) return;
     if (isNode) {
       const { Worker } = await workerThreads();
-      // Not a literal: bundlers would copy the unbundled file as an extra asset.
-      const url = this._url || new URL(NODE_WORKER_FILE, import.meta.url);
+      // Not the new URL(literal, import.meta.url) form: bundlers would copy
+      // the unbundled file as an extra asset (or make a context module).
+      const base = import.meta.url;
+      const url = this._url || new URL(NODE_WORKER_FILE, base);
       const opts = {};
       if (this._resourceLimits) opts.resourceLimits = this._resourceLimits;
       const w = new Worker(url, opts);
