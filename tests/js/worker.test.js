@@ -246,9 +246,10 @@ describe('worker', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     await tw._worker.terminate();
     await assert.rejects(p, expectError('Aborted', /exited/));
-    // out of memory: a heap limit the worker cannot start under
-    await assert.rejects(trainInWorker(job, { resourceLimits: { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 } }),
-      expectError('OutOfMemory', /the training worker ran out of memory/));
+    // out of memory: a worker that fills its 16 MB heap
+    await assert.rejects(trainInWorker(job, {
+      url: new URL('./fixtures/oom-worker.js', import.meta.url), resourceLimits: { maxOldGenerationSizeMb: 16 },
+    }), expectError('OutOfMemory', /the training worker ran out of memory: .*memory limit/));
     // a script that does not exist
     await assert.rejects(trainInWorker(job, { url: new URL('./fixtures/no-such-worker.js', import.meta.url) }),
       expectError('Aborted', /the training worker died: .*no-such-worker/));
