@@ -40,9 +40,6 @@ function datasetOptions(data) {
 
 async function makeDataset(msg) {
   if (msg.csv) {
-    if (typeof TrainingDataset.fromCSV !== 'function') {
-      throw new FastGRNNError('InvalidInput', 'train: csv input needs TrainingDataset.fromCSV, which this build lacks');
-    }
     return TrainingDataset.fromCSV(msg.csv.input, msg.csv.options || {});
   }
   const data = msg.data;
@@ -88,7 +85,16 @@ function serveTraining(post, onMessage) {
       const info = await initialized;
       send({ type: 'ready', simd: info.simd });
       dataset = await makeDataset(msg);
-      model = msg.modelBytes ? FastGRNN.load(msg.modelBytes) : new FastGRNN(msg.modelConfig);
+      if (msg.modelBytes) {
+        model = FastGRNN.load(msg.modelBytes);
+      } else {
+        // A new model takes its dimensions from the data unless configured
+        // (the main side fills them in, except for CSV read here).
+        const cfg = { ...(msg.modelConfig || {}) };
+        if (cfg.inputDim === undefined) cfg.inputDim = dataset.inputDim;
+        if (cfg.outputDim === undefined) cfg.outputDim = dataset.outputDim;
+        model = new FastGRNN(cfg);
+      }
       if (msg.normalize) model.normalization = dataset.normalize();
       trainer = new Trainer(model.config, msg.trainingConfig || {});
       const metrics = await trainer.train(model, dataset, {

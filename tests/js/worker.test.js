@@ -261,4 +261,33 @@ describe('worker', () => {
       { url: new URL('./fixtures/old-protocol-worker.js', import.meta.url) }),
     expectError('InvalidInput', /protocol version 1, not 2/));
   });
+
+  it('CSV input (text, bytes, a Blob) is read in the worker by readCSV; names reach the card', async () => {
+    const { features, labels } = routingData(300, 12);
+    const names = ['similarity', 'recency', 'popularity', 'success', 'complexity'];
+    const lines = [[...names, 'label'].join(',')];
+    for (let i = 0; i < 300; i++) {
+      lines.push([...Array.from(features.subarray(i * 5, i * 5 + 5), (v) => v.toFixed(4)), labels[i] ? 'yes' : 'no'].join(','));
+    }
+    const text = lines.join('\n') + '\n';
+    const job = { normalize: true, modelConfig: { hiddenDim: 6, seed: 1 }, trainingConfig: { epochs: 2 } };
+    const fromText = await trainInWorker({ ...job, csv: text, csvOptions: { name: 'routing.csv' } });
+    const fromBytes = await trainInWorker({ ...job, csv: new TextEncoder().encode(text) });
+    const fromBlob = await trainInWorker({ ...job, csv: new Blob([text]) });
+    assert.ok(bytesEqual(fromText.model, fromBytes.model) && bytesEqual(fromText.model, fromBlob.model),
+      'text, bytes and a Blob train the same model');
+    const m = FastGRNN.load(fromText.model);
+    assert.equal(m.inputDim, 5, 'inputDim from the CSV header');
+    assert.deepEqual(m.card.featureNames, names);
+    assert.deepEqual(m.card.classNames, ['no', 'yes']);
+    assert.equal(m.card.labelName, 'label');
+    m.dispose();
+    // the reader's message crosses with its line and column
+    await assert.rejects(trainInWorker({ ...job, csv: 'a,b,label\n1,2,0\n3,x,1\n', csvOptions: { name: 'bad.csv' } }),
+      expectError('InvalidInput', /bad\.csv line 3, column 2 \(b\)/));
+    await assert.rejects(trainInWorker({ ...job, csv: 42 }),
+      expectError('InvalidInput', /train: csv must be a string, bytes or a Blob, got 42/));
+    await assert.rejects(trainInWorker({ ...job, csv: text, features: [[1]] }),
+      expectError('InvalidInput', /either csv or features\/labels/));
+  });
 });
