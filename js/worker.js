@@ -10,7 +10,7 @@
 // worker_threads Worker. The protocol is in js/training-worker.js.
 
 import {
-  FastGRNN, TrainingDataset, FastGRNNError,
+  FastGRNN, FastGRNNError,
 } from './index.js';
 import { isNode, embeddedWasm, simdSupported } from './loader.js';
 import { describe } from './errors.js';
@@ -74,7 +74,6 @@ function prepareData(job) {
     for (const k of ['featureNames', 'classNames', 'labelName']) {
       if (d[k] !== undefined && d[k] !== null) names[k] = d[k];
     }
-    if (d instanceof TrainingDataset) src.softTargets = job.softTargets ?? d.softTargets ?? undefined;
   }
   if (src.features === undefined || src.features === null) {
     throw new FastGRNNError('InvalidInput', 'train: features are missing (give features and labels, dataset, or csv)');
@@ -227,7 +226,15 @@ export class TrainingWorker {
       // the unbundled file as an extra asset (or make a context module).
       const base = import.meta.url;
       const url = this._url || new URL(NODE_WORKER_FILE, base);
-      const opts = {};
+      // The worker inherits the process's Node options, except --input-type
+      // (node --input-type=module -e '...'), which a worker file rejects.
+      const execArgv = [];
+      for (let i = 0; i < process.execArgv.length; i++) {
+        const a = process.execArgv[i];
+        if (a === '--input-type') i++;
+        else if (!a.startsWith('--input-type=')) execArgv.push(a);
+      }
+      const opts = { execArgv };
       if (this._resourceLimits) opts.resourceLimits = this._resourceLimits;
       const w = new Worker(url, opts);
       w.unref();

@@ -164,11 +164,17 @@ describe('fastgrnn-wasm/embedded', () => {
       const a = await instantiate({ simd: true }), b = await instantiate({ simd: false });
       const info = await fg.init({ simd: false });
       const m = new fg.FastGRNN({ inputDim: 2, hiddenDim: 3 });
+      // the worker is handed the embedded bytes of the flavour asked for
+      const { trainInWorker } = await import(${JSON.stringify(pathToFileURL(ROOT + 'js/worker.js').href)});
+      const w = await trainInWorker({ features: [[1, 2], [2, 1], [0, 1], [1, 0]], labels: [0, 1, 0, 1],
+        trainingConfig: { epochs: 1, validationSplit: 0 } }, { simd: false });
       console.log(JSON.stringify({ simd: same(simd, ${JSON.stringify(SIMD_PATH)}), scalar: same(scalar, ${JSON.stringify(SCALAR_PATH)}),
-        sources: [a.source, b.source], flags: [a.simd, b.simd], info: info.simd, dim: m.inputDim }));`;
+        sources: [a.source, b.source], flags: [a.simd, b.simd], info: info.simd, dim: m.inputDim,
+        worker: [w.metrics.length, w.simd] }));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     assert.deepEqual(JSON.parse(out), {
       simd: true, scalar: true, sources: ['embedded', 'embedded'], flags: [true, false], info: false, dim: 2,
+      worker: [1, false],
     });
   });
 });
