@@ -247,6 +247,11 @@ export interface FastGRNN<P extends Prediction = Prediction> extends Owned {
   readonly outputDim: number;
   /** Effective ranks of W and U (0: stored full rank). */
   readonly ranks: { w: number; u: number };
+  /**
+   * Browser: offers the safetensors file as a download (a Blob and an
+   * `<a download>` click). Throws IoError (reason 'Unavailable') without a page.
+   */
+  download(filename?: string): void;
   /** safetensors bytes. */
   save(): Uint8Array;
   /** Writes the safetensors file (Node). */
