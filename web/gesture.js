@@ -5,7 +5,7 @@
 import { init, FastGRNN } from 'fastgrnn-wasm';
 import { trainInWorker } from 'fastgrnn-wasm/worker';
 import {
-  GESTURE_T, builtinGestures, strokeFeatures, strokesToData, holdOut, strokesToCSV,
+  GESTURE_T, builtinGestures, resampleStroke, strokeFeatures, strokesToData, holdOut, strokesToCSV,
 } from './gestures.js';
 import { evaluateModel, drawConfusion, fillClassTable, classColor } from './report.js';
 
@@ -19,6 +19,7 @@ const state = {
   model: null,      // FastGRNN after training
   trainedClasses: [],
   current: null,    // the stroke being drawn
+  last: null,       // the last recognised stroke (stays on the pad)
   report: null,
   busy: false,
 };
@@ -162,6 +163,15 @@ function redraw() {
     for (const s of mine) drawStroke(s.points, classColor(s.label), 2);
     ctx.globalAlpha = 1;
   }
+  if (state.mode === 'recognize' && state.last && !state.current) {
+    drawStroke(state.last.points, '#9aa3b5', 3);
+    // what the model sees: the T + 1 resampled points its T steps join
+    const rs = resampleStroke(state.last.points);
+    if (rs) {
+      ctx.fillStyle = classColor(state.last.label);
+      for (const p of rs.points) { ctx.beginPath(); ctx.arc(p.x, p.y, 3.2, 0, 2 * Math.PI); ctx.fill(); }
+    }
+  }
   if (state.current) {
     const color = state.mode === 'record' ? classColor(state.selected) : '#161b26';
     drawStroke(state.current.points, color, 3.5);
@@ -206,9 +216,11 @@ function endStroke(ev) {
     }
     redraw();
   } else {
-    recognize(pts, true);
-    // keep the finished stroke on the pad until the next one
-    drawStroke(pts, '#161b26', 3.5);
+    const label = recognize(pts, true);
+    // keep the finished stroke on the pad until the next one, with the
+    // points the model saw, in the colour of the class it recognised
+    state.last = label === undefined ? null : { points: pts, label };
+    redraw();
   }
 }
 pad.addEventListener('pointerup', endStroke);
@@ -276,9 +288,9 @@ function predictProbs(feat) {
 }
 
 function recognize(points, final = false) {
-  if (!state.model) return;
+  if (!state.model) return undefined;
   const feat = strokeFeatures(dedupe(points));
-  if (!feat) return;
+  if (!feat) return undefined;
   const probs = predictProbs(feat);
   let best = 0;
   for (let k = 1; k < probs.length; k++) if (probs[k] > probs[best]) best = k;
@@ -294,6 +306,7 @@ function recognize(points, final = false) {
     state.recognized = (state.recognized || 0) + 1;
     el.dataset.count = String(state.recognized);
   }
+  return best;
 }
 
 function renderBars(probs) {

@@ -96,13 +96,13 @@ export function builtinGestures({ classes = BUILTIN_CLASSES, perClass = 20, seed
 }
 
 /**
- * A stroke as T steps of (dx, dy, dt): Float32Array [T * 3], or null when
+ * The stroke resampled to T + 1 points equally spaced along its length (x, y
+ * and t interpolated), with its bounding-box scale and duration; null when
  * the stroke has fewer than 2 points or no length.
  */
-export function strokeFeatures(points, T = GESTURE_T) {
+export function resampleStroke(points, T = GESTURE_T) {
   if (!Array.isArray(points) || points.length < 2) return null;
-  // cumulative arc length
-  const cum = [0];
+  const cum = [0]; // cumulative arc length
   for (let i = 1; i < points.length; i++) {
     cum.push(cum[i - 1] + Math.hypot(points[i].x - points[i - 1].x, points[i].y - points[i - 1].y));
   }
@@ -115,7 +115,6 @@ export function strokeFeatures(points, T = GESTURE_T) {
   }
   const scale = Math.max(maxX - minX, maxY - minY) || 1;
   const duration = points[points.length - 1].t - points[0].t;
-  // T + 1 points equally spaced along the length (x, y and t interpolated)
   const rs = [];
   let j = 0;
   for (let k = 0; k <= T; k++) {
@@ -126,6 +125,17 @@ export function strokeFeatures(points, T = GESTURE_T) {
     const a = points[j], b = points[j + 1];
     rs.push({ x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f, t: a.t + (b.t - a.t) * f });
   }
+  return { points: rs, scale, duration };
+}
+
+/**
+ * A stroke as T steps of (dx, dy, dt): Float32Array [T * 3], or null when
+ * the stroke has fewer than 2 points or no length.
+ */
+export function strokeFeatures(points, T = GESTURE_T) {
+  const r = resampleStroke(points, T);
+  if (!r) return null;
+  const { points: rs, scale, duration } = r;
   const out = new Float32Array(T * 3);
   for (let k = 0; k < T; k++) {
     out[3 * k] = (rs[k + 1].x - rs[k].x) / scale;
