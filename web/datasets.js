@@ -125,16 +125,16 @@ export function adding(n = 2000, seed = 7, T = 12) {
 }
 
 /**
- * Pen strokes of five shapes (circle, zigzag, check mark, triangle, wave),
+ * Pen strokes of six shapes (circle, zigzag, check mark, triangle, wave, V),
  * generated from templates with jitter (web/gestures.js), as T steps of
  * (dx, dy, dt): the stroke resampled to T + 1 points along its length, the
  * steps between them scaled by the stroke's size, and the pen's time per
- * step (1 = average speed). Five classes; `strokes` keeps the pen points
- * for drawing.
+ * step (1 = average speed). Six classes; `noise` adds rotation, wobble
+ * and tremor; `strokes` keeps the pen points for drawing.
  */
-export function gestures(n = 600, seed = 7, T = GESTURE_T) {
+export function gestures(n = 600, seed = 7, T = GESTURE_T, noise = 0.5) {
   const classes = Object.keys(TEMPLATES);
-  const g = builtinGestures({ classes, perClass: Math.ceil(n / classes.length), seed });
+  const g = builtinGestures({ classes, perClass: Math.ceil(n / classes.length), seed, noise });
   const strokes = g.strokes.slice(0, n);
   const { features, labels } = strokesToData(strokes, T);
   return {

@@ -46,6 +46,7 @@ export const TEMPLATES = {
     return [P[i][0] + (P[i + 1][0] - P[i][0]) * f, P[i][1] + (P[i + 1][1] - P[i][1]) * f];
   },
   wave: (s) => [-1 + 2 * s, 0.6 * Math.sin(2 * Math.PI * 1.5 * s)],
+  vee: (s) => (s < 0.5 ? [-1 + 2 * s, -1 + 4 * s] : [-1 + 2 * s, 1 - 4 * (s - 0.5)]),
 };
 
 export const BUILTIN_CLASSES = ['circle', 'zigzag', 'check'];
@@ -53,28 +54,29 @@ export const BUILTIN_CLASSES = ['circle', 'zigzag', 'check'];
 /**
  * One synthetic stroke of a template, as a person might draw it: random
  * size, position, small rotation and aspect change, uneven speed, wobble and
- * a variable number of sampled points. Returns [{ x, y, t }] in pixels/ms
+ * a variable number of sampled points. `noise` >= 0 adds rotation, wobble
+ * and tremor (0: a careful hand). Returns [{ x, y, t }] in pixels/ms
  * inside a width x height canvas.
  */
-export function synthStroke(shape, r, { width = 400, height = 400 } = {}) {
+export function synthStroke(shape, r, { width = 400, height = 400, noise = 0 } = {}) {
   const f = TEMPLATES[shape];
   if (!f) throw new Error(`unknown gesture shape ${JSON.stringify(shape)}`);
   const size = Math.min(width, height) * r.uniform(0.18, 0.32);
   const cx = width / 2 + r.uniform(-0.15, 0.15) * width;
   const cy = height / 2 + r.uniform(-0.15, 0.15) * height;
-  const rot = r.uniform(-0.25, 0.25);
+  const rot = r.uniform(-0.25, 0.25) * (1 + 3 * noise);
   const sx = size * r.uniform(0.8, 1.2), sy = size * r.uniform(0.8, 1.2);
   const points = Math.round(r.uniform(25, 70));
   const duration = r.uniform(350, 900);
   const warp = r.uniform(0.75, 1.35); // speed profile: s = u^warp
-  const wob = r.uniform(0, 0.04), wobF = r.uniform(2, 5), wobP = r.uniform(0, 2 * Math.PI);
+  const wob = r.uniform(0, 0.04 + 0.25 * noise), wobF = r.uniform(2, 5), wobP = r.uniform(0, 2 * Math.PI);
   const out = [];
   for (let i = 0; i < points; i++) {
     const u = i / (points - 1);
     const s = u ** warp;
     let [x, y] = f(s);
-    x += wob * Math.sin(2 * Math.PI * wobF * s + wobP) + 0.01 * r.normal();
-    y += wob * Math.cos(2 * Math.PI * wobF * s + wobP) + 0.01 * r.normal();
+    x += wob * Math.sin(2 * Math.PI * wobF * s + wobP) + (0.01 + 0.05 * noise) * r.normal();
+    y += wob * Math.cos(2 * Math.PI * wobF * s + wobP) + (0.01 + 0.05 * noise) * r.normal();
     const X = x * sx * Math.cos(rot) - y * sy * Math.sin(rot);
     const Y = x * sx * Math.sin(rot) + y * sy * Math.cos(rot);
     out.push({ x: cx + X, y: cy + Y, t: u * duration });
@@ -86,11 +88,11 @@ export function synthStroke(shape, r, { width = 400, height = 400 } = {}) {
  * The built-in gesture set: perClass strokes of each shape.
  * Returns { classNames, strokes: [{ label, points }] } (labels interleaved).
  */
-export function builtinGestures({ classes = BUILTIN_CLASSES, perClass = 20, seed = 7, width, height } = {}) {
+export function builtinGestures({ classes = BUILTIN_CLASSES, perClass = 20, seed = 7, width, height, noise = 0 } = {}) {
   const r = rng(seed);
   const strokes = [];
   for (let i = 0; i < perClass; i++) {
-    classes.forEach((shape, label) => strokes.push({ label, points: synthStroke(shape, r, { width, height }) }));
+    classes.forEach((shape, label) => strokes.push({ label, points: synthStroke(shape, r, { width, height, noise }) }));
   }
   return { classNames: classes.slice(), strokes };
 }

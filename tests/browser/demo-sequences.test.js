@@ -1,5 +1,5 @@
 // demo-sequences.test.js - the demo page's sequence data (gesture strokes,
-// T = 24, five classes): what the model sees is drawn, a run trains in the
+// T = 24, six classes): what the model sees is drawn, a run trains in the
 // worker, and the per-class results (confusion matrix, precision/recall)
 // are drawn from the library's evaluation. Screenshot into build/screenshots/.
 
@@ -35,7 +35,7 @@ test('demo: gesture strokes are drawn, train, and give a drawn confusion matrix 
   assert.equal(await page.isHidden('#sequence-card'), true);
   await page.selectOption('#dataset', 'gestures');
   await page.waitForFunction(() => /600\u00a0samples/.test(document.getElementById('data-summary').textContent));
-  assert.match(await page.textContent('#data-summary'), /T\u00a0=\u00a024 · 5\u00a0classes/);
+  assert.match(await page.textContent('#data-summary'), /T\u00a0=\u00a024 · 6\u00a0classes/);
   assert.equal(await page.isVisible('#sequence-card'), true);
   assert.ok(Number(await page.getAttribute('#sequence-view', 'data-samples')) >= 8);
   assert.match(await page.textContent('#sequence-caption'), /24 steps of \(dx, dy, dt\)/);
@@ -56,7 +56,7 @@ test('demo: gesture strokes are drawn, train, and give a drawn confusion matrix 
   console.log(`# demo gesture strokes, accuracy on all samples: ${(acc * 100).toFixed(1)} %`);
   assert.ok(acc >= 0.8, `accuracy ${acc}`);
   const rows = await page.$$eval('#eval-table tbody tr', (trs) => trs.map((tr) => tr.firstChild.textContent));
-  assert.deepEqual(rows, ['circle', 'zigzag', 'check', 'triangle', 'wave']);
+  assert.deepEqual(rows, ['circle', 'zigzag', 'check', 'triangle', 'wave', 'vee']);
   const support = await page.$$eval('#eval-table tbody tr', (trs) => trs.map((tr) => Number(tr.lastChild.textContent)));
   assert.equal(support.reduce((a, b) => a + b, 0), 600);
   const cm = await page.$eval('#eval-confusion', (c) => ({ w: c.width, h: c.height }));
