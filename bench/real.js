@@ -23,7 +23,8 @@
 //   after half of the epochs, gradient clipping 5.
 //   TF.js (wasm backend) GRU and LSTM with about as many parameters as the
 //   dense H 64 FastGRNN, same epochs, batch and learning rate, on the first
-//   --tf-samples training images (TF.js is slow; the table says so).
+//   --tf-samples training images (TF.js is slow; the table says so), and a
+//   dense H 64 FastGRNN trained on the same subset for a like-for-like row.
 //   Pixel sequences (the FastGRNN paper's Pixel-MNIST, on Fashion-MNIST):
 //   784 steps of 1 pixel, H 32, nu initialised at -4 (sigmoid 0.018), on the first --pixel-samples training images
 //   and the first 1,000 test images: a stress run of long backpropagation
@@ -83,7 +84,7 @@ function parseArgs(argv) {
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
-  const full = { epochs: 10, tfSamples: 5000, pixelSamples: 5000, pixelEpochs: 5, trainSamples: 60000, testSamples: 10000 };
+  const full = { epochs: 10, tfSamples: 12000, pixelSamples: 10000, pixelEpochs: 5, trainSamples: 60000, testSamples: 10000 };
   const smoke = { epochs: 1, tfSamples: 200, pixelSamples: 64, pixelEpochs: 1, trainSamples: 300, testSamples: 200 };
   const d = o.smoke ? smoke : full;
   o.epochs ??= d.epochs;
@@ -184,22 +185,25 @@ async function fastgrnnJob(job, o) {
     ...(job.kind === 'iht' ? { sparsityW: 0.5, sparsityU: 0.5 } : {}),
   });
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   await trainer.train(model, ds, {
     sliceMs: 200,
     onEpoch: (m) => progress(`${job.label}: epoch ${m.epoch + 1}/${job.epochs} train loss ${m.trainLoss.toFixed(4)} ` +
       `acc ${(m.trainAccuracy * 100).toFixed(2)} % (${((performance.now() - t0) / 1000).toFixed(1)} s)`),
   });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const row = (name, m) => {
     const { accuracy } = trainer.evaluate(m, tds);
     return {
       model: name, H, params: m.numParams(), sizeBytes: m.sizeBytes(), fileBytes: m.save().length,
       sparsity: m.sparsity(), trainSamples: n, testSamples: tds.len(), epochs: job.epochs,
-      seconds, samplesPerSecond: (n * job.epochs) / seconds, accuracy,
+      seconds, cpuSeconds, samplesPerSecond: (n * job.epochs) / seconds, accuracy, subset: !!job.subset,
     };
   };
   const rows = [row(job.label, model)];
-  if (job.kind === 'dense' && !job.pixel) {
+  if (job.kind === 'dense' && !job.pixel && !job.subset) {
     const q = model.clone();
     q.quantize();
     rows.push({ ...row(`FastGRNN int8 (dense, quantized after training)`, q), derived: true });
@@ -251,6 +255,7 @@ async function tfJob(job, o) {
   const xs = tf.tensor3d(train.x, [train.y.length, 28, 28]);
   const ys = tf.tensor1d(train.y, 'float32');
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   await model.fit(xs, ys, {
     epochs: job.epochs, batchSize: 64, shuffle: true, verbose: 0,
     callbacks: {
@@ -262,6 +267,7 @@ async function tfJob(job, o) {
     },
   });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
   const tx = tf.tensor3d(test.x, [test.y.length, 28, 28]);
   const pred = tf.tidy(() => model.predict(tx, { batchSize: 256 }).argMax(-1));
   const p = await pred.data();
@@ -271,6 +277,7 @@ async function tfJob(job, o) {
   return [{
     model: `${job.label} (TF.js wasm, ${units} units)`, H: units, params, sizeBytes: params * 4, fileBytes: null,
     sparsity: 0, trainSamples: train.y.length, testSamples: test.y.length, epochs: job.epochs, seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     samplesPerSecond: (train.y.length * job.epochs) / seconds, accuracy: correct / p.length, peakRssMiB: rssMiB(),
     subset: true,
   }];
@@ -312,19 +319,20 @@ function markdown(record, o) {
   lines.push(`Measured ${record.date} by \`${cmd}\`${o.smoke ? ' (smoke: tiny subsets, numbers mean nothing)' : ''}` +
     ` (${o.epochs} epochs for every model; ${record.seconds.toFixed(0)} s in all). ${record.machine}.`);
   lines.push('');
-  lines.push('| model | H / units | parameters | model bytes | training samples | training time (s) | samples/s | test accuracy |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| model | H / units | parameters | model bytes | training samples | training time (s) | CPU time (s) | samples/s | test accuracy |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     if (r.error) {
-      lines.push(`| ${r.model} | ${r.H} | - | - | - | - | - | failed: ${r.error} |`);
+      lines.push(`| ${r.model} | ${r.H} | - | - | - | - | - | - | failed: ${r.error} |`);
       continue;
     }
     const bytes = r.fileBytes ? `${r.sizeBytes} (file ${r.fileBytes})` : `${r.sizeBytes} (f32)`;
     const time = r.derived ? `(dense) ${fmt(r.seconds, 1)}` : fmt(r.seconds, 1);
+    const cpuTime = r.derived ? '-' : fmt(r.cpuSeconds, 1);
     const rate = r.derived ? '-' : fmtRate(r.samplesPerSecond);
     const samples = r.subset ? `${r.trainSamples} (subset)` : `${r.trainSamples}`;
     lines.push(`| ${r.model}${r.sparsity > 0 ? ` (${((1 - r.sparsity) * 100).toFixed(0)} % of W, U kept)` : ''} | ${r.H} | ${r.params} | ${bytes} | ` +
-      `${samples} | ${time} | ${rate} | **${fmt(r.accuracy * 100)} %** |`);
+      `${samples} | ${time} | ${cpuTime} | ${rate} | **${fmt(r.accuracy * 100)} %** |`);
   }
   lines.push('');
   if (pixel) {
@@ -385,6 +393,13 @@ async function main() {
     const job = { ...common, trainSamples: Math.min(o.tfSamples, o.trainSamples), system: 'tf', kind,
       targetParams: target, label: kind.toUpperCase() };
     console.error(`bench/real: TF.js ${job.label} on ${job.trainSamples} training images`);
+    rows.push(...await runJobChild(job, o));
+  }
+  // FastGRNN on the very images TF.js trained on, for a like-for-like accuracy.
+  if (o.tfSamples < o.trainSamples) {
+    const job = { ...common, trainSamples: o.tfSamples, system: 'fastgrnn', kind: 'dense', H: 64, subset: true,
+      label: 'FastGRNN dense, TF.js subset' };
+    console.error(`bench/real: ${job.label}, H 64, ${job.trainSamples} training images`);
     rows.push(...await runJobChild(job, o));
   }
   console.error(`bench/real: pixel sequences (784 x 1), ${o.pixelSamples} images, ${o.pixelEpochs} epochs`);

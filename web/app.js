@@ -707,8 +707,8 @@ function clearEvaluation() {
 
 /** Confusion matrix and per-class table of `model` on the current data (all samples). */
 function showEvaluation(model, ds, probs, label) {
-  const report = evaluateModel(model, ds.features, ds.labels, { timesteps: ds.timesteps });
-  const names = ds.classNames || Array.from({ length: report.numClasses }, (_, k) => `class ${k}`);
+  const report = evaluateModel(model, ds.features, ds.labels, { timesteps: ds.timesteps, classNames: ds.classNames });
+  const names = report.classes.map((c) => (ds.classNames || model.card?.classNames ? c.className : `class ${c.index}`));
   state.evaluation = { report, names };
   $('eval-card').hidden = false;
   $('eval-caption').textContent = `${label} on all ${report.samples.toLocaleString('en-US')} samples of the current data ` +

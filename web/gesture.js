@@ -275,16 +275,9 @@ function setupMotion() {
 // ------------------------------------------------------------ recognition
 
 function predictProbs(feat) {
-  const m = state.model;
-  if (typeof m.predict === 'function') {
-    const p = m.predict(feat, { timesteps: GESTURE_T });
-    return typeof p === 'number' ? Float32Array.of(1 - p, p) : p;
-  }
-  // (older builds) forward takes normalized features
-  const norm = m.normalization;
-  const x = new Float32Array(feat.length);
-  for (let i = 0; i < x.length; i++) x[i] = norm ? (feat[i] - norm.means[i % 3]) / norm.stds[i % 3] : feat[i];
-  return m.forward(x, { timesteps: GESTURE_T });
+  // raw (dx, dy, dt) steps: predict applies the model's stored normalization
+  const p = state.model.predict(feat, { timesteps: GESTURE_T });
+  return typeof p === 'number' ? Float32Array.of(1 - p, p) : p;
 }
 
 function recognize(points, final = false) {
@@ -367,16 +360,18 @@ async function train() {
     state.model = FastGRNN.load(result.model);
     state.modelBytes = result.model;
     state.trainedClasses = state.classes.slice();
-    if (typeof state.model.updateCard === 'function') {
-      state.model.updateCard({ classNames: state.trainedClasses, featureNames: ['dx', 'dy', 'dt'], timesteps: GESTURE_T });
-      state.modelBytes = state.model.save();
-    }
+    // the class names travel with the model (its card), e.g. for predictLabel
+    state.model.updateCard({ classNames: state.trainedClasses, featureNames: ['dx', 'dy', 'dt'], timesteps: GESTURE_T });
+    state.modelBytes = state.model.save();
     $('results').hidden = false;
     $('train-time').textContent = `${(ms / 1000).toFixed(1)} s`;
     $('model-size').textContent = `${state.model.sizeBytes()} B`;
     $('model-size').title = `${state.model.numParams()} parameters; file ${state.modelBytes.length} bytes`;
     if (testData.n > 0) {
       const report = evaluateModel(state.model, testData.features, testData.labels, { timesteps: GESTURE_T });
+      if (report.classes.some((c, k) => c.className !== state.trainedClasses[k])) {
+        throw new Error('the evaluation report names other classes than the model was trained on');
+      }
       state.report = report;
       $('accuracy').textContent = `${(report.accuracy * 100).toFixed(1)} %`;
       $('accuracy').dataset.value = String(report.accuracy);

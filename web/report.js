@@ -11,64 +11,22 @@ import * as lib from 'fastgrnn-wasm';
 
 /**
  * The evaluation report of `model` on raw features [n*T*D] and labels [n]
- * (the model's stored normalization is applied, as predict does), from the
- * library's evaluate().
+ * (the model's stored normalization is applied, as predict does), computed
+ * by the library (evaluate(), in C). classNames, when given, name the
+ * classes of a model whose card has none.
  */
-export function evaluateModel(model, features, labels, { timesteps = 1 } = {}) {
+export function evaluateModel(model, features, labels, { timesteps = 1, classNames } = {}) {
   const cfg = model.config;
+  const K = cfg.outputDim === 1 ? 2 : cfg.outputDim;
   const ds = new lib.TrainingDataset(features, labels, {
     inputDim: cfg.inputDim, timesteps, outputDim: cfg.outputDim,
+    ...(Array.isArray(classNames) && classNames.length === K ? { classNames } : {}),
   });
   try {
-    if (typeof lib.evaluate === 'function') return lib.evaluate(model, ds, { raw: true });
-    return legacyReport(model, ds, features, labels, timesteps);
+    return lib.evaluate(model, ds, { raw: true });
   } finally {
     ds.dispose();
   }
-}
-
-// Until evaluate() is in the package: accuracy and loss from the C trainer,
-// the confusion counts from the model's own class probabilities.
-function legacyReport(model, ds, features, labels, timesteps) {
-  const cfg = model.config;
-  const K = cfg.outputDim === 1 ? 2 : cfg.outputDim;
-  const norm = model.normalization;
-  let x = features;
-  if (norm) {
-    x = new Float32Array(features.length);
-    for (let i = 0; i < x.length; i++) {
-      const d = i % cfg.inputDim;
-      x[i] = (features[i] - norm.means[d]) / norm.stds[d];
-    }
-  }
-  const probs = model.forwardBatch(x, { timesteps });
-  const n = labels.length;
-  const cm = Array.from({ length: K }, () => new Array(K).fill(0));
-  for (let i = 0; i < n; i++) {
-    let p;
-    if (cfg.outputDim === 1) p = probs[i] >= 0.5 ? 1 : 0;
-    else {
-      p = 0;
-      for (let k = 1; k < K; k++) if (probs[i * K + k] > probs[i * K + p]) p = k;
-    }
-    cm[labels[i]][p]++;
-  }
-  const nds = ds.clone();
-  if (norm) nds.applyNormalization(norm.means, norm.stds);
-  const tr = new lib.Trainer(cfg);
-  const { loss, accuracy } = tr.evaluate(model, nds);
-  tr.dispose();
-  nds.dispose();
-  const classes = cm.map((row, k) => {
-    const tp = row[k];
-    const support = row.reduce((a, b) => a + b, 0);
-    const predicted = cm.reduce((a, r) => a + r[k], 0);
-    const precision = predicted ? tp / predicted : 0;
-    const recall = support ? tp / support : 0;
-    const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
-    return { index: k, precision, recall, f1, support };
-  });
-  return { samples: n, loss, accuracy, numClasses: K, confusionMatrix: cm, classes, rocAuc: null };
 }
 
 const PALETTE = ['#2458d6', '#e8590c', '#2b8a3e', '#9c36b5', '#c92a2a', '#1098ad', '#f08c00', '#5c940d', '#d6336c', '#495057'];

@@ -44,12 +44,16 @@ test('npm run bench:real -- --smoke trains every model on Fashion-MNIST', { time
     }
     assert.ok(record.rows.some((r) => r.model.startsWith('GRU (TF.js')), 'no GRU row');
     assert.ok(record.rows.some((r) => r.model.startsWith('LSTM (TF.js')), 'no LSTM row');
+    const gru = record.rows.find((r) => r.model.startsWith('GRU (TF.js'));
+    const same = record.rows.find((r) => r.model === 'FastGRNN dense, TF.js subset');
+    assert.ok(same && same.subset && same.trainSamples === gru.trainSamples,
+      `no FastGRNN row on the TF.js subset (${gru.trainSamples} images)`);
     for (const r of record.rows) {
       assert.ok(!r.error, `${r.model}: ${r.error}`);
       assert.ok(r.accuracy >= 0 && r.accuracy <= 1, `${r.model}: accuracy ${r.accuracy}`);
       assert.ok(r.testSamples > 0 && r.trainSamples > 0, `${r.model}: no samples`);
       assert.ok(r.sizeBytes > 0 && r.params > 0, `${r.model}: no size`);
-      assert.ok(r.seconds > 0, `${r.model}: no time`);
+      assert.ok(r.seconds > 0 && r.cpuSeconds > 0, `${r.model}: no time`);
     }
     // The compressed variants are smaller than the dense model they compare with.
     for (const H of [32, 64]) {
