@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, launch, watchErrors, SCREENSHOTS } from './helpers.js';
 import { init, FastGRNN } from '../../js/index.js';
-import { synthStroke } from '../../web/gestures.js';
+import { GESTURE_T, synthStroke, strokeFeatures } from '../../web/gestures.js';
 import { rng } from '../../web/datasets.js';
 
 const SHAPES = ['circle', 'zigzag', 'check'];
@@ -117,6 +117,11 @@ test('gesture page: record three classes, train in the worker, recognise new str
   const model = FastGRNN.load(new Uint8Array(bytes));
   assert.equal(model.config.outputDim, 3);
   assert.equal(model.config.inputDim, 3);
+  // the class names travel in the model's card: Node recognises a new stroke by name
+  assert.deepEqual(model.card.classNames, SHAPES);
+  assert.equal(model.card.timesteps, GESTURE_T);
+  const zig = strokeFeatures(synthStroke('zigzag', rng(4242), { width: 400, height: 300 }));
+  assert.equal(model.predictLabel(zig, { timesteps: GESTURE_T }), 'zigzag');
   model.dispose();
   const c = (await grab('#dl-c')).toString('utf8');
   assert.match(c, /gesture_predict/);
