@@ -660,7 +660,7 @@ async function predictWith(bytes, label, { quiet = false, caption = label, name 
     }
     t.replaceChildren(thead, tbody);
     t.dataset.checksum = String(checksum);
-    showEvaluation(model, ds, out, label);
+    showEvaluation(model, ds, label);
     if (ds.twoD && O === 1) boundary.showModel(bytes, caption, Number($('boundary').dataset.epoch) || 0);
     return true;
   } catch (e) {
@@ -706,7 +706,7 @@ function clearEvaluation() {
 }
 
 /** Confusion matrix and per-class table of `model` on the current data (all samples). */
-function showEvaluation(model, ds, probs, label) {
+function showEvaluation(model, ds, label) {
   const report = evaluateModel(model, ds.features, ds.labels, { timesteps: ds.timesteps, classNames: ds.classNames });
   const names = report.classes.map((c) => (ds.classNames || model.card?.classNames ? c.className : `class ${c.index}`));
   state.evaluation = { report, names };
@@ -717,15 +717,11 @@ function showEvaluation(model, ds, probs, label) {
   drawConfusion($('eval-confusion'), report, names);
   fillClassTable($('eval-table'), report, names);
   if (ds.timesteps > 1) {
-    const K = ds.outputDim;
+    // the class of each drawn sample, as the library decides it (raw input)
+    const step = ds.timesteps * ds.inputDim;
     const predicted = new Int32Array(Math.min(ds.n, 64));
     for (let i = 0; i < predicted.length; i++) {
-      if (K === 1) predicted[i] = probs[i] >= 0.5 ? 1 : 0;
-      else {
-        let b = 0;
-        for (let k = 1; k < K; k++) if (probs[i * K + k] > probs[i * K + b]) b = k;
-        predicted[i] = b;
-      }
+      predicted[i] = model.predictClass(ds.features.subarray(i * step, (i + 1) * step), { timesteps: ds.timesteps });
     }
     state.lastPredicted = predicted;
     showSequenceData(ds, predicted);

@@ -285,8 +285,7 @@ function recognize(points, final = false) {
   const feat = strokeFeatures(dedupe(points));
   if (!feat) return undefined;
   const probs = predictProbs(feat);
-  let best = 0;
-  for (let k = 1; k < probs.length; k++) if (probs[k] > probs[best]) best = k;
+  const best = state.model.predictClass(feat, { timesteps: GESTURE_T });
   const name = state.trainedClasses[best];
   const el = $('live-label');
   el.textContent = name;
