@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent setup for building and testing fastgrnn-wasm on Debian 12.
-#  - installs emscripten, libcjson-dev, cmake and chromium (apt) when missing
+#  - installs emscripten, libcjson-dev, cmake, chromium and python3-onnx (apt)
+#    when missing
 #  - fetches cJSON's source (Debian source package) for the wasm build into
 #    build/third_party/cjson/cjson/{cJSON.c,cJSON.h} (never committed)
 #  - installs npm dev dependencies when node_modules is missing
@@ -34,6 +35,8 @@ command -v clang >/dev/null 2>&1 || need+=(clang)
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev)
 # Fashion-MNIST (30 MB) for bench/real.js and its smoke test
 [ -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ] || need+=(dataset-fashion-mnist)
+# the onnx checker for tests/js/onnx.test.js (Debian's python3-onnx)
+/usr/bin/python3 -c 'import onnx.checker' >/dev/null 2>&1 || need+=(python3-onnx)
 if [ "${#need[@]}" -gt 0 ]; then
     echo "setup: installing ${need[*]}"
     apt_update
