@@ -1,0 +1,58 @@
+// Pieces shared by the subcommands that read a model and a data file.
+
+import fs from 'node:fs';
+import * as fg from '../index.js';
+import { usage, DataError } from './args.js';
+import { readCsvFile, cardReadOptions } from './data.js';
+
+export const DELIMITER_FLAG = {
+  name: 'delimiter', kind: 'str', meta: 'C', to: 'cli', def: undefined, defText: 'detected among , ; tab',
+  help: 'cell separator of DATA.csv; "tab" for a tab',
+};
+export const HELP_FLAG = { name: 'help', kind: 'bool', to: 'cli', def: false, alias: 'h', help: 'show this help and exit' };
+
+/** Needs exactly `names.length` positionals. */
+export function positionals(parsed, names) {
+  if (parsed.positionals.length < names.length) {
+    usage(`missing ${names.slice(parsed.positionals.length).join(' and ')} (see --help)`);
+  }
+  return parsed.positionals;
+}
+
+/**
+ * Reads DATA.csv as the model's card describes its training data (feature
+ * columns, class names, label column, timesteps); `needLabels` false lets
+ * the file lack the label column. Checks the width against the model.
+ */
+export async function readForModel(model, file, delimiter, needLabels) {
+  const card = model.card;
+  const options = cardReadOptions(card);
+  if (delimiter !== undefined) options.delimiter = delimiter === 'tab' ? '\t' : delimiter;
+  if (!needLabels) options.labelOptional = true;
+  const data = await readCsvFile(file, options);
+  if (data.inputDim !== model.inputDim) {
+    throw new DataError('InvalidInput',
+      `${file} line 1: ${data.inputDim * data.timesteps} feature columns give ${data.inputDim} features per step ` +
+      `x ${data.timesteps} timesteps, the model takes ${model.inputDim} features per step`);
+  }
+  return data;
+}
+
+/** Writes `text` to `file` (whole, after everything was computed), or to stdout. */
+export function output(file, text, out) {
+  if (file === undefined) {
+    out.write(text);
+    return;
+  }
+  try {
+    fs.writeFileSync(file, text);
+  } catch (e) {
+    throw new fg.FastGRNNError('IoError', `cannot write ${file}: ${e.message}`);
+  }
+}
+
+/** One CSV cell (RFC 4180): quoted when it holds a comma, quote or line break. */
+export const csvCell = (s) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/** The name of class i: from the card, else its index. */
+export const className = (card, i) => (card.classNames ? card.classNames[i] : String(i));
