@@ -9,6 +9,10 @@ export const DELIMITER_FLAG = {
   name: 'delimiter', kind: 'str', meta: 'C', to: 'cli', def: undefined, defText: 'detected among , ; tab',
   help: 'cell separator of DATA.csv; "tab" for a tab',
 };
+export const MISSING_FLAG = {
+  name: 'missing', kind: 'choice', choices: ['error', 'skip', 'mean'], meta: 'POLICY', to: 'cli', def: 'error',
+  help: 'empty cells: error (naming line and column), skip the row, or mean (the column\'s mean in DATA.csv)',
+};
 export const HELP_FLAG = { name: 'help', kind: 'bool', to: 'cli', def: false, alias: 'h', help: 'show this help and exit' };
 
 /** Needs exactly `names.length` positionals. */
@@ -22,12 +26,15 @@ export function positionals(parsed, names) {
 /**
  * Reads DATA.csv as the model's card describes its training data (feature
  * columns, class names, label column, timesteps); `needLabels` false lets
- * the file lack the label column. Checks the width against the model.
+ * the file lack the label column. `values`: the delimiter and missing
+ * flags. Checks the width against the model.
  */
-export async function readForModel(model, file, delimiter, needLabels) {
+export async function readForModel(model, file, values, needLabels) {
   const card = model.card;
   const options = cardReadOptions(card);
+  const delimiter = values.get('delimiter');
   if (delimiter !== undefined) options.delimiter = delimiter === 'tab' ? '\t' : delimiter;
+  options.missing = values.get('missing');
   if (!needLabels) options.labelOptional = true;
   const data = await readCsvFile(file, options);
   if (data.inputDim !== model.inputDim) {

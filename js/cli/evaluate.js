@@ -4,13 +4,14 @@
 
 import { parseArgv, helpText } from './args.js';
 import { loadModel } from './data.js';
-import { DELIMITER_FLAG, HELP_FLAG, positionals, readForModel } from './common.js';
+import { DELIMITER_FLAG, MISSING_FLAG, HELP_FLAG, positionals, readForModel } from './common.js';
 import { fmt, table } from './report.js';
 import * as fg from '../index.js';
 
 const FLAGS = [
   { name: 'json', kind: 'bool', to: 'cli', def: false, help: 'print the report as JSON' },
   DELIMITER_FLAG,
+  MISSING_FLAG,
   HELP_FLAG,
 ];
 
@@ -46,8 +47,8 @@ export function reportText(r, file) {
 }
 
 /** The report of `model` on the rows of `file`. */
-export async function evaluateFile(model, file, delimiter) {
-  const data = await readForModel(model, file, delimiter, true);
+export async function evaluateFile(model, file, values) {
+  const data = await readForModel(model, file, values, true);
   const ds = new fg.TrainingDataset(data.features, data.labels,
     { inputDim: data.inputDim, timesteps: data.timesteps, outputDim: model.outputDim });
   try {
@@ -67,7 +68,7 @@ export async function main(argv, { prog, out = process.stdout }) {
   await fg.init();
   const model = loadModel(modelPath);
   try {
-    const r = await evaluateFile(model, dataPath, parsed.values.get('delimiter'));
+    const r = await evaluateFile(model, dataPath, parsed.values);
     out.write(parsed.values.get('json') ? JSON.stringify(r, null, 2) + '\n' : reportText(r, dataPath));
     return 0;
   } finally {

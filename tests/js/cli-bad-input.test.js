@@ -42,7 +42,7 @@ after(() => { if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
 
 function run(args, timeoutMs = 60000) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'train', ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`timeout: ${args.join(' ')}`)); }, timeoutMs);
     child.stdout.setEncoding('utf8');
@@ -101,12 +101,12 @@ test('bad CLI invocations: status, message, nothing written', { skip: !HAVE_CLI 
     const lines = res.stderr.trim().split('\n');
     const last = lines[lines.length - 1];
     assert.equal(res.code, status, `${id} ${args.join(' ')}: exit ${res.code}\n${res.stderr}`);
-    assert.ok(last.startsWith('fastgrnn-train: '), `${id}: ${last}`);
+    assert.ok(last.startsWith('fastgrnn train: '), `${id}: ${last}`);
     if (message instanceof RegExp) assert.match(last, message, id);
     else assert.ok(last.includes(message), `${id}: "${last}" lacks "${message}"`);
     assert.ok(!fs.existsSync(out), `${id}: ${out} was created`);
     assert.deepEqual(snapshot(), before, `${id}: files in the working folder changed`);
-    md.push(`| ${id} | \`fastgrnn-train ${args.join(' ')}\` | exit ${res.code} | ${last.replace(/^fastgrnn-train: /, '').replace(/\|/g, '\\|')} |`);
+    md.push(`| ${id} | \`fastgrnn train ${args.join(' ')}\` | exit ${res.code} | ${last.replace(/^fastgrnn train: /, '').replace(/\|/g, '\\|')} |`);
   }
 });
 

@@ -1,4 +1,4 @@
-// Tests of the command-line trainer (js/cli.js), run as a child process.
+// Tests of `fastgrnn train` (js/cli.js train), run as a child process.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -17,7 +17,7 @@ after(() => { fs.rmSync(tmp, { recursive: true, force: true }); });
 /** Runs the CLI; resolves { code, stdout, stderr }. onStdout(child, text) sees output as it comes. */
 function run(args, { onStdout, timeoutMs = 30000 } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'train', ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`timeout: ${args.join(' ')}`)); }, timeoutMs);
     child.stdout.setEncoding('utf8');
@@ -54,13 +54,13 @@ function assertUsageError(res, re) {
   assert.equal(res.code, 2, `exit status 2 expected, got ${res.code}; stderr: ${res.stderr}`);
   const lines = res.stderr.trimEnd().split('\n');
   assert.equal(lines.length, 1, `one line on stderr expected, got: ${res.stderr}`);
-  assert.match(lines[0], /^fastgrnn-train: /);
+  assert.match(lines[0], /^fastgrnn train: /);
   assert.match(lines[0], re);
 }
 
 const METRIC_KEYS = ['epoch', 'learning_rate', 'train_accuracy', 'train_loss', 'val_accuracy', 'val_loss'];
 
-describe('fastgrnn-train', { concurrency: true }, () => {
+describe('fastgrnn train', { concurrency: true }, () => {
   test('--help exits 0 and lists every flag with defaults', async () => {
     const res = await run(['--help']);
     assert.equal(res.code, 0);
@@ -211,7 +211,7 @@ describe('fastgrnn-train', { concurrency: true }, () => {
     const bad = writeCsv('teacher.safetensors', 'not a model');
     const res = await run(['--teacher', bad, '--epochs', '1', '--out', path.join(tmp, 'never2')]);
     assert.equal(res.code, 1, res.stderr);
-    assert.match(res.stderr, /^fastgrnn-train: --teacher .*teacher\.safetensors: .+ \(SerializationError\)\n$/);
+    assert.match(res.stderr, /^fastgrnn train: --teacher .*teacher\.safetensors: .+ \(SerializationError\)\n$/);
   });
 
   test('distillation from a teacher trained by the CLI', async () => {
@@ -236,7 +236,7 @@ describe('fastgrnn-train', { concurrency: true }, () => {
     });
     assert.ok(sent, 'no epoch line seen');
     assert.equal(res.code, 130, res.stderr);
-    assert.match(res.stderr, /^fastgrnn-train: interrupted after \d+ epochs; nothing written\n$/);
+    assert.match(res.stderr, /^fastgrnn train: interrupted after \d+ epochs; nothing written\n$/);
     assert.ok(!fs.existsSync(out));
   });
 });
