@@ -11,7 +11,7 @@ export const DELIMITER_FLAG = {
 };
 export const MISSING_FLAG = {
   name: 'missing', kind: 'choice', choices: ['error', 'skip', 'mean'], meta: 'POLICY', to: 'cli', def: 'error',
-  help: 'empty cells: error (naming line and column), skip the row, or mean (the column\'s mean in DATA.csv)',
+  help: 'empty cells: error (naming line and column), skip the row, or mean (the training mean of the feature, stored in the model)',
 };
 export const HELP_FLAG = { name: 'help', kind: 'bool', to: 'cli', def: false, alias: 'h', help: 'show this help and exit' };
 
@@ -23,20 +23,35 @@ export function positionals(parsed, names) {
   return parsed.positionals;
 }
 
+export const IGNORE_FLAG = {
+  name: 'ignore', kind: 'list', meta: 'A,B', to: 'cli', def: undefined,
+  help: 'columns of DATA.csv to leave out, e.g. an id column',
+};
+
+const noLabelColumn = (e) => e instanceof DataError && /there is no label column/.test(e.message);
+
 /**
  * Reads DATA.csv as the model's card describes its training data (feature
- * columns, class names, label column, timesteps); `needLabels` false lets
- * the file lack the label column. `values`: the delimiter and missing
- * flags. Checks the width against the model.
+ * columns by name, class names, label column, timesteps); `values`: the
+ * --delimiter, --ignore and --missing flags. --missing mean fills a cell
+ * with the training mean of its feature (the model's normalization). With
+ * `labelsOptional` a file without the label column is read as features only.
  */
-export async function readForModel(model, file, values, needLabels) {
+export async function readForModel(model, file, values, labelsOptional) {
   const card = model.card;
   const options = cardReadOptions(card);
   const delimiter = values.get('delimiter');
   if (delimiter !== undefined) options.delimiter = delimiter === 'tab' ? '\t' : delimiter;
+  if (values.get('ignore') !== undefined) options.ignore = values.get('ignore');
   options.missing = values.get('missing');
-  if (!needLabels) options.labelOptional = true;
-  const data = await readCsvFile(file, options);
+  if (options.missing === 'mean' && card.normalization) options.means = Array.from(card.normalization.means);
+  let data;
+  try {
+    data = await readCsvFile(file, options);
+  } catch (e) {
+    if (!labelsOptional || !noLabelColumn(e)) throw e;
+    data = await readCsvFile(file, { ...options, label: false });
+  }
   if (data.inputDim !== model.inputDim) {
     throw new DataError('InvalidInput',
       `${file} line 1: ${data.inputDim * data.timesteps} feature columns give ${data.inputDim} features per step ` +

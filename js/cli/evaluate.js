@@ -4,13 +4,14 @@
 
 import { parseArgv, helpText } from './args.js';
 import { loadModel } from './data.js';
-import { DELIMITER_FLAG, MISSING_FLAG, HELP_FLAG, positionals, readForModel } from './common.js';
+import { DELIMITER_FLAG, IGNORE_FLAG, MISSING_FLAG, HELP_FLAG, positionals, readForModel } from './common.js';
 import { fmt, table } from './report.js';
 import * as fg from '../index.js';
 
 const FLAGS = [
   { name: 'json', kind: 'bool', to: 'cli', def: false, help: 'print the report as JSON' },
   DELIMITER_FLAG,
+  IGNORE_FLAG,
   MISSING_FLAG,
   HELP_FLAG,
 ];
@@ -48,7 +49,7 @@ export function reportText(r, file) {
 
 /** The report of `model` on the rows of `file`. */
 export async function evaluateFile(model, file, values) {
-  const data = await readForModel(model, file, values, true);
+  const data = await readForModel(model, file, values, false);
   const ds = new fg.TrainingDataset(data.features, data.labels,
     { inputDim: data.inputDim, timesteps: data.timesteps, outputDim: model.outputDim });
   try {

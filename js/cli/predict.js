@@ -5,13 +5,14 @@
 
 import { parseArgv, helpText } from './args.js';
 import { loadModel } from './data.js';
-import { DELIMITER_FLAG, MISSING_FLAG, HELP_FLAG, positionals, readForModel, output, csvCell, className } from './common.js';
+import { DELIMITER_FLAG, IGNORE_FLAG, MISSING_FLAG, HELP_FLAG, positionals, readForModel, output, csvCell, className } from './common.js';
 import * as fg from '../index.js';
 
 const FLAGS = [
   { name: 'out', kind: 'str', meta: 'FILE', to: 'cli', def: undefined, defText: 'standard output',
     help: 'where to write the predictions (CSV)' },
   DELIMITER_FLAG,
+  IGNORE_FLAG,
   MISSING_FLAG,
   HELP_FLAG,
 ];
@@ -21,7 +22,8 @@ export function help(prog) {
     `Usage: ${prog} MODEL DATA.csv [--out FILE]`,
     '',
     'Predicts every row of DATA.csv (a header row, the feature columns the model',
-    'was trained on, by name; a label column, if present, is ignored) with MODEL',
+    'was trained on, by name; a label column may be there, holding the model\'s',
+    'classes; other columns need --ignore) with MODEL',
     '(.safetensors) and writes a CSV: one probability column per class (binary',
     'models: the probability of the second class) and the predicted label.',
     'Rows are raw: the model applies the normalization stored in it. Output',
@@ -57,7 +59,7 @@ export async function main(argv, { prog, out = process.stdout }) {
   await fg.init();
   const model = loadModel(modelPath);
   try {
-    const data = await readForModel(model, dataPath, parsed.values, false);
+    const data = await readForModel(model, dataPath, parsed.values, true);
     output(parsed.values.get('out'), predictionsCSV(model, data), out);
     return 0;
   } finally {

@@ -153,7 +153,7 @@ describe('fastgrnn: predict, evaluate, inspect', () => {
     const { res, modelPath } = await trainCli(csv, file('roundtrip'), ['--epochs', '30']);
     assert.match(res.stdout, /roundtrip\.csv, 1000 rows, label "label" \(no, yes\)/);
 
-    const ev = await run(['evaluate', modelPath, csv, '--delimiter', ';', '--missing', 'mean', '--json']);
+    const ev = await run(['evaluate', modelPath, csv, '--delimiter', ';', '--ignore', 'id', '--missing', 'mean', '--json']);
     assertOk(ev);
     const report = JSON.parse(ev.stdout);
     assert.equal(report.samples, 1000);
@@ -165,8 +165,11 @@ describe('fastgrnn: predict, evaluate, inspect', () => {
       const card = model.card;
       assert.deepEqual(card.classNames, ['no', 'yes']);
       assert.deepEqual(card.featureNames, ['a', 'b', 'c', 'd']);
-      const data = await fg.readCSV(fs.readFileSync(csv, 'utf8'),
-        { delimiter: ';', ignore: ['id'], missing: 'mean', classNames: card.classNames });
+      // Missing cells take the training means, as `evaluate --missing mean` does.
+      const data = await fg.readCSV(fs.readFileSync(csv, 'utf8'), {
+        delimiter: ';', ignore: ['id'], missing: 'mean', means: Array.from(card.normalization.means),
+        classNames: card.classNames,
+      });
       const p = model.predictBatch(data.features, { timesteps: data.timesteps });
       let right = 0;
       for (let i = 0; i < data.n; i++) if ((p[i] >= 0.5 ? 1 : 0) === data.labels[i]) right++;
@@ -239,7 +242,7 @@ describe('fastgrnn: predict, evaluate, inspect', () => {
 
   test('evaluate: the C report, as a table and as JSON; equal to evaluate() in JS', async () => {
     const { modelPath, csv } = await sharedModel();
-    const text = await run(['evaluate', modelPath, csv, '--delimiter', ';', '--missing', 'mean']);
+    const text = await run(['evaluate', modelPath, csv, '--ignore', 'id', '--missing', 'mean']);
     assertOk(text);
     assert.match(text.stdout, /: 600 samples\n/);
     assert.match(text.stdout, /^loss \d+\.\d{4}  accuracy \d\.\d{4}  ROC-AUC \d\.\d{4}$/m);
@@ -248,7 +251,7 @@ describe('fastgrnn: predict, evaluate, inspect', () => {
     assert.match(text.stdout, /^no\s+\d\.\d{4}\s+\d\.\d{4}\s+\d\.\d{4}\s+\d+$/m);
     assert.match(text.stdout, /^yes\s+\d\.\d{4}\s+\d\.\d{4}\s+\d\.\d{4}\s+\d+$/m);
 
-    const js = await run(['evaluate', modelPath, csv, '--delimiter', ';', '--missing', 'mean', '--json']);
+    const js = await run(['evaluate', modelPath, csv, '--ignore', 'id', '--missing', 'mean', '--json']);
     assertOk(js);
     const r = JSON.parse(js.stdout);
     assert.equal(r.samples, 600);
@@ -258,7 +261,9 @@ describe('fastgrnn: predict, evaluate, inspect', () => {
     assert.equal(typeof r.rocAuc, 'number');
 
     const model = fg.FastGRNN.load(modelPath);
-    const data = await fg.readCSV(fs.readFileSync(csv), { delimiter: ';', ignore: ['id'], missing: 'mean', classNames: ['no', 'yes'] });
+    const data = await fg.readCSV(fs.readFileSync(csv), {
+      ignore: ['id'], missing: 'mean', means: Array.from(model.card.normalization.means), classNames: ['no', 'yes'],
+    });
     const ds = new fg.TrainingDataset(data.features, data.labels, { inputDim: 4, timesteps: 1, outputDim: 1 });
     try {
       assert.deepEqual(r, JSON.parse(JSON.stringify(fg.evaluate(model, ds))));
