@@ -26,6 +26,13 @@ before(async () => {
   w('ragged.csv', 'a,b,label\n1,2,1\n3,4\n');
   w('classes.csv', 'a,b,label\n1,2,0.5\n2,3,2\n');
   w('empty.csv', '');
+  w('dup.csv', 'a,a,label\n1,2,1\n');
+  w('headeronly.csv', 'a,b,label\n');
+  w('hole.csv', 'a,b,label\n1,2,1\n3,,0\n');
+  w('three.csv', 'a,label\n1,x\n2,y\n3,z\n');
+  w('maybe.csv', 'a,b,label\n1,2,yes\n2,3,maybe\n');
+  w('narrow.csv', 'a,label\n1,yes\n');
+  w('short.csv', 'a,b\n1,2\n3\n');
   w('afile', 'not a folder\n');
   fs.mkdirSync(path.join(tmp, 'adir'));
   // teachers: random bytes, a truncated model, a model for 2 features
@@ -37,12 +44,23 @@ before(async () => {
   fs.writeFileSync(path.join(tmp, 'teacher2.safetensors'), bytes);
   fs.writeFileSync(path.join(tmp, 'cut.safetensors'), bytes.subarray(0, 300));
   t.dispose();
+  // A model with a card: features a, b; classes no, yes.
+  const ds = new fg.TrainingDataset([[1, 2], [2, 3], [3, 1], [0, 1]], [0, 1, 1, 0],
+    { inputDim: 2, featureNames: ['a', 'b'], classNames: ['no', 'yes'], labelName: 'label' });
+  const m = new fg.FastGRNN({ inputDim: 2, hiddenDim: 4 });
+  const tr = new fg.Trainer(m.config, { epochs: 1, validationSplit: 0 });
+  m.normalization = ds.normalize();
+  await tr.train(m, ds);
+  fs.writeFileSync(path.join(tmp, 'carded.safetensors'), m.save());
+  tr.dispose();
+  m.dispose();
+  ds.dispose();
 });
 after(() => { if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
 
 function run(args, timeoutMs = 60000) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'train', ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`timeout: ${args.join(' ')}`)); }, timeoutMs);
     child.stdout.setEncoding('utf8');
@@ -54,9 +72,9 @@ function run(args, timeoutMs = 60000) {
   });
 }
 
-// id, arguments (--out is added unless given), exit status, message (the
-// last stderr line must contain it, or match it when a RegExp).
-const ROWS = [
+// id, arguments (for train, --out is added unless given), exit status,
+// message (the last stderr line must contain it, or match it when a RegExp).
+const TRAIN_ROWS = [
   ['L1', ['--epochs', '-1'], 2, '--epochs must be an integer >= 1, got "-1"'],
   ['L2', ['--learning-rate', 'abc'], 2, '--learning-rate must be a number > 0, got "abc"'],
   ['L3', ['--bogus-flag'], 2, 'unknown flag --bogus-flag'],
@@ -83,6 +101,25 @@ const ROWS = [
     'validation_split 0.9 leaves no training samples out of 2 (InvalidInput)'],
   ['L20', ['--samples', '200', '--learning-rate', '1e38', '--grad-clip', '0', '--epochs', '5'], 1,
     /became non-finite .* \(Diverged\)$/],
+  ['L21', ['--data', 'dup.csv'], 2, /^dup\.csv line 1, column 2 \(a\): .*"a".* \(InvalidInput\)$/],
+  ['L22', ['--data', 'headeronly.csv'], 2, /^headeronly\.csv line \d+, column \d+.* \(InvalidInput\)$/],
+  ['L23', ['--data', 'hole.csv'], 2, /^hole\.csv line 3, column 2 \(b\): .* \(InvalidInput\)$/],
+  ['L24', ['--data', 'three.csv', '--output-dim', '2'], 2,
+    '--output-dim 2 does not match the labels of three.csv, which give 3 classes'],
+  ['L25', ['--data', 'ok.csv', '--out', 'afile/sub'], 2, /--out afile\/sub cannot be created: .*afile is not a folder \(IoError\)$/],
+  ['L26', ['--data', 'ok.csv', '--missing', 'zero'], 2, '--missing must be one of error, skip, mean, got "zero"'],
+].map(([id, args, status, message]) => [id, ['train', ...args], status, message]);
+
+const ROWS = [
+  ...TRAIN_ROWS,
+  ['L27', ['predict', 'carded.safetensors', 'maybe.csv'], 2, /^maybe\.csv line 3, column 3 \(label\): .*maybe.* \(InvalidInput\)$/],
+  ['L28', ['evaluate', 'carded.safetensors', 'maybe.csv'], 2, /^maybe\.csv line 3, column 3 \(label\): .*maybe.* \(InvalidInput\)$/],
+  ['L29', ['predict', 'carded.safetensors', 'narrow.csv'], 2, /^narrow\.csv line 1, column \d+.*"b".* \(InvalidInput\)$/],
+  ['L30', ['predict', 'carded.safetensors', 'short.csv', '--out', 'p.csv'], 2, /^short\.csv line 3, column \d+.* \(InvalidInput\)$/],
+  ['L31', ['evaluate', 'carded.safetensors', 'missing.csv'], 2, 'missing.csv: no such file'],
+  ['L32', ['inspect', 'junk.safetensors'], 1, /^junk\.safetensors: .* \(SerializationError\)$/],
+  ['L33', ['predict', 'carded.safetensors'], 2, 'missing DATA.csv (see --help)'],
+  ['L34', ['trian', '--epochs', '3'], 2, 'unknown command "trian" (did you mean train?) (see fastgrnn --help)'],
 ];
 
 const snapshot = () => Object.fromEntries(fs.readdirSync(tmp).sort().map((f) => {
@@ -96,17 +133,19 @@ test('bad CLI invocations: status, message, nothing written', { skip: !HAVE_CLI 
   for (const [id, args, status, message] of ROWS) {
     const before = snapshot();
     const out = path.join(tmp, `out-${id}`);
-    const full = args.includes('--out') ? args : [...args, '--out', out];
+    const full = args[0] !== 'train' || args.includes('--out') ? args : [...args, '--out', out];
     const res = await run(full);
     const lines = res.stderr.trim().split('\n');
     const last = lines[lines.length - 1];
     assert.equal(res.code, status, `${id} ${args.join(' ')}: exit ${res.code}\n${res.stderr}`);
-    assert.ok(last.startsWith('fastgrnn train: '), `${id}: ${last}`);
-    if (message instanceof RegExp) assert.match(last, message, id);
-    else assert.ok(last.includes(message), `${id}: "${last}" lacks "${message}"`);
+    const prog = /^(train|predict|evaluate|inspect|export-onnx)$/.test(args[0]) ? `fastgrnn ${args[0]}` : 'fastgrnn';
+    assert.ok(last.startsWith(`${prog}: `), `${id}: ${last}`);
+    const text = last.slice(prog.length + 2);
+    if (message instanceof RegExp) assert.match(text, message, id);
+    else assert.ok(text.includes(message), `${id}: "${last}" lacks "${message}"`);
     assert.ok(!fs.existsSync(out), `${id}: ${out} was created`);
     assert.deepEqual(snapshot(), before, `${id}: files in the working folder changed`);
-    md.push(`| ${id} | \`fastgrnn train ${args.join(' ')}\` | exit ${res.code} | ${last.replace(/^fastgrnn train: /, '').replace(/\|/g, '\\|')} |`);
+    md.push(`| ${id} | \`fastgrnn ${args.join(' ')}\` | exit ${res.code} | ${text.replace(/\|/g, '\\|')} |`);
   }
 });
 
