@@ -61,18 +61,18 @@ export const range = (lo, hi, loOpen = false, hiOpen = false, hiShown = true) =>
 };
 
 /**
- * A check from one entry of configLimits() ({ min, max, minOpen?, maxOpen? }
- * as C reports it). An upper bound of an integer, or a large one, is a
- * technical limit: named only when it is what failed.
+ * A check from one entry of configLimits() ({ min, max, minOpen, maxOpen,
+ * integer, nullable } as C reports it). Bounds at +-FLT_MAX mean "finite"
+ * (the parser already demands it). An upper bound of an integer, or a large
+ * one, is a technical limit: named only when it is what failed.
  */
+const FLT_MAX = 3.4028234663852886e38;
 export function limitCheck(limit, kind) {
   if (!limit) return null;
-  const lo = limit.min ?? null;
-  const hi = limit.max ?? null;
-  const loOpen = Boolean(limit.minExclusive ?? limit.minOpen);
-  const hiOpen = Boolean(limit.maxExclusive ?? limit.maxOpen);
+  const lo = limit.min === undefined || limit.min === null || limit.min <= -FLT_MAX ? null : limit.min;
+  const hi = limit.max === undefined || limit.max === null || limit.max >= FLT_MAX ? null : limit.max;
   const hiShown = kind === 'num' && hi !== null && Math.abs(hi) <= 1000;
-  return range(lo, hi, loOpen, hiOpen, hiShown);
+  return range(lo, hi, Boolean(limit.minOpen), Boolean(limit.maxOpen), hiShown);
 }
 
 const INT_RE = /^[+-]?\d+$/;

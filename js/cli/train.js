@@ -112,6 +112,8 @@ export const FLAGS = [
   // other
   { name: 'help', kind: 'bool', to: 'cli', def: false, alias: 'h', group: 'Other',
     help: 'show this help and exit' },
+  { name: 'version', kind: 'bool', to: 'cli', def: false,
+    help: 'show the version and exit' },
 ];
 
 export function help(prog) {
@@ -158,6 +160,7 @@ export function parse(argv) {
   const { values, given } = parsed;
   const v = (name) => values.get(name);
   if (v('help')) return { help: true };
+  if (v('version')) return { version: true };
   if (v('data') === undefined) {
     for (const name of ['label', 'timesteps', 'delimiter', 'ignore', 'missing']) {
       if (given.has(name)) usage(`--${name} applies to --data CSV files only`);
@@ -170,7 +173,7 @@ export function parse(argv) {
   if (v('enable-distillation') && v('teacher') === undefined) {
     usage('--enable-distillation needs soft targets: give a teacher model with --teacher FILE.safetensors');
   }
-  return { help: false, parsed, v };
+  return { help: false, version: false, parsed, v };
 }
 
 /** Bounds of the numeric flags, from C (configLimits()); checks every given flag. */
@@ -182,8 +185,6 @@ export function checkLimits(opts) {
     const lim = limits[where[0]] && limits[where[0]][where[1]];
     return lim ? { ...f, check: limitCheck(lim, f.kind) } : f;
   });
-  // Seeds are checked by what a JS number holds; C takes any u64.
-  for (const f of flags) if (f.name === 'seed' || f.name === 'model-seed') f.check = SEED;
   checkAll(opts.parsed, flags);
 }
 
@@ -476,6 +477,10 @@ export async function main(argv, { prog, out = process.stdout, err = process.std
     return 0;
   }
   const info = await fg.init();
+  if (opts.version) {
+    out.write(`${prog} ${fg.VERSION}\n`);
+    return 0;
+  }
   checkLimits(opts);
   const outDir = opts.v('out');
   const dump = opts.v('dump-dataset');
