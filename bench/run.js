@@ -7,7 +7,7 @@
 //                     [--json FILE] [--markdown FILE] [--no-peak] [--update-doc]
 //   --update-doc replaces the measured block of BENCHMARKS.md with this run's.
 //
-// Benchmarks (the same work for every system: FastGRNN of DESIGN.md, Adam,
+// Benchmarks (the same work for every system: FastGRNN of docs/design.md, Adam,
 // binary cross-entropy, clip 5, one training pass, no evaluation):
 //   B1  N 100,000, T 1,  D 5,  H 16, batch 32, random normal features
 //   B2  N 20,000,  T 32, D 16, H 32, batch 64, random normal features

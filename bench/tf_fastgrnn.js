@@ -1,4 +1,4 @@
-// tf_fastgrnn.js - the FastGRNN of DESIGN.md written with TensorFlow.js ops,
+// tf_fastgrnn.js - the FastGRNN of docs/design.md written with TensorFlow.js ops,
 // trained the way a TF.js user would: tf.variableGrads, clipping by global
 // norm (TF.js has no built-in global clip for its optimizers), tf.train.adam.
 //

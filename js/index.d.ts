@@ -18,15 +18,21 @@ export class FastGRNNError extends Error {
 
 export const VERSION: string;
 
+/** Where a WebAssembly module comes from (init({ wasm }), TrainingWorker({ init })). */
+export type WasmSource = URL | string | ArrayBuffer | ArrayBufferView | Response |
+  PromiseLike<Response> | WebAssembly.Module;
+
 export interface InitOptions {
   /** Which build to load: 'auto' (default) picks SIMD128 when the engine validates it. */
   simd?: 'auto' | boolean;
   /**
    * A module to use instead of the packaged one: a URL or path (fetched in
-   * browsers, read from disk in Node) or its bytes. With `wasm`, `simd: true`
-   * tells that it is the SIMD build (moduleInfo().simd).
+   * browsers, read from disk in Node), its bytes, a fetch `Response` (or a
+   * promise of one; streamed when served as application/wasm) or a compiled
+   * `WebAssembly.Module`. With `wasm`, `simd: true` tells that it is the SIMD
+   * build (moduleInfo().simd).
    */
-  wasm?: URL | string | ArrayBuffer | ArrayBufferView;
+  wasm?: WasmSource;
 }
 
 export interface ModuleInfo {
@@ -227,6 +233,8 @@ export class TrainingDataset implements Owned {
   clone(): TrainingDataset;
   readonly disposed: boolean;
   dispose(): void;
+  /** Reads a CSV (see readCSV) into a dataset with featureNames, classNames and labelName set. */
+  static fromCSV(input: CSVInput, options?: CSVOptions): Promise<TrainingDataset>;
 }
 
 export type Batch = [features: Float32Array, labels: Float32Array, softTargets: Float32Array | null];
@@ -298,3 +306,85 @@ export const ROUTING_FEATURES: readonly string[];
  */
 export function routingData(n: number, seed?: number):
   { features: Float32Array; labels: Float32Array; featureNames: string[] };
+
+// ---- Reading CSV (js/csv.js) ----
+
+/** A whole text, its UTF-8 bytes, a Blob/File, a stream, or chunks of text or bytes. */
+export type CSVInput = string | Uint8Array | ArrayBuffer | ArrayBufferView | Blob |
+  ReadableStream<Uint8Array | string> | AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>;
+
+export interface CSVOptions {
+  /** One character; default: the one of , ; TAB found most often in the header. */
+  delimiter?: string;
+  /** The label column's name (default: label, then target, then class; case-insensitive); false: no label column. */
+  label?: string | false;
+  /** Columns that are neither features nor the label (e.g. an id). */
+  ignore?: string[];
+  /** Missing cells (empty, NA, N/A, NaN, null): 'error' (default), 'skip' the row, or 'mean' of the feature. */
+  missing?: 'error' | 'skip' | 'mean';
+  /** Steps per row: each row holds timesteps * inputDim values, step-major (default 1). */
+  timesteps?: number;
+  /** Fixes the classes and their order (e.g. from a model card); labels are these names or their indices. */
+  classNames?: string[] | null;
+  /** Expects these feature columns (e.g. from a model card), in this order. */
+  featureNames?: string[] | null;
+  /** missing: 'mean' fills in these per-feature values instead of the file's means. */
+  means?: ArrayLike<number> | null;
+  /** The file name used in error messages (default "CSV"). */
+  name?: string;
+  /** readCSVRows: rows per batch (default 8192). */
+  batchSize?: number;
+}
+
+export interface CSVData {
+  /** [n * timesteps * inputDim], step-major rows. */
+  features: Float32Array;
+  /** [n]: 0/1 or values in [0, 1] (binary), class indices (multi-class). */
+  labels: Float32Array;
+  n: number;
+  inputDim: number;
+  timesteps: number;
+  /** 1 for binary labels, K for K classes. */
+  outputDim: number;
+  /** The first step's feature column names (inputDim names). */
+  featureNames: string[];
+  labelName: string;
+  /** The class names when labels are names (or options.classNames was given), else null. */
+  classNames: string[] | null;
+  /** Rows dropped by missing: 'skip'. */
+  rowsSkipped: number;
+}
+
+/** readCSV with label: false: features only. */
+export interface CSVFeatures extends Omit<CSVData, 'labels' | 'outputDim' | 'labelName' | 'classNames'> {
+  labels: null;
+  outputDim: null;
+  labelName: null;
+  classNames: null;
+}
+
+/** One batch of readCSVRows. */
+export interface CSVRowBatch {
+  n: number;
+  features: Float32Array;
+  /** As written in the file (numeric labels), or class indices (names); null with label: false. */
+  labels: Float32Array | null;
+  inputDim: number;
+  timesteps: number;
+  featureNames: string[];
+  labelName: string | null;
+  /** Names seen so far (in order of first appearance), or options.classNames; null for numeric labels. */
+  classNames: string[] | null;
+  /** Rows dropped so far. */
+  rowsSkipped: number;
+  /** The line of the batch's last row. */
+  line: number;
+  /** Characters of text read so far (for progress). */
+  charsRead: number;
+}
+
+/** Reads a whole CSV; every bad input is a FastGRNNError naming file, line and column. */
+export function readCSV(input: CSVInput, options: CSVOptions & { label: false }): Promise<CSVFeatures>;
+export function readCSV(input: CSVInput, options?: CSVOptions): Promise<CSVData>;
+/** Reads a CSV as batches of rows (streaming). */
+export function readCSVRows(input: CSVInput, options?: CSVOptions): AsyncIterable<CSVRowBatch>;

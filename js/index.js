@@ -11,6 +11,8 @@ import { instantiate, simdSupported, isNode, nodeFs } from './loader.js';
 
 export { FastGRNNError };
 export { routingData, seededRandom, ROUTING_FEATURES } from './data.js';
+export { readCSV, readCSVRows } from './csv.js';
+import { readCSV } from './csv.js';
 
 export const VERSION = '0.1.0';
 
@@ -26,7 +28,8 @@ const defaultModules = new Map(); // 'simd' | 'scalar' -> Promise<WasmModule>
  * Loads and instantiates the WebAssembly module. Must be awaited once before
  * anything else. Options: `simd` ('auto' | true | false: which build to
  * load; 'auto' picks SIMD128 when the engine validates it) and `wasm` (a URL,
- * path or bytes of a module to use instead of the packaged one).
+ * path, bytes, fetch Response or compiled WebAssembly.Module to use instead
+ * of the packaged module).
  * Calling init() again with other options switches the module that new
  * objects use; objects already made keep working with theirs.
  */
@@ -692,6 +695,19 @@ export class TrainingDataset extends Handle {
       ptr = m.readPtr(0);
     }
     super(m, ptr, 'fg_dataset_destroy', 'TrainingDataset');
+  }
+
+  /**
+   * Reads a CSV (any input readCSV takes) into a dataset; featureNames,
+   * classNames and labelName come from the file.
+   */
+  static async fromCSV(input, options) {
+    const d = await readCSV(input, options);
+    if (d.labels === null) invalid('TrainingDataset.fromCSV: a dataset needs a label column, got label: false');
+    const meta = { featureNames: d.featureNames, labelName: d.labelName };
+    if (d.classNames) meta.classNames = d.classNames;
+    return new TrainingDataset(d.features, d.labels,
+      { inputDim: d.inputDim, timesteps: d.timesteps, outputDim: d.outputDim, ...meta });
   }
 
   static _wrap(m, ptr) {

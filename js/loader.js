@@ -6,7 +6,7 @@
 // any call, which detaches every typed-array view of memory.buffer, so views
 // are taken afresh after each call and never cached.
 
-import { FastGRNNError, STATUS_CODES } from './errors.js';
+import { FastGRNNError, STATUS_CODES, describe } from './errors.js';
 
 const isNode = typeof process !== 'undefined' && process.versions != null &&
   process.versions.node != null;
@@ -151,46 +151,154 @@ export class WasmModule {
   }
 }
 
-function defaultUrl(simd) {
-  return new URL(simd ? '../dist/fastgrnn-simd.wasm' : '../dist/fastgrnn.wasm', import.meta.url);
+// The packaged modules. Each URL is one static `new URL('literal',
+// import.meta.url)` expression, the form every bundler (Vite, webpack 5,
+// Rollup, Parcel) follows to emit the .wasm file as an asset and rewrite the
+// URL; a conditional inside `new URL(...)` would hide the file from them.
+function simdModuleUrl() {
+  return new URL('../dist/fastgrnn-simd.wasm', import.meta.url);
+}
+function scalarModuleUrl() {
+  return new URL('../dist/fastgrnn.wasm', import.meta.url);
 }
 
-async function readBytes(source) {
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+// Set by the embedded entry (js/embedded.js): functions returning the bytes
+// of the SIMD and scalar modules, used instead of fetching the files.
+let embedded = null;
+/** Makes init() use these bytes instead of the packaged .wasm files. */
+export function setEmbeddedWasm(sources) {
+  embedded = sources;
+}
+/** The embedded bytes of one flavour, or null without the embedded entry. */
+export function embeddedWasm(simd) {
+  return embedded ? (simd ? embedded.simd() : embedded.scalar()) : null;
+}
+
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+
+function hexStart(bytes) {
+  return Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+}
+
+/** Throws SerializationError unless `bytes` starts with the wasm magic word. */
+function checkMagic(bytes, from, contentType) {
+  if (bytes.length >= 4 && WASM_MAGIC.every((b, i) => bytes[i] === b)) return;
+  const head = new TextDecoder().decode(bytes.subarray(0, 64)).trimStart().toLowerCase();
+  const ct = contentType ? `content-type ${contentType}, ` : '';
+  let what;
+  if (bytes.length === 0) what = `got an empty body (${ct}0 bytes)`;
+  else if (head.startsWith('<')) what = `got HTML (${ct}first bytes ${hexStart(bytes)})`;
+  else if (head.startsWith('{') || head.startsWith('[')) what = `got JSON (${ct}first bytes ${hexStart(bytes)})`;
+  else if (/^(import|export|\/\/|\/\*|const|let|var|function|"use strict")/.test(head)) {
+    what = `got JavaScript (${ct}first bytes ${hexStart(bytes)})`;
+  } else what = `got ${bytes.length} bytes that are not WebAssembly (${ct}first bytes ${hexStart(bytes)})`;
+  throw new FastGRNNError('SerializationError',
+    `init: ${from} is not a WebAssembly module: ${what}; is the .wasm file served at that URL?`);
+}
+
+function toUrl(source) {
+  if (source instanceof URL) return source;
+  const absolute = /^[a-z][a-z0-9+.-]*:/i.test(source);
+  if (isNode && !absolute) return new URL(source, 'file://' + process.cwd().replace(/\/?$/, '/'));
+  try {
+    return new URL(source, globalThis.location?.href);
+  } catch {
+    throw new FastGRNNError('InvalidInput', `init: wasm ${JSON.stringify(source)} is not a valid URL`);
+  }
+}
+
+async function compileBytes(bytes, from) {
+  checkMagic(bytes, from, null);
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (e) {
+    throw new FastGRNNError('SerializationError', `init: cannot compile the wasm module from ${from}: ${e.message}`);
+  }
+}
+
+/** A compiled module from a fetch Response: streamed when served as application/wasm. */
+async function compileResponse(res, from) {
+  if (!res.ok) {
+    throw new FastGRNNError('IoError', `init: cannot fetch ${from}: HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''}`);
+  }
+  const type = (res.headers.get('content-type') || '').split(';')[0].trim().toLowerCase();
+  if (type === 'application/wasm' && typeof WebAssembly.compileStreaming === 'function') {
+    // Keep a copy of the body to explain a failure (a server that labels
+    // HTML as application/wasm).
+    const copy = res.clone();
+    try {
+      return await WebAssembly.compileStreaming(res);
+    } catch (e) {
+      let bytes;
+      try {
+        bytes = new Uint8Array(await copy.arrayBuffer());
+      } catch {
+        bytes = null;
+      }
+      if (bytes) checkMagic(bytes, from, type);
+      throw new FastGRNNError('SerializationError', `init: cannot compile the wasm module from ${from}: ${e.message}`);
+    }
+  }
+  let bytes;
+  try {
+    bytes = new Uint8Array(await res.arrayBuffer());
+  } catch (e) {
+    throw new FastGRNNError('IoError', `init: cannot read the body of ${from}: ${e.message}`);
+  }
+  checkMagic(bytes, from, type || '(none)');
+  return compileBytes(bytes, from);
+}
+
+/**
+ * A compiled WebAssembly.Module from any accepted `wasm` source: a URL or
+ * string (fetched; a path or file: URL is read from disk in Node), bytes
+ * (ArrayBuffer or a view), a fetch Response (or a promise of one), or a
+ * WebAssembly.Module (used as is).
+ */
+export async function compileSource(source) {
+  if (source && typeof source.then === 'function') source = await source;
+  if (source instanceof WebAssembly.Module) return source;
+  if (source instanceof ArrayBuffer) return compileBytes(new Uint8Array(source), 'the given bytes');
   if (ArrayBuffer.isView(source)) {
-    return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+    return compileBytes(new Uint8Array(source.buffer, source.byteOffset, source.byteLength), 'the given bytes');
   }
-  let url = source;
-  if (typeof url === 'string') {
-    url = isNode && !/^[a-z][a-z0-9+.-]*:/i.test(url)
-      ? new URL(url, 'file://' + process.cwd() + '/') : new URL(url, globalThis.location?.href);
+  if (typeof Response !== 'undefined' && source instanceof Response) {
+    return compileResponse(source, source.url || 'the given Response');
   }
-  if (!(url instanceof URL)) {
+  if (typeof source !== 'string' && !(source instanceof URL)) {
     throw new FastGRNNError('InvalidInput',
-      `wasm must be a URL, a string or bytes, got ${Object.prototype.toString.call(source)}`);
+      `init: wasm must be a URL, a string, bytes, a Response or a WebAssembly.Module, got ${describe(source)}`);
   }
+  const url = toUrl(source);
   if (isNode && url.protocol === 'file:') {
     const { fs } = await loadNodeModules();
+    let bytes;
     try {
-      return new Uint8Array(await fs.promises.readFile(url));
+      bytes = new Uint8Array(await fs.promises.readFile(url));
     } catch (e) {
-      throw new FastGRNNError('IoError', `cannot read ${url.pathname}: ${e.message}`);
+      throw new FastGRNNError('IoError', `init: cannot read ${decodeURIComponent(url.pathname)}: ${e.message}`);
     }
+    return compileBytes(bytes, decodeURIComponent(url.pathname));
   }
   let res;
   try {
     res = await fetch(url);
   } catch (e) {
-    throw new FastGRNNError('IoError', `cannot fetch ${url}: ${e.message}`);
+    throw new FastGRNNError('IoError', `init: cannot fetch ${url}: ${e.message}`);
   }
-  if (!res.ok) throw new FastGRNNError('IoError', `cannot fetch ${url}: HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
+  return compileResponse(res, String(url));
+}
+
+function describeSource(source) {
+  if (source instanceof URL || typeof source === 'string') return String(source);
+  if (source instanceof WebAssembly.Module) return 'module';
+  if (typeof Response !== 'undefined' && source instanceof Response) return source.url || 'response';
+  return 'bytes';
 }
 
 /**
  * Instantiates a module.
- * @param {{simd?: 'auto'|boolean, wasm?: URL|string|BufferSource}} opts
+ * @param {{simd?: 'auto'|boolean, wasm?: URL|string|BufferSource|Response|WebAssembly.Module}} opts
  */
 export async function instantiate(opts = {}) {
   const simdOpt = opts.simd === undefined ? 'auto' : opts.simd;
@@ -205,8 +313,10 @@ export async function instantiate(opts = {}) {
   const simd = opts.wasm !== undefined ? simdOpt === true
     : (simdOpt === 'auto' ? supported : simdOpt);
   await loadNodeModules();
-  const source = opts.wasm !== undefined ? opts.wasm : defaultUrl(simd);
-  const bytes = await readBytes(source);
+  let source = opts.wasm;
+  if (source === undefined) source = embeddedWasm(simd);
+  if (source === null || source === undefined) source = simd ? simdModuleUrl() : scalarModuleUrl();
+  const module = await compileSource(source);
   const imports = {
     env: {
       // Called by the module after memory.grow; views are never cached, so
@@ -216,9 +326,9 @@ export async function instantiate(opts = {}) {
   };
   let instance;
   try {
-    ({ instance } = await WebAssembly.instantiate(bytes, imports));
+    instance = await WebAssembly.instantiate(module, imports);
   } catch (e) {
-    throw new FastGRNNError('SerializationError', `cannot instantiate the wasm module: ${e.message}`);
+    throw new FastGRNNError('SerializationError', `init: cannot instantiate the wasm module: ${e.message}`);
   }
-  return new WasmModule(instance, simd, typeof source === 'object' && !(source instanceof URL) ? 'bytes' : String(source));
+  return new WasmModule(instance, simd, opts.wasm === undefined && embedded ? 'embedded' : describeSource(source));
 }

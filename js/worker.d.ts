@@ -1,12 +1,24 @@
 // Type declarations for fastgrnn-wasm/worker (js/worker.js).
 import type {
   FastGRNN, ModelConfig, TrainingConfig, TrainingMetrics, Normalization, Features, Floats,
+  TrainingDataset, WasmSource,
 } from './index.js';
 
-/** The name a browser Worker running js/worker.js is started with. */
+/** The name the browser Worker (js/training-worker.js) is started with. */
 export const WORKER_NAME: 'fastgrnn-train';
-/** True when this module instance runs as the training side of a worker. */
-export const startedAsWorker: boolean;
+
+/** Data with its dimensions, e.g. a TrainingDataset or what readCSV returns. */
+export interface DatasetLike {
+  features: Features;
+  labels: Floats;
+  inputDim?: number;
+  timesteps?: number;
+  outputDim?: number;
+  softTargets?: Floats | null;
+  featureNames?: string[] | null;
+  classNames?: string[] | null;
+  labelName?: string | null;
+}
 
 export interface WorkerJob {
   /** Starting weights: a model (saved and sent) or its safetensors bytes. */
@@ -14,8 +26,19 @@ export interface WorkerJob {
   /** A new model from this config when `model` is absent. */
   modelConfig?: Partial<ModelConfig>;
   trainingConfig?: Partial<TrainingConfig>;
-  features: Features;
-  labels: Floats;
+  /**
+   * The data, one of: `features` + `labels` (rows give inputDim = row length
+   * / timesteps; flat arrays need inputDim, else modelConfig.inputDim or the
+   * model's is used), `dataset` (a TrainingDataset or a DatasetLike), or
+   * `csv` (text, bytes or a Blob, read in the worker by readCSV with
+   * `csvOptions`). A new model takes inputDim/outputDim from the data unless
+   * modelConfig sets them.
+   */
+  features?: Features;
+  labels?: Floats;
+  dataset?: TrainingDataset | DatasetLike;
+  csv?: string | ArrayBuffer | ArrayBufferView | Blob;
+  csvOptions?: Record<string, unknown>;
   softTargets?: Floats;
   inputDim?: number;
   timesteps?: number;
@@ -40,9 +63,17 @@ export interface WorkerResult {
 }
 
 export interface TrainingWorkerOptions {
-  /** URL of worker.js (default: next to this module). */
+  /** URL of the worker script (default: training-worker.js next to this module). */
   url?: URL | string;
+  /** Which build the worker loads (same as init's `simd`). */
   simd?: 'auto' | boolean;
+  /** Passed to init() in the worker: a wasm URL, bytes, Response or compiled Module. */
+  init?: { wasm?: WasmSource; simd?: 'auto' | boolean };
+  /** Node only: worker_threads resource limits (exceeding them rejects with OutOfMemory). */
+  resourceLimits?: {
+    maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number;
+    codeRangeSizeMb?: number; stackSizeMb?: number;
+  };
 }
 
 /** Trains in a Web Worker (browser) or a worker_threads Worker (Node). */

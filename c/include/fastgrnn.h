@@ -201,7 +201,7 @@ fg_status fg_model_get_mask(const fg_model *model, uint8_t *out, size_t count);
  * -ffp-contract=off). prefix: a C identifier, at most 32 characters. */
 fg_status fg_model_export_c(const fg_model *model, const char *prefix, char **source_out);
 fg_status fg_model_export_c_file(const fg_model *model, const char *prefix, const char *path);
-/* safetensors (see DESIGN.md "Files"). */
+/* safetensors (docs/design.md, "Files"). */
 fg_status fg_model_save(const fg_model *model, uint8_t **bytes_out, size_t *len_out);
 fg_status fg_model_load(const uint8_t *bytes, size_t len, fg_model **out);
 fg_status fg_model_save_file(const fg_model *model, const char *path);

@@ -11,7 +11,7 @@
  *   format        "fastgrnn-wasm/1"
  *   config        the model config as JSON
  *   normalization {"means": [...], "stds": [...]}   (only when known)
- * Tensors are the model's tensor table, in table order (see DESIGN.md).
+ * Tensors are the model's tensor table, in table order (docs/design.md, "Files").
  *
  * The loader trusts nothing: every length and offset is checked against the
  * buffer before it is used, and the model it builds must match the file's

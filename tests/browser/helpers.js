@@ -10,8 +10,9 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const SCREENSHOTS = path.join(ROOT, 'build', 'screenshots');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
-// DESIGN.md's flags; the fresh profile directory is passed by Playwright as
-// --user-data-dir (launchPersistentContext).
+// Headless, no sandbox (root), no GPU, no background networking; the fresh
+// profile directory is passed by Playwright as --user-data-dir
+// (launchPersistentContext).
 export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',

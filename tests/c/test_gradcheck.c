@@ -93,7 +93,7 @@ static void check_table(const fg_model *m, rank_mode rm, int O) {
           m->num_tensors, m->num_params);
 }
 
-/* The loss value itself, from the model's logits and DESIGN.md's formulas:
+/* The loss value itself, from the model's logits and the formulas of docs/design.md:
  * binary BCE of sigmoid(y); multi-class CE of softmax(y); with distillation
  * (1 - alpha) * CE(label) + alpha * T^2 * CE(soft targets, at temperature T). */
 static void check_loss_value(const fg_model *m, fg_workspace *ws, const float *x, const float *y,

@@ -1,5 +1,5 @@
 /*
- * test_model.c - the model computes DESIGN.md's FastGRNN, initialised as
+ * test_model.c - the model computes the FastGRNN of docs/design.md, initialised as
  * designed.
  *
  *  - a reference forward pass in double, written from the equations

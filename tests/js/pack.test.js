@@ -29,11 +29,13 @@ describe('npm package', { skip: !built && 'run npm run build first' }, () => {
       const info = JSON.parse(out)[0];
       const files = info.files.map((f) => f.path);
       for (const f of ['dist/fastgrnn.wasm', 'dist/fastgrnn-simd.wasm', 'js/index.js', 'js/index.d.ts',
-        'js/loader.js', 'js/errors.js', 'js/worker.js', 'js/worker.d.ts', 'c/include/fastgrnn.h', 'package.json']) {
+        'js/loader.js', 'js/errors.js', 'js/worker.js', 'js/worker.d.ts', 'js/training-worker.js',
+        'js/embedded.js', 'js/embedded.d.ts', 'dist/fastgrnn-embedded.js', 'package.json']) {
         assert.ok(files.includes(f), `${f} is in the tarball`);
       }
-      assert.ok(!files.some((f) => f.startsWith('build/') || f.startsWith('tests/') || f.startsWith('c/src/')),
-        'no build tree, tests or C sources in the tarball');
+      assert.ok(!files.some((f) => f.startsWith('build/') || f.startsWith('tests/') || f.startsWith('c/') ||
+        f.startsWith('web/') || f.startsWith('scripts/') || f.startsWith('bench/')),
+        'no build tree, tests, C sources or headers, demo, scripts or benchmarks in the tarball');
       const tarball = join(dir, readdirSync(dir).find((f) => f.endsWith('.tgz')));
 
       // a fresh consumer project

@@ -2,16 +2,12 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { fg, FLAVORS, useFlavor, routingData, expectError, bytesEqual } from './helpers.js';
-import { TrainingWorker, trainInWorker, startedAsWorker } from '../../js/worker.js';
+import { TrainingWorker, trainInWorker } from '../../js/worker.js';
 
 const { FastGRNN, TrainingDataset, Trainer } = fg;
 
 describe('worker', () => {
   before(() => useFlavor(FLAVORS[0]));
-
-  it('is not a worker when imported on the main thread', () => {
-    assert.equal(startedAsWorker, false);
-  });
 
   for (const flavor of FLAVORS) {
     it(`trains in a worker (${flavor}) exactly like the main thread`, async () => {
