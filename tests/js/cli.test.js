@@ -190,16 +190,17 @@ describe('fastgrnn train', { concurrency: true }, () => {
 
   test('malformed CSVs: exit 2 naming the problem', async () => {
     const cases = [
-      ['nonnum.csv', 'a,b,label\n1,2,1\n3,oops,0\n', [], /nonnum\.csv line 3, column "b": "oops" is not a number/],
-      ['nolabel.csv', 'a,b,target\n1,2,1\n', [], /nolabel\.csv has no label column "label" \(columns: a, b, target\)/],
-      ['ragged.csv', 'a,b,label\n1,2,1\n3,4\n', [], /ragged\.csv line 3: 2 cells, but the header has 3 columns/],
-      ['noheader.csv', '1,2,1\n3,4,0\n', [], /noheader\.csv has no header row/],
-      ['empty.csv', '', [], /empty\.csv is empty/],
-      ['headeronly.csv', 'a,b,label\n', [], /headeronly\.csv has a header but no data rows/],
-      ['emptycell.csv', 'a,b,label\n1,,1\n', [], /emptycell\.csv line 2, column "b": empty cell/],
-      ['badlabel.csv', 'a,b,label\n1,2,3\n', [], /badlabel\.csv line 2, column "label": label 3 is not in \[0, 1\]/],
-      ['steps.csv', 'a,b,c,label\n1,2,3,1\n', ['--timesteps', '2'], /3 feature columns, not a multiple of --timesteps 2/],
-      ['dup.csv', 'a,a,label\n1,2,1\n', [], /column name "a" appears twice/],
+      ['nonnum.csv', 'a,b,label\n1,2,1\n3,oops,0\n', [], /nonnum\.csv line 3, column 2 \(b\): "oops" is not a number/],
+      ['nolabel.csv', 'a,b,y\n1,2,1\n', [], /nolabel\.csv line 1, column 1 \(a\): there is no label column/],
+      ['ragged.csv', 'a,b,label\n1,2,1\n3,4\n', [], /ragged\.csv line 3, column 3 \(label\): the row ends after 2 cells, but the header has 3 columns/],
+      ['noheader.csv', '1,2,1\n3,4,0\n', [], /noheader\.csv line 1, column 1 \(1\): the first row looks like data/],
+      ['empty.csv', '', [], /empty\.csv line 1, column 1: the file is empty/],
+      ['headeronly.csv', 'a,b,label\n', [], /headeronly\.csv line 2, column 1 \(a\): the file has a header but no data rows/],
+      ['emptycell.csv', 'a,b,label\n1,,1\n', [], /emptycell\.csv line 2, column 2 \(b\): the value is missing/],
+      ['badlabel.csv', 'a,b,label\n1,2,-1\n', [], /badlabel\.csv line 2, column 3 \(label\): /],
+      ['steps.csv', 'a,b,c,label\n1,2,3,1\n', ['--timesteps', '2'], /3 feature columns cannot be split into 2 timesteps/],
+      ['dup.csv', 'a,a,label\n1,2,1\n', [], /the column name "a" is also the name of column 1/],
+      ['od.csv', 'a,label\n1,0\n2,1\n', ['--output-dim', '3'], /--output-dim 3 does not match the labels of .*od\.csv, which give 1 output \(binary\)/],
     ];
     await Promise.all(cases.map(async ([name, text, extra, re]) => {
       const csv = writeCsv(name, text);
