@@ -75,10 +75,10 @@ function run(args, timeoutMs = 60000) {
 // id, arguments (for train, --out is added unless given), exit status,
 // message (the last stderr line must contain it, or match it when a RegExp).
 const TRAIN_ROWS = [
-  ['L1', ['--epochs', '-1'], 2, '--epochs must be an integer >= 1, got "-1"'],
+  ['L1', ['--epochs', '-1'], 2, '--epochs must be an integer >= 0, got "-1"'],
   ['L2', ['--learning-rate', 'abc'], 2, '--learning-rate must be a number > 0, got "abc"'],
   ['L3', ['--bogus-flag'], 2, 'unknown flag --bogus-flag'],
-  ['L4', ['--hidden-dim', '100000'], 2, '--hidden-dim must be an integer <= 65536, got "100000"'],
+  ['L4', ['--hidden-dim', '99999999'], 2, '--hidden-dim must be an integer <= 16777216, got "99999999"'],
   ['L5', ['--rank', '0'], 2, '--rank must be an integer >= 1 or "none", got "0"'],
   ['L6', ['--nu', 'nan'], 2, '--nu must be a number, got "nan"'],
   ['L7', ['--validation-split', '1'], 2, '--validation-split must be a number in [0, 1), got "1"'],

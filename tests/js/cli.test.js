@@ -165,7 +165,7 @@ describe('fastgrnn train', { concurrency: true }, () => {
 
   test('bad flags and values: exit 2 with a one-line message', async () => {
     const cases = [
-      [['--epochs', '-1'], /--epochs must be an integer >= 1, got "-1"/],
+      [['--epochs', '-1'], /--epochs must be an integer >= 0, got "-1"/],
       [['--learning-rate', 'abc'], /--learning-rate must be a number > 0, got "abc"/],
       [['--learning-rate=0'], /--learning-rate must be a number > 0, got "0"/],
       [['--bogus'], /unknown flag --bogus/],
