@@ -86,13 +86,10 @@ export class Reporter {
   }
 }
 
-/** Rows of cells -> aligned text; numbers (and '-') right-aligned. */
+/** Rows of cells -> aligned text: the first column left-aligned, the others right-aligned. */
 export function table(rows) {
   const w = [];
   for (const r of rows) r.forEach((c, j) => { w[j] = Math.max(w[j] || 0, String(c).length); });
-  const right = (c) => typeof c === 'number' || /^-?[\d.]+%?$|^-$/.test(String(c));
-  return rows.map((r) => r.map((c, j) => {
-    const s = String(c);
-    return right(c) ? s.padStart(w[j]) : s.padEnd(w[j]);
-  }).join('  ').trimEnd()).join('\n') + '\n';
+  return rows.map((r) => r.map((c, j) => (j === 0 ? String(c).padEnd(w[j]) : String(c).padStart(w[j])))
+    .join('  ').trimEnd()).join('\n') + '\n';
 }
