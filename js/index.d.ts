@@ -16,6 +16,7 @@ export class FastGRNNError extends Error {
   code: FastGRNNErrorCode;
 }
 
+/** The package version (package.json's). moduleInfo().version is the loaded wasm module's own. */
 export const VERSION: string;
 
 /** Where a WebAssembly module comes from (init({ wasm }), TrainingWorker({ init })). */
@@ -41,6 +42,7 @@ export interface ModuleInfo {
   simd: boolean;
   /** Current size of the module's linear memory in bytes. */
   memoryBytes: number;
+  /** The loaded module's library version (VERSION before init()). */
   version: string;
 }
 
@@ -150,12 +152,94 @@ export interface TensorInfo {
   scale: number;
 }
 
-/** A FastGRNN model (cell + linear head). */
-export class FastGRNN implements Owned {
-  /** Absent keys take the defaults; unknown keys are InvalidInput. */
-  constructor(config?: Partial<ModelConfig>);
-  /** Loads safetensors bytes, or (Node) a file path. */
-  static load(source: Uint8Array | ArrayBuffer | ArrayBufferView | string): FastGRNN;
+/** Why a training run stopped. */
+export type StopReason =
+  | 'completed'
+  | 'early_stopping'
+  | 'stopped_by_callback'
+  | 'interrupted'
+  | 'cancelled'
+  | 'diverged';
+
+/**
+ * Whose weights the model holds after a run: the best epoch by validation
+ * loss, by training loss (no validation set), or the weights as training
+ * left them.
+ */
+export type KeptReason = 'best_validation_loss' | 'best_training_loss' | 'last_epoch';
+
+/** Metrics of the kept epoch; null when not measured (no validation set) or not finite. */
+export interface FinalMetrics {
+  trainLoss: number | null;
+  trainAccuracy: number | null;
+  valLoss: number | null;
+  valAccuracy: number | null;
+}
+
+/** How a training run ended (Trainer#summary(), ModelCard.training). */
+export interface TrainingSummary {
+  /** Epochs completed. */
+  epochsRun: number;
+  /** The epoch whose weights the model holds; null when none (mid-epoch, or no epoch completed). */
+  keptEpoch: number | null;
+  keptReason: KeptReason;
+  stopReason: StopReason;
+  trainSamples: number;
+  validationSamples: number;
+  /** The kept epoch's metrics; null when keptEpoch is null. */
+  final: FinalMetrics | null;
+}
+
+/** What a model says about itself; saved with it and validated on load. */
+export interface ModelCard {
+  /** The library version that last wrote the card. */
+  libraryVersion: string;
+  /** inputDim names. */
+  featureNames?: string[];
+  labelName?: string;
+  /** 2 names for a binary model, else outputDim. */
+  classNames?: string[];
+  /** The timesteps the model was trained with. */
+  timesteps?: number;
+  /** The model's stored normalization (read-only here: set model.normalization). */
+  normalization?: Normalization;
+  /** The summary of the run that trained the model. */
+  training?: TrainingSummary;
+  /** Free strings about the data (e.g. source). */
+  data?: Record<string, string>;
+}
+
+/** A partial card for updateCard: each key replaces the card's; null removes it. */
+export interface ModelCardUpdate {
+  featureNames?: string[] | null;
+  labelName?: string | null;
+  classNames?: string[] | null;
+  timesteps?: number | null;
+  training?: TrainingSummary | null;
+  data?: Record<string, string> | null;
+}
+
+/** What predict() returns for one sample: P(class 1) for a binary model, class probabilities otherwise. */
+export type Prediction = number | Float32Array;
+
+/**
+ * The prediction type of a model made with config C: `number` when
+ * outputDim is absent or 1 (binary), `Float32Array` for a literal
+ * outputDim > 1, and the union when it is not known statically.
+ */
+export type PredictionOf<C> =
+  C extends { outputDim: infer O }
+    ? (number extends O ? Prediction : [O] extends [1 | undefined] ? number : 1 extends O ? Prediction : Float32Array)
+    : 'outputDim' extends keyof C ? Prediction : number;
+
+/**
+ * A FastGRNN model (cell + linear head). `P` is what predict() returns for
+ * one sample: `number` for a binary model, `Float32Array` for a multi-class
+ * one. `new FastGRNN({ ... })` infers it from `outputDim`;
+ * `FastGRNN.load()` gives `FastGRNN<Prediction>`, narrowed by isBinary() /
+ * isMultiClass().
+ */
+export interface FastGRNN<P extends Prediction = Prediction> extends Owned {
   /** A copy of the model config. */
   readonly config: ModelConfig;
   readonly inputDim: number;
@@ -167,11 +251,36 @@ export class FastGRNN implements Owned {
   save(): Uint8Array;
   /** Writes the safetensors file (Node). */
   save(path: string): undefined;
-  /** One sample of T*D values: the probability (binary) or class probabilities. */
-  forward(x: Floats, options?: TimestepsOption): number | Float32Array;
-  /** Probabilities: [N] (binary) or [N*O] row-major. */
+  /** True for a binary model (outputDim 1); narrows predict() to `number`. */
+  isBinary(): this is FastGRNN<number>;
+  /** True for a multi-class model (outputDim > 1); narrows predict() to `Float32Array`. */
+  isMultiClass(): this is FastGRNN<Float32Array>;
+  /**
+   * One sample of RAW features (T*D values, as in the data): the model's
+   * stored normalization is applied, then the forward pass. P(class 1)
+   * (binary) or the class probabilities.
+   */
+  predict(x: Floats, options?: TimestepsOption): P;
+  /** Probabilities of RAW samples: [N] (binary) or [N*O] row-major. */
+  predictBatch(x: Features, options?: TimestepsOption): Float32Array;
+  /** Raw outputs W_o h_T + b_o of RAW samples: [N*O]. */
+  predictLogits(x: Features, options?: TimestepsOption): Float32Array;
+  /** The class index of one RAW sample (binary: 1 when p >= 0.5). */
+  predictClass(x: Floats, options?: TimestepsOption): number;
+  /** The class index of each RAW sample. */
+  predictClassBatch(x: Features, options?: TimestepsOption): Int32Array;
+  /** The class name of one RAW sample: from the model card's class names, else String(index). */
+  predictLabel(x: Floats, options?: TimestepsOption): string;
+  /** The class name of each RAW sample. */
+  predictLabelBatch(x: Features, options?: TimestepsOption): string[];
+  /**
+   * Primitive: one sample of ALREADY-NORMALIZED features (T*D values); the
+   * probability (binary) or class probabilities. Use predict() for raw data.
+   */
+  forward(x: Floats, options?: TimestepsOption): P;
+  /** Primitive: probabilities of already-normalized samples: [N] (binary) or [N*O] row-major. */
   forwardBatch(x: Features, options?: TimestepsOption): Float32Array;
-  /** Raw outputs W_o h_T + b_o: [N*O]. */
+  /** Primitive: raw outputs W_o h_T + b_o of already-normalized samples: [N*O]. */
   logits(x: Features, options?: TimestepsOption): Float32Array;
   numParams(): number;
   sizeBytes(): number;
@@ -193,13 +302,32 @@ export class FastGRNN implements Owned {
   exportC(prefix?: string): string;
   /** Writes the C source to a file (Node). */
   exportC(prefix: string, path: string): undefined;
-  /** Normalization parameters carried with the model (saved with it), or null. Not applied by forward. */
+  /**
+   * Normalization parameters carried with the model (saved with it), or
+   * null. Applied by predict*() and evaluate(); not by forward / logits.
+   */
   normalization: Normalization | null;
-  /** A deep copy. */
-  clone(): FastGRNN;
+  /** The model card (a copy). */
+  readonly card: ModelCard;
+  /** Merges a partial card (null removes a key); every field is validated (InvalidInput naming it). */
+  updateCard(partial: ModelCardUpdate): void;
+  /** A deep copy (weights, config, normalization, card). */
+  clone(): FastGRNN<P>;
   readonly disposed: boolean;
   dispose(): void;
 }
+
+export interface FastGRNNConstructor {
+  /**
+   * Absent keys take the defaults; unknown keys are InvalidInput. The
+   * prediction type follows `outputDim` (absent or 1: binary, `number`).
+   */
+  new <const C extends Partial<ModelConfig> = {}>(config?: C): FastGRNN<PredictionOf<C>>;
+  /** Loads safetensors bytes, or (Node) a file path. Narrow with isBinary() / isMultiClass(). */
+  load(source: Uint8Array | ArrayBuffer | ArrayBufferView | string): FastGRNN;
+  readonly prototype: FastGRNN;
+}
+export const FastGRNN: FastGRNNConstructor;
 
 export interface DatasetOptions {
   /** D; required with flat features, else row length / timesteps. */
@@ -208,6 +336,12 @@ export interface DatasetOptions {
   timesteps?: number;
   /** 1: binary labels in [0, 1]; O > 1: class indices (default 1). */
   outputDim?: number;
+  /** inputDim names of the features (Trainer#train writes them into the model's card). */
+  featureNames?: string[];
+  /** Class names: 2 for binary, else outputDim. */
+  classNames?: string[];
+  /** The label's name. */
+  labelName?: string;
 }
 
 /** Features [N, T, D], labels [N], optional soft targets; stored in wasm memory. */
@@ -230,6 +364,10 @@ export class TrainingDataset implements Owned {
   readonly features: Float32Array;
   readonly labels: Float32Array;
   readonly softTargets: Float32Array | null;
+  /** The names given at construction (copies), or null; kept by clone() and split(). */
+  readonly featureNames: string[] | null;
+  readonly classNames: string[] | null;
+  readonly labelName: string | null;
   clone(): TrainingDataset;
   readonly disposed: boolean;
   dispose(): void;
@@ -269,8 +407,21 @@ export class Trainer implements Owned {
   readonly config: TrainingConfig;
   /** The current learning rate (after decay). */
   readonly learningRate: number;
-  /** Trains; resolves to the metrics of every epoch of this run. */
+  /**
+   * Trains; resolves to the metrics of every epoch of this run. The
+   * dataset's names and timesteps go into the model's card first; the
+   * run's summary when it ends normally (completed, early stopping,
+   * onEpoch false, interrupt()).
+   */
   train(model: FastGRNN, dataset: TrainingDataset, options?: TrainOptions): Promise<TrainingMetrics[]>;
+  /**
+   * During train(): end the run at the next batch boundary as 'interrupted'
+   * (best weights restored when restoreBestWeights); train() resolves
+   * normally. Returns false (doing nothing) when no run is going on.
+   */
+  interrupt(): boolean;
+  /** How the last run ended. InvalidInput while training or before any run ended. */
+  summary(): TrainingSummary;
   /** One Adam step on one mini-batch; returns its mean data loss. */
   trainBatch(model: FastGRNN, features: Features, labels: Floats,
     softTargets?: Floats | null, options?: TimestepsOption): number;
@@ -284,6 +435,79 @@ export class Trainer implements Owned {
   readonly disposed: boolean;
   dispose(): void;
 }
+
+/** One class of an evaluation report. null: undefined (0/0). */
+export interface ClassReport {
+  index: number;
+  /** From the model card's class names (else the dataset's), else String(index). */
+  className: string;
+  /** TP / predicted as this class; null when nothing is predicted as it. */
+  precision: number | null;
+  /** TP / support; null when the class does not occur. */
+  recall: number | null;
+  /** 2 TP / (support + predicted); null when both are 0. */
+  f1: number | null;
+  /** Samples whose true class this is. */
+  support: number;
+}
+
+/** The evaluation report computed in C (see evaluate()). */
+export interface EvaluationReport {
+  samples: number;
+  /** Mean data loss, as Trainer#evaluate. */
+  loss: number;
+  accuracy: number;
+  /** K: 2 for a binary model, else outputDim. */
+  numClasses: number;
+  /** [K][K]: rows are the true class, columns the predicted one. */
+  confusionMatrix: number[][];
+  classes: ClassReport[];
+  /** Binary models: P(random positive scores above a random negative), ties 1/2; null otherwise or when a class is absent. */
+  rocAuc: number | null;
+}
+
+export interface EvaluateOptions {
+  /** true (default): the dataset holds raw features and the model's normalization is applied first. */
+  raw?: boolean;
+}
+
+/**
+ * Loss, accuracy, confusion matrix, per-class precision / recall / F1 /
+ * support and ROC-AUC (binary) of model on dataset, computed in C.
+ */
+export function evaluate(model: FastGRNN, dataset: TrainingDataset, options?: EvaluateOptions): EvaluationReport;
+
+/** Bounds of one numeric config key. */
+export interface ConfigLimit {
+  min: number;
+  max: number;
+  /** true: min itself is excluded. */
+  minOpen: boolean;
+  /** true: max itself is excluded. */
+  maxOpen: boolean;
+  /** Integers only. */
+  integer: boolean;
+  /** null ("none") is accepted too. */
+  nullable: boolean;
+}
+
+export interface ConfigLimits {
+  model: Record<'inputDim' | 'hiddenDim' | 'outputDim' | 'nu' | 'zeta' | 'rank' | 'wRank' | 'uRank' | 'seed', ConfigLimit>;
+  training: Record<'learningRate' | 'batchSize' | 'epochs' | 'validationSplit' | 'earlyStoppingPatience' |
+    'lrDecay' | 'lrDecayStep' | 'gradClip' | 'adamBeta1' | 'adamBeta2' | 'adamEpsilon' | 'l2Reg' |
+    'distillationTemperature' | 'distillationAlpha' | 'seed' | 'sparsityW' | 'sparsityU', ConfigLimit>;
+  /** The model's parameter count must not exceed this. */
+  maxParameters: number;
+}
+
+/** Every numeric config key with its bounds: the table C validates against. */
+export function configLimits(): ConfigLimits;
+/** Train / validation sizes of a split of n samples (validation = round(n * validationSplit), as C computes it). */
+export function splitSizes(n: number, validationSplit: number): { train: number; validation: number };
+/** {"means":[...],"stds":[...]} as written by C. */
+export function normalizationToJSON(normalization: { means: Floats; stds: Floats }): string;
+/** Metrics records as the JSON C writes (snake_case keys, NaN / null as null). */
+export function metricsToJSON(metrics: readonly TrainingMetrics[]): string;
 
 /** -t log p - (1 - t) log(1 - p), p clamped to [1e-7, 1 - 1e-7]. */
 export function binaryCrossEntropy(prediction: number, target: number): number;

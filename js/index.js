@@ -14,7 +14,8 @@ export { routingData, seededRandom, ROUTING_FEATURES } from './data.js';
 export { readCSV, readCSVRows } from './csv.js';
 import { readCSV } from './csv.js';
 
-export const VERSION = '0.1.0';
+/** The package version (package.json's); moduleInfo().version is the wasm module's own (fg_version). */
+export const VERSION = '0.2.0';
 
 // Marks an internal constructor call that wraps an existing C pointer.
 const WRAP = Symbol('wrap');
@@ -66,7 +67,7 @@ export function moduleInfo() {
     initialized: current !== null,
     simd: current ? current.simd : false,
     memoryBytes: current ? current.memoryBytes : 0,
-    version: VERSION,
+    version: current ? current.readCString(current.exports.fg_version()) : VERSION,
   };
 }
 
@@ -372,6 +373,82 @@ function checkPath(p, what) {
   return p;
 }
 
+// ------------------------------------------------------------------ model card
+
+// The card and training summary cross the boundary as JSON: snake_case in C,
+// camelCase here. Only the card's own keys are converted; the free-text
+// keys of `data` stay as they are.
+
+function summaryFromC(s) {
+  if (s === null || typeof s !== 'object') return s;
+  const out = keysToCamel(s);
+  if (out.final !== null && typeof out.final === 'object') out.final = keysToCamel(out.final);
+  return out;
+}
+
+function cardFromC(c) {
+  const out = {};
+  for (const [k, v] of Object.entries(c)) {
+    if (k === 'training') out.training = summaryFromC(v);
+    else if (k === 'normalization') out.normalization = { means: Float32Array.from(v.means), stds: Float32Array.from(v.stds) };
+    else out[camel(k)] = v;
+  }
+  return out;
+}
+
+// A JSON-safe copy of v (plain objects, arrays, strings, finite numbers,
+// booleans, null); anything else is InvalidInput naming `path`, so that
+// JSON.stringify never turns NaN or a function into null (which would
+// remove a card key).
+function plainJSON(v, path) {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) invalid(`${path} must be a finite number, got ${v}`);
+    return v;
+  }
+  if (Array.isArray(v)) return v.map((x, i) => plainJSON(x, `${path}[${i}]`));
+  if (typeof v === 'object' && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)) {
+    const out = {};
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = plainJSON(x, `${path}.${k}`);
+    return out;
+  }
+  invalid(`${path} must be JSON data (string, number, array, plain object or null), got ${describe(v)}`);
+}
+
+function snakeKeys(obj, what) {
+  const out = {};
+  for (const [k, v] of Object.entries(obj)) {
+    const key = snake(k);
+    if (Object.prototype.hasOwnProperty.call(out, key)) invalid(`${what} key '${k}' is given twice (camelCase and snake_case)`);
+    out[key] = v;
+  }
+  return out;
+}
+
+// camelCase card update -> snake_case JSON for fg_model_set_card.
+function cardJSON(partial, what) {
+  if (partial === null || typeof partial !== 'object' || Array.isArray(partial) || ArrayBuffer.isView(partial)) {
+    invalid(`${what} must be an object, got ${describe(partial)}`);
+  }
+  const card = snakeKeys(plainJSON(partial, what), what);
+  const t = card.training;
+  if (t !== null && typeof t === 'object' && !Array.isArray(t)) {
+    card.training = snakeKeys(t, `${what}.training`);
+    const f = card.training.final;
+    if (f !== null && typeof f === 'object' && !Array.isArray(f)) card.training.final = snakeKeys(f, `${what}.training.final`);
+  }
+  return JSON.stringify(card);
+}
+
+function setCard(m, ptr, json) {
+  const s = m.writeString(json, 'the card');
+  try {
+    m.check(m.exports.fg_model_set_card(ptr, s.ptr, s.len));
+  } finally {
+    m.free(s.ptr);
+  }
+}
+
 // ------------------------------------------------------------------ FastGRNN
 
 /** A FastGRNN model (cell + linear head). */
@@ -452,8 +529,9 @@ export class FastGRNN extends Handle {
   }
 
   /**
-   * One sample (Float32Array of timesteps * inputDim). Returns the
-   * probability (binary) or a Float32Array of class probabilities.
+   * One sample (Float32Array of timesteps * inputDim) of ALREADY-NORMALIZED
+   * features: the primitive under predict(), which takes raw features.
+   * Returns the probability (binary) or a Float32Array of class probabilities.
    */
   forward(x, options) {
     const m = this._m;
@@ -486,14 +564,115 @@ export class FastGRNN extends Handle {
     }
   }
 
-  /** Probabilities for a batch: [n] (binary) or [n, O]. */
+  /** Probabilities for a batch of already-normalized samples: [n] (binary) or [n, O]. */
   forwardBatch(x, options) {
     return this._batch('fg_model_forward_batch', x, options, 'forwardBatch', this._cfg.outputDim);
   }
 
-  /** Raw outputs W_o h_T + b_o for a batch: [n, O]. */
+  /** Raw outputs W_o h_T + b_o for a batch of already-normalized samples: [n, O]. */
   logits(x, options) {
     return this._batch('fg_model_logits_batch', x, options, 'logits', this._cfg.outputDim);
+  }
+
+  // ---- prediction on raw inputs: C applies the stored normalization, then
+  // the forward pass (forward / forwardBatch / logits take normalized input).
+
+  /** True for a binary model (outputDim 1): predict() returns a number. */
+  isBinary() { this._p(); return this._cfg.outputDim === 1; }
+  /** True for a multi-class model (outputDim > 1): predict() returns a Float32Array. */
+  isMultiClass() { this._p(); return this._cfg.outputDim !== 1; }
+
+  /**
+   * One RAW sample (timesteps * inputDim values, as in the data): the
+   * model's stored normalization is applied, then the forward pass. Returns
+   * P(class 1) (binary) or a Float32Array of class probabilities.
+   */
+  predict(x, options) {
+    const m = this._m;
+    const ptr = this._p();
+    const { timesteps } = checkOptions(options, ['timesteps'], 'predict');
+    const { data, T } = this._input(x, timesteps, 'predict: x', true);
+    const O = this._cfg.outputDim;
+    const out = m.alloc(O * 4, 'the output');
+    try {
+      withF32(m, data, 'the input', (xp) => m.check(m.exports.fg_model_predict(ptr, xp, T, out)));
+      const probs = m.copyOutF32(out, O);
+      return O === 1 ? probs[0] : probs;
+    } finally {
+      m.free(out);
+    }
+  }
+
+  /** Probabilities for a batch of RAW samples: [n] (binary) or [n, O]. */
+  predictBatch(x, options) {
+    return this._batch('fg_model_predict_batch', x, options, 'predictBatch', this._cfg.outputDim);
+  }
+
+  /** Raw outputs W_o h_T + b_o for a batch of RAW samples: [n, O]. */
+  predictLogits(x, options) {
+    return this._batch('fg_model_predict_logits_batch', x, options, 'predictLogits', this._cfg.outputDim);
+  }
+
+  /**
+   * The class index of each RAW sample of a batch (Int32Array [n]). C decides:
+   * binary 1 when the logit >= 0 (p >= 0.5); multi-class the first largest.
+   */
+  predictClassBatch(x, options) {
+    this._p();
+    const { timesteps } = checkOptions(options, ['timesteps'], 'predictClassBatch');
+    const { data, n, T } = this._input(x, timesteps, 'predictClassBatch: x', false);
+    return this._classes(data, n, T);
+  }
+
+  /** The class index of one RAW sample. */
+  predictClass(x, options) {
+    this._p();
+    const { timesteps } = checkOptions(options, ['timesteps'], 'predictClass');
+    const { data, T } = this._input(x, timesteps, 'predictClass: x', true);
+    return this._classes(data, 1, T)[0];
+  }
+
+  /** The class name of one RAW sample: the card's class name, else String(index). */
+  predictLabel(x, options) {
+    this._p();
+    const { timesteps } = checkOptions(options, ['timesteps'], 'predictLabel');
+    const { data, T } = this._input(x, timesteps, 'predictLabel: x', true);
+    return this._label(this._classes(data, 1, T)[0]);
+  }
+
+  /** The class names of a batch of RAW samples. */
+  predictLabelBatch(x, options) {
+    this._p();
+    const { timesteps } = checkOptions(options, ['timesteps'], 'predictLabelBatch');
+    const { data, n, T } = this._input(x, timesteps, 'predictLabelBatch: x', false);
+    return Array.from(this._classes(data, n, T), (k) => this._label(k));
+  }
+
+  _classes(data, n, T) {
+    const m = this._m;
+    const ptr = this._p();
+    if (n === 0) return new Int32Array(0);
+    const out = m.alloc(n * 4, 'the classes');
+    try {
+      withF32(m, data, 'the input',
+        (xp) => m.check(m.exports.fg_model_predict_class_batch(ptr, xp, n, T, out)));
+      return m.i32(out, n).slice();
+    } finally {
+      m.free(out);
+    }
+  }
+
+  // Class names of the model card when it has them (2 for binary, O else).
+  _classNames() {
+    const card = this.card;
+    const names = card && Array.isArray(card.classNames) ? card.classNames : null;
+    const O = this._cfg.outputDim;
+    return names && names.length === (O === 1 ? 2 : O) ? names : null;
+  }
+
+  _label(k) {
+    const names = this._classNames();
+    return names ? String(names[k]) : String(k);
   }
 
   numParams() { return this._m.exports.fg_model_num_params(this._p()) >>> 0; }
@@ -638,7 +817,32 @@ export class FastGRNN extends Handle {
       (sp) => m.check(m.exports.fg_model_set_normalization(p, mp, sp, means.length))));
   }
 
-  /** A deep copy (weights, config, normalization). */
+  /**
+   * What the model says about itself (camelCase; a copy): libraryVersion,
+   * and when known featureNames, labelName, classNames, timesteps,
+   * normalization, training (the summary of the run that trained it), data.
+   * Saved with the model and validated on load.
+   */
+  get card() {
+    const m = this._m;
+    const p = this._p();
+    m.zeroSlots();
+    m.check(m.exports.fg_model_get_card(p, m.slot(0)));
+    return cardFromC(JSON.parse(m.takeString(0)));
+  }
+
+  /**
+   * Merges `partial` (camelCase card keys) into the card; a key set to null
+   * removes it. Every field is checked by the C core (InvalidInput naming
+   * it; nothing changes on failure). libraryVersion and normalization are
+   * read-only.
+   */
+  updateCard(partial) {
+    this._mutable('update the card of');
+    setCard(this._m, this._ptr, cardJSON(partial, 'updateCard'));
+  }
+
+  /** A deep copy (weights, config, normalization, card). */
   clone() {
     const m = this._m;
     const p = this._p();
@@ -657,26 +861,72 @@ export class FastGRNN extends Handle {
 
 // ------------------------------------------------------------------ dataset
 
+function nameList(v, what) {
+  if (v === undefined || v === null) return null;
+  if (!Array.isArray(v)) invalid(`${what} must be an array of strings, got ${describe(v)}`);
+  v.forEach((s, i) => {
+    if (typeof s !== 'string') invalid(`${what}[${i}] must be a string, got ${describe(s)}`);
+  });
+  return Object.freeze([...v]);
+}
+
+// The dataset's name options, checked by the C core's card rules for D
+// inputs and O outputs (counts, empty, duplicate and over-long names).
+function datasetNames(m, opts, D, O) {
+  const featureNames = nameList(opts.featureNames, 'TrainingDataset: featureNames');
+  const classNames = nameList(opts.classNames, 'TrainingDataset: classNames');
+  let labelName = null;
+  if (opts.labelName !== undefined && opts.labelName !== null) {
+    if (typeof opts.labelName !== 'string') {
+      invalid(`TrainingDataset: labelName must be a string, got ${describe(opts.labelName)}`);
+    }
+    labelName = opts.labelName;
+  }
+  const card = {};
+  if (featureNames) card.feature_names = featureNames;
+  if (classNames) card.class_names = classNames;
+  if (labelName !== null) card.label_name = labelName;
+  const s = m.writeString(JSON.stringify(card), 'the names');
+  try {
+    const status = m.exports.fg_card_validate(s.ptr, s.len, D, O);
+    if (status !== 0) {
+      try {
+        m.check(status);
+      } catch (e) {
+        throw new FastGRNNError(e.code, `TrainingDataset: ${e.message}`);
+      }
+    }
+  } finally {
+    m.free(s.ptr);
+  }
+  return { featureNames, classNames, labelName };
+}
+
 /** Features [N, T, D], labels [N] and optional soft targets, in wasm memory. */
 export class TrainingDataset extends Handle {
   /**
    * @param features flat Float32Array [N*T*D] (with inputDim) or an array of rows
    * @param labels   Float32Array or number[] of length N
-   * @param options  { inputDim, timesteps = 1, outputDim = 1 }
+   * @param options  { inputDim, timesteps = 1, outputDim = 1, featureNames, classNames, labelName }
+   *                 (the names: metadata that Trainer#train writes into the model's card)
    */
   constructor(features, labels, options) {
     const m = mod();
     let ptr;
+    let names = { featureNames: null, classNames: null, labelName: null };
     if (features && features[WRAP]) {
       ptr = features.ptr;
+      if (features.names) names = features.names;
     } else {
-      const opts = checkOptions(options, ['inputDim', 'timesteps', 'outputDim'], 'TrainingDataset');
+      const opts = checkOptions(options, ['inputDim', 'timesteps', 'outputDim', 'featureNames', 'classNames', 'labelName'],
+        'TrainingDataset');
       const O = opts.outputDim === undefined ? 1 : checkDim(opts.outputDim, 'outputDim');
       const { data, n, T, D } = toFeatures(features, opts.inputDim, opts.timesteps, 'features');
       const y = toF32(labels, 'labels');
       if (y.length !== n) {
         invalid(`features and labels have different lengths: ${n} samples vs ${y.length} labels`);
       }
+      names = datasetNames(m, opts, D, O);
       // The dataset adopts these two buffers: the data is held in wasm once.
       const xp = m.copyInF32(data, 'the features');
       let yp = 0;
@@ -695,6 +945,7 @@ export class TrainingDataset extends Handle {
       ptr = m.readPtr(0);
     }
     super(m, ptr, 'fg_dataset_destroy', 'TrainingDataset');
+    this._names = names;
   }
 
   /**
@@ -710,14 +961,31 @@ export class TrainingDataset extends Handle {
       { inputDim: d.inputDim, timesteps: d.timesteps, outputDim: d.outputDim, ...meta });
   }
 
-  static _wrap(m, ptr) {
+  static _wrap(m, ptr, names) {
     const saved = current;
     current = m;
     try {
-      return new TrainingDataset({ [WRAP]: true, ptr });
+      return new TrainingDataset({ [WRAP]: true, ptr, names });
     } finally {
       current = saved;
     }
+  }
+
+  /** Names of the input features (inputDim of them), or null. */
+  get featureNames() { this._p(); return this._names.featureNames && [...this._names.featureNames]; }
+  /** Names of the classes (2 for binary, else outputDim), or null. */
+  get classNames() { this._p(); return this._names.classNames && [...this._names.classNames]; }
+  /** Name of the label column, or null. */
+  get labelName() { this._p(); return this._names.labelName; }
+
+  // The card fields Trainer#train writes into the model (snake_case JSON).
+  _cardJSON() {
+    const n = this._names;
+    const card = { timesteps: this.timesteps };
+    if (n.featureNames) card.feature_names = n.featureNames;
+    if (n.classNames) card.class_names = n.classNames;
+    if (n.labelName !== null) card.label_name = n.labelName;
+    return JSON.stringify(card);
   }
 
   len() { return this._m.exports.fg_dataset_len(this._p()); }
@@ -769,7 +1037,7 @@ export class TrainingDataset extends Handle {
     m.check(m.exports.fg_dataset_split(p, valRatio, s, m.slot(0), m.slot(1)));
     const a = m.readPtr(0);
     const b = m.readPtr(1);
-    return [TrainingDataset._wrap(m, a), TrainingDataset._wrap(m, b)];
+    return [TrainingDataset._wrap(m, a, this._names), TrainingDataset._wrap(m, b, this._names)];
   }
 
   /** z-score per input feature, in place. Returns { means, stds }. */
@@ -807,7 +1075,7 @@ export class TrainingDataset extends Handle {
     const p = this._p();
     m.zeroSlots();
     m.check(m.exports.fg_dataset_clone(p, m.slot(0)));
-    return TrainingDataset._wrap(m, m.readPtr(0));
+    return TrainingDataset._wrap(m, m.readPtr(0), this._names);
   }
 
   dispose() {
@@ -881,6 +1149,7 @@ export class BatchIterator extends Handle {
 // ------------------------------------------------------------------ trainer
 
 const METRICS_BYTES = 24; // fg_training_metrics: i32 + 5 floats
+const SUMMARY_BYTES = 24 + METRICS_BYTES; // fg_training_summary: 6 i32 + metrics
 const EVENT_DONE = 2;
 
 function nanToNull(v) { return Number.isNaN(v) ? null : v; }
@@ -952,9 +1221,12 @@ export class Trainer extends Handle {
    * Trains `model` on `dataset`: split, epochs of shuffled mini-batches,
    * validation, early stopping, best-weight restore. Yields to the event
    * loop between batches. onEpoch(metrics) is called after each epoch;
-   * returning false stops training (normally). An aborted `signal` rejects
-   * with FastGRNNError 'Aborted' and keeps the current weights.
-   * Resolves to the metrics of every epoch.
+   * returning false stops training (normally). interrupt() ends it at the
+   * next batch boundary (normally, best weights restored). An aborted
+   * `signal` rejects with FastGRNNError 'Aborted' and keeps the current
+   * weights. Before the first batch, the dataset's featureNames, classNames,
+   * labelName and timesteps go into the model's card; when the run ends
+   * normally, its summary() does too. Resolves to the metrics of every epoch.
    */
   async train(model, dataset, options) {
     const m = this._m;
@@ -980,10 +1252,12 @@ export class Trainer extends Handle {
     const tp = this._ptr;
     m.check(m.exports.fg_trainer_begin(tp, mp, dp));
     this._running = true;
+    this._interrupt = false;
     model._busy++;
     dataset._busy++;
     let running = true;
     try {
+      setCard(m, mp, dataset._cardJSON());
       // Return the promise before any heavy work.
       await yieldToEventLoop();
       let batches = 1; // batches per step, adapted to about sliceMs / 4 of work
@@ -991,6 +1265,7 @@ export class Trainer extends Handle {
       let sliceStart = now();
       for (;;) {
         if (signal && signal.aborted) throw abortError(signal);
+        if (this._interrupt) break;
         const t0 = now();
         const ev = m.slot(15);
         m.i32(ev, 1)[0] = 0;
@@ -1022,17 +1297,51 @@ export class Trainer extends Handle {
         }
       }
       if (signal && signal.aborted) throw abortError(signal);
-      m.check(m.exports.fg_trainer_finish(tp));
+      m.check(this._interrupt ? m.exports.fg_trainer_interrupt(tp) : m.exports.fg_trainer_finish(tp));
       running = false;
     } catch (e) {
       if (running && m.exports.fg_trainer_is_running(tp)) m.exports.fg_trainer_cancel(tp);
       throw e;
     } finally {
       this._running = false;
+      this._interrupt = false;
       model._busy--;
       dataset._busy--;
     }
     return this.metricsHistory();
+  }
+
+  /**
+   * During train(): ends the run at the next batch boundary as
+   * "interrupted" (best weights restored as at a normal end, when
+   * restoreBestWeights); train() then resolves normally. Returns true when
+   * a run was going on, false (and does nothing) otherwise.
+   */
+  interrupt() {
+    this._p();
+    if (!this._running) return false;
+    this._interrupt = true;
+    return true;
+  }
+
+  /**
+   * How the last train() run ended (camelCase): epochsRun, keptEpoch (null
+   * when none), keptReason, stopReason, trainSamples, validationSamples and
+   * final (the kept epoch's metrics, or null). InvalidInput while training
+   * or before any run ended.
+   */
+  summary() {
+    const m = this._m;
+    const p = this._p();
+    const buf = m.alloc(SUMMARY_BYTES, 'the training summary');
+    try {
+      m.check(m.exports.fg_trainer_summary(p, buf));
+      m.zeroSlots();
+      m.check(m.exports.fg_training_summary_to_json(buf, m.slot(0)));
+      return summaryFromC(JSON.parse(m.takeString(0)));
+    } finally {
+      m.free(buf);
+    }
   }
 
   /**
@@ -1158,6 +1467,132 @@ export function generateTeacherPredictions(teacher, features, temperature, optio
     return m.copyOutF32(out, n * w);
   } finally {
     m.free(out);
+  }
+}
+
+// ------------------------------------------------------------------ evaluation and rules
+
+const snakeToCamelDeep = (v) => {
+  if (Array.isArray(v)) return v.map(snakeToCamelDeep);
+  if (v === null || typeof v !== 'object') return v;
+  const out = {};
+  for (const [k, x] of Object.entries(v)) out[camel(k)] = snakeToCamelDeep(x);
+  return out;
+};
+
+/**
+ * The evaluation report of model on dataset, computed in C: loss, accuracy,
+ * confusion matrix (rows: true class, columns: predicted), per-class
+ * precision / recall / F1 / support, ROC-AUC (binary). options.raw (default
+ * true): the dataset holds raw features and the model's stored
+ * normalization is applied first, as predict() does; false: the dataset is
+ * already normalized.
+ */
+export function evaluate(model, dataset, options) {
+  checkInstance(model, FastGRNN, 'evaluate: model');
+  checkInstance(dataset, TrainingDataset, 'evaluate: dataset');
+  const opts = checkOptions(options, ['raw'], 'evaluate');
+  const raw = opts.raw === undefined ? true : opts.raw;
+  if (typeof raw !== 'boolean') invalid(`evaluate: raw must be a boolean, got ${describe(raw)}`);
+  sameModule(model, dataset, 'evaluate: dataset');
+  const m = model._m;
+  const mp = model._p();
+  const dp = dataset._p();
+  m.zeroSlots();
+  m.check(m.exports.fg_model_evaluate(mp, dp, raw ? 1 : 0, m.slot(0)));
+  const report = snakeToCamelDeep(JSON.parse(m.takeString(0)));
+  const names = model._classNames() ??
+    (Array.isArray(dataset.classNames) && dataset.classNames.length === report.numClasses
+      ? dataset.classNames : null);
+  for (const c of report.classes) c.className = names ? String(names[c.index]) : String(c.index);
+  return report;
+}
+
+/**
+ * Bounds of every numeric model and training config key, from the C table
+ * the validators use: { model: { inputDim: { min, max, minOpen, maxOpen,
+ * integer, nullable }, ... }, training: { ... }, maxParameters }.
+ */
+export function configLimits() {
+  const m = mod();
+  if (!m._limits) {
+    m.zeroSlots();
+    m.check(m.exports.fg_config_limits_json(m.slot(0)));
+    m._limits = snakeToCamelDeep(JSON.parse(m.takeString(0)));
+  }
+  return structuredClone(m._limits);
+}
+
+/**
+ * The train / validation sizes TrainingDataset#split and the Trainer use
+ * for n samples: validation = round(n * validationSplit) as C computes it.
+ */
+export function splitSizes(n, validationSplit) {
+  const m = mod();
+  if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) {
+    invalid(`splitSizes: n must be an integer in [0, 2^31), got ${describe(n)}`);
+  }
+  checkNumber(validationSplit, 'splitSizes: validationSplit');
+  m.zeroSlots();
+  m.check(m.exports.fg_split_sizes(n, validationSplit, m.slot(0), m.slot(1)));
+  return { train: m.readI32(0), validation: m.readI32(1) };
+}
+
+/** { means, stds } as the JSON file C writes: {"means":[...],"stds":[...]}. */
+export function normalizationToJSON(normalization) {
+  const m = mod();
+  if (normalization === null || typeof normalization !== 'object') {
+    invalid(`normalizationToJSON: normalization must be an object { means, stds }, got ${describe(normalization)}`);
+  }
+  const means = toF32(normalization.means, 'normalizationToJSON: means');
+  const stds = toF32(normalization.stds, 'normalizationToJSON: stds');
+  if (means.length !== stds.length) {
+    invalid(`normalizationToJSON: means has length ${means.length} but stds has length ${stds.length}`);
+  }
+  return withF32(m, means, 'the means', (mp) => withF32(m, stds, 'the stds', (sp) => {
+    m.zeroSlots();
+    m.check(m.exports.fg_normalization_to_json(mp, sp, means.length, m.slot(0)));
+    return m.takeString(0);
+  }));
+}
+
+const METRIC_FIELDS = ['trainLoss', 'valLoss', 'trainAccuracy', 'valAccuracy', 'learningRate'];
+
+/**
+ * Metrics records (camelCase, as Trainer#metricsHistory and onEpoch give
+ * them; null for "none") as the JSON C writes: snake_case keys, NaN as null.
+ */
+export function metricsToJSON(metrics) {
+  const m = mod();
+  if (!Array.isArray(metrics)) invalid(`metricsToJSON: metrics must be an array, got ${describe(metrics)}`);
+  const n = metrics.length;
+  const buf = new ArrayBuffer(n * METRICS_BYTES);
+  const i32 = new Int32Array(buf);
+  const f32 = new Float32Array(buf);
+  metrics.forEach((rec, i) => {
+    if (rec === null || typeof rec !== 'object') {
+      invalid(`metricsToJSON: metrics[${i}] must be an object, got ${describe(rec)}`);
+    }
+    if (!Number.isInteger(rec.epoch) || rec.epoch < 0 || rec.epoch > 0x7fffffff) {
+      invalid(`metricsToJSON: metrics[${i}].epoch must be an integer >= 0, got ${describe(rec.epoch)}`);
+    }
+    i32[i * 6] = rec.epoch;
+    METRIC_FIELDS.forEach((k, j) => {
+      const v = rec[k];
+      if (v !== null && typeof v !== 'number') {
+        invalid(`metricsToJSON: metrics[${i}].${k} must be a number or null, got ${describe(v)}`);
+      }
+      f32[i * 6 + 1 + j] = v === null ? NaN : v;
+    });
+  });
+  const p = m.alloc(buf.byteLength, 'the metrics');
+  try {
+    m.u8(p, buf.byteLength).set(new Uint8Array(buf));
+    m.zeroSlots();
+    m.check(m.exports.fg_metrics_to_json(p, n, m.slot(0)));
+    return m.takeString(0);
+  } finally {
+    m.free(p);
   }
 }
 

@@ -3,7 +3,7 @@
 //   'fastgrnn-wasm/worker'  (TrainingWorker: training off the main thread)
 // mapped by the import map in index.html, and uPlot for the charts.
 
-import { init, FastGRNN, FastGRNNError } from 'fastgrnn-wasm';
+import { init, FastGRNN, FastGRNNError, configLimits, splitSizes, metricsToJSON } from 'fastgrnn-wasm';
 import { TrainingWorker } from 'fastgrnn-wasm/worker';
 import uPlot from 'uplot';
 import { GENERATORS, applyNormalization, toCSV } from './datasets.js';
@@ -148,7 +148,14 @@ function applyPreset(kind) {
 }
 
 // Reads a numeric field; pushes a message to `errors` when it is invalid.
-function readNumber(id, label, errors, { min = -Infinity, max = Infinity, integer = false, optional = false, gt = false } = {}) {
+// `limit` (a config key's bounds from configLimits(), i.e. from the C core)
+// gives min, max, whether they are excluded, and integer-only.
+function readNumber(id, label, errors, { limit = null, min = -Infinity, max = Infinity, integer = false, optional = false, gt = false, lt = false } = {}) {
+  if (limit) {
+    ({ min, max, integer } = limit);
+    gt = limit.minOpen;
+    lt = limit.maxOpen;
+  }
   const raw = $(id).value.trim();
   if (raw === '') {
     if (optional) return null;
@@ -159,29 +166,30 @@ function readNumber(id, label, errors, { min = -Infinity, max = Infinity, intege
   if (!Number.isFinite(v)) { errors.push(`${label} must be a number (got "${raw}").`); return undefined; }
   if (integer && !Number.isInteger(v)) { errors.push(`${label} must be a whole number (got ${raw}).`); return undefined; }
   if (gt ? v <= min : v < min) { errors.push(`${label} must be ${gt ? 'greater than' : 'at least'} ${min} (got ${raw}).`); return undefined; }
-  if (v > max) { errors.push(`${label} must be at most ${max} (got ${raw}).`); return undefined; }
+  if (lt ? v >= max : v > max) { errors.push(`${label} must be ${lt ? 'less than' : 'at most'} ${max} (got ${raw}).`); return undefined; }
   return v;
 }
 
 function readConfig() {
   const errors = [];
+  const { model: M, training: L } = configLimits();
   const model = {
-    hiddenDim: readNumber('hiddenDim', 'Hidden size', errors, { min: 1, max: 512, integer: true }),
-    rank: readNumber('rank', 'Rank', errors, { min: 1, max: 512, integer: true, optional: true }),
-    nu: readNumber('nu', 'ν (nu)', errors, { min: -20, max: 20 }),
-    zeta: readNumber('zeta', 'ζ (zeta)', errors, { min: -20, max: 20 }),
+    hiddenDim: readNumber('hiddenDim', 'Hidden size', errors, { limit: M.hiddenDim }),
+    rank: readNumber('rank', 'Rank', errors, { limit: M.rank, optional: true }),
+    nu: readNumber('nu', 'ν (nu)', errors, { limit: M.nu }),
+    zeta: readNumber('zeta', 'ζ (zeta)', errors, { limit: M.zeta }),
   };
   const train = {
-    learningRate: readNumber('learningRate', 'Learning rate', errors, { min: 0, max: 10, gt: true }),
-    batchSize: readNumber('batchSize', 'Batch size', errors, { min: 1, max: 65536, integer: true }),
-    epochs: readNumber('epochs', 'Epochs', errors, { min: 1, max: 100000, integer: true }),
-    validationSplit: readNumber('validationSplit', 'Validation split', errors, { min: 0, max: 0.9 }),
-    earlyStoppingPatience: readNumber('earlyStoppingPatience', 'Patience', errors, { min: 1, max: 100000, integer: true, optional: true }),
-    lrDecay: readNumber('lrDecay', 'LR decay', errors, { min: 0, max: 1, gt: true }),
-    lrDecayStep: readNumber('lrDecayStep', 'Decay every', errors, { min: 0, max: 100000, integer: true, optional: true }) ?? 0,
-    gradClip: readNumber('gradClip', 'Grad clip', errors, { min: 0, max: 1e6, optional: true }) ?? 0,
-    l2Reg: readNumber('l2Reg', 'L2', errors, { min: 0, max: 10 }),
-    seed: readNumber('seed', 'Seed', errors, { min: 0, max: 4294967295, integer: true }),
+    learningRate: readNumber('learningRate', 'Learning rate', errors, { limit: L.learningRate }),
+    batchSize: readNumber('batchSize', 'Batch size', errors, { limit: L.batchSize }),
+    epochs: readNumber('epochs', 'Epochs', errors, { limit: L.epochs }),
+    validationSplit: readNumber('validationSplit', 'Validation split', errors, { limit: L.validationSplit }),
+    earlyStoppingPatience: readNumber('earlyStoppingPatience', 'Patience', errors, { limit: L.earlyStoppingPatience, optional: true }),
+    lrDecay: readNumber('lrDecay', 'LR decay', errors, { limit: L.lrDecay }),
+    lrDecayStep: readNumber('lrDecayStep', 'Decay every', errors, { limit: L.lrDecayStep, optional: true }) ?? 0,
+    gradClip: readNumber('gradClip', 'Grad clip', errors, { limit: L.gradClip, optional: true }) ?? 0,
+    l2Reg: readNumber('l2Reg', 'L2', errors, { limit: L.l2Reg }),
+    seed: readNumber('seed', 'Seed', errors, { limit: L.seed }),
   };
   const every = readNumber('boundary-every', 'Boundary every', errors, { min: 1, max: 1000, integer: true });
   return { errors, model, train, every };
@@ -702,13 +710,6 @@ function bestEpoch(metrics) {
   return best;
 }
 
-function toSnakeCase(metrics) {
-  return metrics.map((m) => ({
-    epoch: m.epoch, train_loss: m.trainLoss, val_loss: m.valLoss,
-    train_accuracy: m.trainAccuracy, val_accuracy: m.valAccuracy, learning_rate: m.learningRate,
-  }));
-}
-
 async function start() {
   clearMessages();
   const cfg = readConfig();
@@ -727,8 +728,7 @@ async function start() {
     showMessage('There is no data to train on: drop a CSV file, or pick a generated data set.');
     return;
   }
-  const nVal = Math.round(ds.n * cfg.train.validationSplit);
-  const nTrain = ds.n - nVal;
+  const { train: nTrain, validation: nVal } = splitSizes(ds.n, cfg.train.validationSplit);
   if (nTrain < 1) {
     showMessage(`With ${ds.n} samples and validation split ${cfg.train.validationSplit}, no training samples are left.`);
     return;
@@ -882,8 +882,7 @@ async function compare() {
   const ds = state.data;
   if (!ds) { showMessage('There is no data to train on.'); return; }
   const epochs = 6;
-  const nVal = Math.round(ds.n * cfg.train.validationSplit);
-  const nTrain = ds.n - nVal;
+  const { train: nTrain, validation: nVal } = splitSizes(ds.n, cfg.train.validationSplit);
   setPhase('comparing');
   document.body.dataset.run = String(++state.runCount);
   const rates = {};
@@ -1005,7 +1004,7 @@ function wire() {
   });
   $('download-metrics').addEventListener('click', () => {
     const t = state.trained;
-    if (t) download(JSON.stringify(toSnakeCase(t.metrics), null, 2) + '\n', `fastgrnn-${t.name}-metrics.json`, 'application/json');
+    if (t) download(metricsToJSON(t.metrics) + '\n', `fastgrnn-${t.name}-metrics.json`, 'application/json');
   });
   window.addEventListener('resize', () => { if (boundary.active) boundary.redraw(); });
   new ResizeObserver(() => { if (boundary.active) boundary.redraw(); }).observe($('boundary'));

@@ -143,9 +143,22 @@ fg_status fg_dataset_with_soft_targets(fg_dataset *ds, const float *soft, size_t
     return FG_OK;
 }
 
-void fg_split_indices(int32_t n, float val_ratio, uint64_t seed, int32_t *perm, int32_t *n_val_out) {
+/* n_val = round(n * val_ratio), halves up, in double; n_train = n - n_val. */
+fg_status fg_split_sizes(int32_t n, float val_ratio, int32_t *train_out, int32_t *val_out) {
+    if (!train_out || !val_out) return fg_fail(FG_ERR_INVALID_INPUT, "train_out or val_out is NULL");
+    if (n < 0) return fg_fail(FG_ERR_INVALID_INPUT, "n must be >= 0, got %d", n);
+    if (!(val_ratio >= 0.0f && val_ratio <= 1.0f))
+        return fg_fail(FG_ERR_INVALID_INPUT, "val_ratio must be in [0, 1], got %g", (double)val_ratio);
     int32_t n_val = (int32_t)floor((double)n * (double)val_ratio + 0.5);
     if (n_val > n) n_val = n;
+    *train_out = n - n_val;
+    *val_out = n_val;
+    return FG_OK;
+}
+
+void fg_split_indices(int32_t n, float val_ratio, uint64_t seed, int32_t *perm, int32_t *n_val_out) {
+    int32_t n_train = n, n_val = 0;
+    fg_split_sizes(n, val_ratio, &n_train, &n_val); /* callers validated val_ratio */
     fg_rng rng;
     fg_rng_seed(&rng, seed);
     fg_rng_permutation(&rng, perm, n);

@@ -78,6 +78,16 @@ typedef struct {
     fg_real *Wo, *bo;      /* [O,H], [O]                                     */
 } fg_views;
 
+/* The card a running training run will leave (card.c): text is the card
+ * without "training", which goes in at byte `at`; its buffer has room for
+ * FG_SUMMARY_TEXT_MAX more bytes. text NULL: no run is reserving. */
+#define FG_SUMMARY_TEXT_MAX 512
+typedef struct {
+    char *text;
+    size_t len, at;
+    int32_t timesteps;
+} fg_card_reservation;
+
 struct fg_model {
     fg_model_config cfg;      /* as given                                   */
     int32_t D, H, O;
@@ -92,7 +102,24 @@ struct fg_model {
     uint8_t *mask;            /* NULL (dense) or [num_params]: 0 = pruned   */
     int quantized;            /* weight matrices hold q * scale exactly     */
     float scale[FG_MAX_TENSORS]; /* per-tensor int8 scale when quantized    */
+    char *card;               /* NULL, or the card as validated compact JSON,
+                               * without "normalization" (card.c)           */
+    fg_card_reservation run_card; /* during a training run (card.c)         */
 };
+
+/* ---- the model card (card.c) ------------------------------------------- */
+/* Validates the text of a file's "card" metadata for m's dims and stores it
+ * (FG_ERR_SERIALIZATION naming the field). */
+fg_status fg_card_load(fg_model *m, const char *text, size_t len);
+/* A training run writes its summary into the card without allocating: at
+ * begin, reserve builds the card the run will leave (the current one with
+ * the run's timesteps, "training" to be filled in) with room for the
+ * summary; fg_model_set_card keeps the reservation up to date; at the end,
+ * commit fills in the summary and makes it the model's card, or release
+ * drops it (the card then stays as it was). */
+fg_status fg_card_reserve(fg_model *m, int32_t timesteps);
+void fg_card_commit(fg_model *m, const fg_training_summary *s);
+void fg_card_release(fg_model *m);
 
 /* ---- compression (compress.c) ------------------------------------------ */
 /* 1 for the cell matrices that pruning and sparse training act on. */
@@ -188,6 +215,70 @@ void fg_model_backward_ws(const fg_model *m, fg_workspace *ws, int32_t n, fg_rea
  * for O = 1, softmax of y/temp otherwise). */
 fg_status fg_model_run(const fg_model *m, const float *x, int32_t n, int32_t T, int mode,
                        double temp, float *out);
+
+/* ---- config limits (limits.c): every numeric config key's bounds -------- */
+typedef struct {
+    const char *key;       /* snake_case config key                          */
+    double min, max;       /* bounds; +-FLT_MAX / INT32_MAX: unbounded       */
+    int min_open, max_open;/* 1: the bound itself is excluded                */
+    int integer;           /* 1: integers only                               */
+    int nullable;          /* 1: null ("none") is also accepted              */
+} fg_limit;
+
+typedef enum {
+    FG_LIM_INPUT_DIM, FG_LIM_HIDDEN_DIM, FG_LIM_OUTPUT_DIM, FG_LIM_NU, FG_LIM_ZETA,
+    FG_LIM_RANK, FG_LIM_W_RANK, FG_LIM_U_RANK, FG_LIM_MODEL_SEED, FG_NUM_MODEL_LIMITS
+} fg_model_limit_id;
+
+typedef enum {
+    FG_LIM_LEARNING_RATE, FG_LIM_BATCH_SIZE, FG_LIM_EPOCHS, FG_LIM_VALIDATION_SPLIT,
+    FG_LIM_EARLY_STOPPING_PATIENCE, FG_LIM_LR_DECAY, FG_LIM_LR_DECAY_STEP, FG_LIM_GRAD_CLIP,
+    FG_LIM_ADAM_BETA1, FG_LIM_ADAM_BETA2, FG_LIM_ADAM_EPSILON, FG_LIM_L2_REG,
+    FG_LIM_DISTILLATION_TEMPERATURE, FG_LIM_DISTILLATION_ALPHA, FG_LIM_TRAINING_SEED,
+    FG_LIM_SPARSITY_W, FG_LIM_SPARSITY_U, FG_NUM_TRAINING_LIMITS
+} fg_training_limit_id;
+
+extern const fg_limit fg_model_limits[FG_NUM_MODEL_LIMITS];
+extern const fg_limit fg_training_limits[FG_NUM_TRAINING_LIMITS];
+/* At most 2^28 parameters (1 GiB of float32): beyond any model this library
+ * is for, and safely below every size_t and wasm32 limit. */
+#define FG_MAX_PARAMS ((uint64_t)1 << 28)
+
+/* 1 when v lies within l (NaN never does). */
+int fg_limit_holds(const fg_limit *l, double v);
+/* FG_OK, or FG_ERR_INVALID_INPUT "<key> must be <rule>, got <v>". */
+fg_status fg_limit_check(const fg_limit *l, double v);
+fg_status fg_limit_check_u64(const fg_limit *l, uint64_t v);
+/* Records "<key> must be <rule>, got <value_text>"; returns FG_ERR_INVALID_INPUT. */
+fg_status fg_limit_fail(const fg_limit *l, const char *value_text);
+
+/* ---- prediction and evaluation (predict.c, evaluate.c) ----------------- */
+/* The class one sample's logits [O] decide: binary (O = 1) 1 when the logit
+ * >= 0 (p >= 0.5), else 0; classes: the first index of the largest logit.
+ * Accuracy in training and evaluation, and predict_class, all use it. */
+int32_t fg_decide_class(const fg_real *logits, int32_t O);
+/* The true class of a label: binary 1 when y >= 0.5, else 0; classes: y. */
+int32_t fg_label_class(float y, int32_t O);
+/* Probabilities of one sample's logits [O] at temperature temp: sigmoid of
+ * y / temp for O = 1, softmax of y / temp otherwise (model.c). */
+void fg_probs_from_logits(const fg_real *y, int32_t O, double temp, float *dst);
+/* dst[rows, D] = (src - mean) / std per feature with the model's stored
+ * normalization (a plain copy when it has none), in float32 as
+ * fg_dataset_apply_normalization computes it. FG_ERR_INVALID_INPUT naming
+ * the index when src or a result is not finite; dst may then be partly
+ * written. dst NULL: only the checks. */
+fg_status fg_model_normalize_rows(const fg_model *m, const float *src, size_t rows, float *dst);
+
+/* The evaluation report of fg_model_evaluate, written by json.c. */
+typedef struct {
+    int32_t samples, num_classes;   /* n; K (2 for a binary model)           */
+    float loss, accuracy;
+    const int64_t *confusion;       /* [K, K]: rows true class, cols predicted */
+    const int64_t *support;         /* [K] samples per true class            */
+    const float *precision, *recall, *f1; /* [K]; NaN when undefined (null)  */
+    float roc_auc;                  /* NaN when undefined (null)             */
+} fg_evaluation;
+fg_status fg_evaluation_to_json(const fg_evaluation *e, char **json_out);
 
 /* ---- losses and training (loss.c, train.c) ----------------------------- */
 /* Loss over ws->logits for n samples, and d loss / d logits into

@@ -954,3 +954,146 @@ fg_status fg_st_header_build(const fg_st_tensor *tensors, size_t num_tensors,
     }
     return print_to(root, what, json_out, len_out);
 }
+
+/* ------------------------------------------------------------------------ */
+/* The helpers above, for card.c (json_internal.h)                          */
+
+struct cJSON *fg_json_parse(const char *what, const char *text, size_t len)
+{
+    return parse_exact(what, text, len);
+}
+
+fg_status fg_json_check_duplicates(const struct cJSON *obj, const char *what, fg_status code)
+{
+    return check_duplicates(obj, what, code);
+}
+
+void fg_json_describe(const struct cJSON *item, char *buf, size_t size)
+{
+    describe(item, buf, size);
+}
+
+int fg_json_as_float(const struct cJSON *item, float *out)
+{
+    return as_float(item, out);
+}
+
+int fg_json_as_integer(const struct cJSON *item, double lo, double hi, int64_t *out)
+{
+    return as_integer(item, lo, hi, out);
+}
+
+int fg_json_add_float(struct cJSON *obj, const char *key, float f)
+{
+    return add_float(obj, key, f);
+}
+
+int fg_json_add_i64(struct cJSON *obj, const char *key, int64_t v)
+{
+    return add_i64(obj, key, v);
+}
+
+fg_status fg_json_print(struct cJSON *root, const char *what, char **json_out, size_t *len_out)
+{
+    return print_to(root, what, json_out, len_out);
+}
+
+void fg_json_format_float(float f, char *buf, size_t size)
+{
+    format_float(f, buf, size);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Evaluation report (evaluate.c computes, this writes)                     */
+
+/* {"samples":n,"loss":f,"accuracy":f,"num_classes":K,"confusion_matrix":[[..]..],
+ *  "classes":[{"index":i,"precision":f|null,"recall":f|null,"f1":f|null,
+ *  "support":n}..],"roc_auc":f|null} */
+fg_status fg_evaluation_to_json(const fg_evaluation *e, char **json_out)
+{
+    const char *what = "evaluation report";
+    if (e == NULL || json_out == NULL) return fg_fail(FG_ERR_INVALID_INPUT, "%s: argument is NULL", what);
+    int32_t K = e->num_classes;
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL || !add_i64(root, "samples", e->samples) || !add_float(root, "loss", e->loss) ||
+        !add_float(root, "accuracy", e->accuracy) || !add_i64(root, "num_classes", K))
+        return out_of_memory_building(root, what);
+    cJSON *matrix = cJSON_AddArrayToObject(root, "confusion_matrix");
+    if (matrix == NULL) return out_of_memory_building(root, what);
+    for (int32_t t = 0; t < K; t++) {
+        cJSON *r = cJSON_CreateArray();
+        if (r == NULL || !cJSON_AddItemToArray(matrix, r)) {
+            cJSON_Delete(r);
+            return out_of_memory_building(root, what);
+        }
+        for (int32_t p = 0; p < K; p++) {
+            char buf[32];
+            snprintf(buf, sizeof buf, "%" PRId64, e->confusion[(size_t)t * K + p]);
+            cJSON *item = cJSON_CreateRaw(buf);
+            if (item == NULL || !cJSON_AddItemToArray(r, item)) {
+                cJSON_Delete(item);
+                return out_of_memory_building(root, what);
+            }
+        }
+    }
+    cJSON *classes = cJSON_AddArrayToObject(root, "classes");
+    if (classes == NULL) return out_of_memory_building(root, what);
+    for (int32_t k = 0; k < K; k++) {
+        cJSON *c = cJSON_CreateObject();
+        if (c == NULL || !cJSON_AddItemToArray(classes, c)) {
+            cJSON_Delete(c);
+            return out_of_memory_building(root, what);
+        }
+        if (!add_i64(c, "index", k) || !add_float(c, "precision", e->precision[k]) ||
+            !add_float(c, "recall", e->recall[k]) || !add_float(c, "f1", e->f1[k]) ||
+            !add_i64(c, "support", e->support[k]))
+            return out_of_memory_building(root, what);
+    }
+    if (!add_float(root, "roc_auc", e->roc_auc)) return out_of_memory_building(root, what);
+    return print_to(root, what, json_out, NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Config limits (limits.c holds them)                                      */
+
+/* A bound as exact JSON: %.17g reads back to the same double. */
+static int add_bound(cJSON *obj, const char *key, double v)
+{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.17g", v);
+    for (char *p = buf; *p; p++)
+        if (*p == ',') *p = '.';
+    return add_raw(obj, key, buf);
+}
+
+static int add_limits(cJSON *root, const char *name, const fg_limit *table, size_t count)
+{
+    cJSON *group = cJSON_AddObjectToObject(root, name);
+    if (group == NULL) return 0;
+    for (size_t i = 0; i < count; i++) {
+        const fg_limit *l = &table[i];
+        cJSON *o = cJSON_AddObjectToObject(group, l->key);
+        if (o == NULL || !add_bound(o, "min", l->min) || !add_bound(o, "max", l->max) ||
+            cJSON_AddBoolToObject(o, "min_open", l->min_open) == NULL ||
+            cJSON_AddBoolToObject(o, "max_open", l->max_open) == NULL ||
+            cJSON_AddBoolToObject(o, "integer", l->integer) == NULL ||
+            cJSON_AddBoolToObject(o, "nullable", l->nullable) == NULL)
+            return 0;
+    }
+    return 1;
+}
+
+/* {"model":{"input_dim":{"min":1,"max":16777216,"min_open":false,
+ *  "max_open":false,"integer":true,"nullable":false},...},
+ *  "training":{...},"max_parameters":268435456} */
+fg_status fg_config_limits_json(char **json_out)
+{
+    const char *what = "config limits";
+    if (json_out == NULL) return fg_fail(FG_ERR_INVALID_INPUT, "%s: json_out is NULL", what);
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL || !add_limits(root, "model", fg_model_limits, FG_NUM_MODEL_LIMITS) ||
+        !add_limits(root, "training", fg_training_limits, FG_NUM_TRAINING_LIMITS) ||
+        !add_i64(root, "max_parameters", (int64_t)FG_MAX_PARAMS))
+        return out_of_memory_building(root, what);
+    return print_to(root, what, json_out, NULL);
+}

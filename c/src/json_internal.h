@@ -1,6 +1,7 @@
 /*
  * json_internal.h - the JSON side of safetensors (json.c), used by
- * safetensors.c so that all cJSON use stays in json.c.
+ * safetensors.c so that cJSON use stays in json.c (and card.c, through the
+ * helpers at the end).
  *
  * A safetensors header is one JSON object:
  *   { "__metadata__": { "key": "value", ... },            (optional)
@@ -61,5 +62,25 @@ fg_status fg_st_header_build(const fg_st_tensor *tensors, size_t num_tensors,
  * -DFG_NO_FILES (a wasm module without stdio) they always fail with FG_ERR_IO. */
 fg_status fg_write_file(const char *path, const void *data, size_t len);
 fg_status fg_read_file(const char *path, uint8_t **data_out, size_t *len_out);
+
+/* json.c's strict helpers, for card.c (the model card's own JSON work).
+ * fg_json_parse: exactly one JSON value in len bytes (NULL and the error
+ * recorded otherwise). fg_json_check_duplicates: `code` when obj repeats a key.
+ * fg_json_describe: an item as short JSON text for messages. as_float: a
+ * number that rounds to a finite float; as_integer: an integer in [lo, hi].
+ * add_float: the shortest exact text (null when not finite); print: compact
+ * text into a fg_alloc'd string, root deleted. */
+struct cJSON;
+struct cJSON *fg_json_parse(const char *what, const char *text, size_t len);
+fg_status fg_json_check_duplicates(const struct cJSON *obj, const char *what, fg_status code);
+void fg_json_describe(const struct cJSON *item, char *buf, size_t size);
+int fg_json_as_float(const struct cJSON *item, float *out);
+int fg_json_as_integer(const struct cJSON *item, double lo, double hi, int64_t *out);
+int fg_json_add_float(struct cJSON *obj, const char *key, float f);
+int fg_json_add_i64(struct cJSON *obj, const char *key, int64_t v);
+fg_status fg_json_print(struct cJSON *root, const char *what, char **json_out, size_t *len_out);
+/* The shortest text of a finite f that reads back exactly (buf: >= 32
+ * chars); allocates nothing. */
+void fg_json_format_float(float f, char *buf, size_t size);
 
 #endif /* FG_JSON_INTERNAL_H */

@@ -62,12 +62,10 @@ double fg_head_loss(const fg_workspace *ws, int32_t n, const float *y, const flo
             data += (double)ce;
             total += (double)loss;
             if (want_grad) dy[0] = g * inv_n;
-            correct += (l >= 0) == (t >= (fg_real)0.5);
+            correct += fg_decide_class(yl, 1) == fg_label_class(y[b], 1);
         } else {
             int32_t label = (int32_t)y[b];
-            int32_t arg = 0;
-            for (int32_t k = 1; k < O; k++) if (yl[k] > yl[arg]) arg = k;
-            correct += arg == label;
+            correct += fg_decide_class(yl, O) == label;
             fg_real lse = logsumexp(yl, O, one), lse_t = distill ? logsumexp(yl, O, temp) : 0;
             fg_real ce = lse - yl[label];
             fg_real loss = (one - alpha) * ce;

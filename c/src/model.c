@@ -18,8 +18,6 @@
 
 #include "internal.h"
 
-#define FG_MAX_DIM (1 << 24)
-
 fg_model_config fg_model_config_default(void) {
     fg_model_config c;
     c.input_dim = 5;
@@ -34,18 +32,11 @@ fg_model_config fg_model_config_default(void) {
     return c;
 }
 
-static fg_status check_dim(const char *name, int32_t v) {
-    if (v <= 0 || v > FG_MAX_DIM)
-        return fg_fail(FG_ERR_INVALID_INPUT, "%s must be in [1, %d], got %d", name, FG_MAX_DIM, v);
-    return FG_OK;
-}
-
-static fg_status check_rank(const char *name, int32_t v) {
-    if (v == FG_RANK_NONE) return FG_OK;
-    if (v <= 0 || v > FG_MAX_DIM)
-        return fg_fail(FG_ERR_INVALID_INPUT, "%s must be null or in [1, %d], got %d", name,
-                       FG_MAX_DIM, v);
-    return FG_OK;
+/* A dimension or rank against its limit (limits.c); ranks may be FG_RANK_NONE. */
+static fg_status check_int(fg_model_limit_id id, int32_t v) {
+    const fg_limit *l = &fg_model_limits[id];
+    if (l->nullable && v == FG_RANK_NONE) return FG_OK;
+    return fg_limit_check(l, (double)v);
 }
 
 /* Number of parameters of cfg (64-bit: every factor is below 2^24) and the
@@ -62,25 +53,18 @@ static uint64_t param_count(const fg_model_config *cfg, int32_t *rw_out, int32_t
            (ru ? H * (uint64_t)ru + (uint64_t)ru * H : H * H) + 2 * H + 2 + O * H + O;
 }
 
-/* At most 2^28 parameters (1 GiB of float32): beyond any model this library
- * is for, and safely below every size_t and wasm32 limit. */
-#define FG_MAX_PARAMS ((uint64_t)1 << 28)
-
 fg_status fg_model_config_validate(const fg_model_config *cfg) {
     fg_status s;
     if (!cfg) return fg_fail(FG_ERR_INVALID_INPUT, "model config is NULL");
-    if ((s = check_dim("input_dim", cfg->input_dim))) return s;
-    if ((s = check_dim("hidden_dim", cfg->hidden_dim))) return s;
-    if ((s = check_dim("output_dim", cfg->output_dim))) return s;
-    if ((s = check_rank("rank", cfg->rank))) return s;
-    if ((s = check_rank("w_rank", cfg->w_rank))) return s;
-    if ((s = check_rank("u_rank", cfg->u_rank))) return s;
-    if (cfg->seed > ((uint64_t)1 << 53))
-        return fg_fail(FG_ERR_INVALID_INPUT, "seed must be in [0, 2^53], got %llu",
-                       (unsigned long long)cfg->seed);
-    if (!isfinite(cfg->nu)) return fg_fail(FG_ERR_INVALID_INPUT, "nu must be finite, got %g", (double)cfg->nu);
-    if (!isfinite(cfg->zeta))
-        return fg_fail(FG_ERR_INVALID_INPUT, "zeta must be finite, got %g", (double)cfg->zeta);
+    if ((s = check_int(FG_LIM_INPUT_DIM, cfg->input_dim))) return s;
+    if ((s = check_int(FG_LIM_HIDDEN_DIM, cfg->hidden_dim))) return s;
+    if ((s = check_int(FG_LIM_OUTPUT_DIM, cfg->output_dim))) return s;
+    if ((s = check_int(FG_LIM_RANK, cfg->rank))) return s;
+    if ((s = check_int(FG_LIM_W_RANK, cfg->w_rank))) return s;
+    if ((s = check_int(FG_LIM_U_RANK, cfg->u_rank))) return s;
+    if ((s = fg_limit_check_u64(&fg_model_limits[FG_LIM_MODEL_SEED], cfg->seed))) return s;
+    if ((s = fg_limit_check(&fg_model_limits[FG_LIM_NU], (double)cfg->nu))) return s;
+    if ((s = fg_limit_check(&fg_model_limits[FG_LIM_ZETA], (double)cfg->zeta))) return s;
     uint64_t count = param_count(cfg, NULL, NULL);
     if (count > FG_MAX_PARAMS)
         return fg_fail(FG_ERR_INVALID_INPUT,
@@ -194,6 +178,8 @@ void fg_model_destroy(fg_model *m) {
     fg_free(m->norm_means);
     fg_free(m->norm_stds);
     fg_free(m->mask);
+    fg_free(m->card);
+    fg_free(m->run_card.text);
     fg_free(m);
 }
 
@@ -214,6 +200,12 @@ fg_status fg_model_clone(const fg_model *src, fg_model **out) {
         (s = fg_model_set_normalization(m, src->norm_means, src->norm_stds, src->norm_dim))) {
         fg_model_destroy(m);
         return s;
+    }
+    if (src->card) {
+        size_t n = strlen(src->card) + 1;
+        m->card = fg_alloc(n, "model card");
+        if (!m->card) { fg_model_destroy(m); return FG_ERR_OUT_OF_MEMORY; }
+        memcpy(m->card, src->card, n);
     }
     *out = m;
     return FG_OK;
@@ -494,6 +486,19 @@ static fg_status check_inputs(const fg_model *m, const float *x, int32_t n, int3
     return FG_OK;
 }
 
+/* y [O] -> dst [O]: sigmoid(y / temp) for O = 1, softmax(y / temp) otherwise,
+ * in double through our own exp. */
+void fg_probs_from_logits(const fg_real *y, int32_t O, double temp, float *dst) {
+    if (O == 1) {
+        dst[0] = (float)(1.0 / (1.0 + fg_exp(-(double)y[0] / temp)));
+        return;
+    }
+    double mx = (double)y[0], sum = 0;
+    for (int32_t k = 1; k < O; k++) if ((double)y[k] > mx) mx = (double)y[k];
+    for (int32_t k = 0; k < O; k++) sum += fg_exp(((double)y[k] - mx) / temp);
+    for (int32_t k = 0; k < O; k++) dst[k] = (float)(fg_exp(((double)y[k] - mx) / temp) / sum);
+}
+
 /* Runs the model over x in chunks; mode 0 logits, 1 probabilities,
  * 2 probabilities at temperature `temp` (distillation targets). */
 fg_status fg_model_run(const fg_model *m, const float *x, int32_t n, int32_t T, int mode,
@@ -513,13 +518,8 @@ fg_status fg_model_run(const fg_model *m, const float *x, int32_t n, int32_t T, 
             float *dst = out + ((size_t)start + b) * O;
             if (mode == 0) {
                 for (int32_t k = 0; k < O; k++) dst[k] = (float)y[k];
-            } else if (O == 1) {
-                dst[0] = (float)(1.0 / (1.0 + fg_exp(-(double)y[0] / temp)));
             } else {
-                double mx = (double)y[0], sum = 0;
-                for (int32_t k = 1; k < O; k++) if ((double)y[k] > mx) mx = (double)y[k];
-                for (int32_t k = 0; k < O; k++) sum += fg_exp(((double)y[k] - mx) / temp);
-                for (int32_t k = 0; k < O; k++) dst[k] = (float)(fg_exp(((double)y[k] - mx) / temp) / sum);
+                fg_probs_from_logits(y, O, temp, dst);
             }
         }
     }

@@ -11,6 +11,8 @@
  *   format        "fastgrnn-wasm/1"
  *   config        the model config as JSON
  *   normalization {"means": [...], "stds": [...]}   (only when known)
+ *   card          the model card as JSON, without normalization (only when
+ *                 the model has one; card.c)
  * Tensors are the model's tensor table, in table order (docs/design.md, "Files").
  *
  * The loader trusts nothing: every length and offset is checked against the
@@ -224,10 +226,13 @@ fg_status fg_model_save(const fg_model *m, uint8_t **bytes_out, size_t *len_out)
     if (st == FG_OK && m->norm_means != NULL)
         st = fg_normalization_to_json(m->norm_means, m->norm_stds, m->norm_dim, &norm);
     if (st == FG_OK) {
-        static char k_format[] = "format", k_config[] = "config", k_norm[] = "normalization";
+        static char k_format[] = "format", k_config[] = "config", k_norm[] = "normalization", k_card[] = "card";
         static char v_format[] = ST_FORMAT;
-        fg_st_meta meta[3] = {{k_format, v_format}, {k_config, config}, {k_norm, norm}};
-        st = fg_st_header_build(entries, ne, meta, norm ? 3 : 2, &header, &header_len);
+        fg_st_meta meta[4] = {{k_format, v_format}, {k_config, config}};
+        size_t nmeta = 2;
+        if (norm) meta[nmeta++] = (fg_st_meta){k_norm, norm};
+        if (m->card) meta[nmeta++] = (fg_st_meta){k_card, m->card};
+        st = fg_st_header_build(entries, ne, meta, nmeta, &header, &header_len);
     }
     fg_free(config);
     fg_free(norm);
@@ -770,13 +775,19 @@ static fg_status copy_data(const fg_st_header *h, const uint8_t *data, fg_model 
     return FG_OK;
 }
 
-/* Metadata: an optional format marker and normalization for D inputs. */
+/* Metadata: an optional format marker, normalization for D inputs and
+ * model card (card.c validates it for the model's dims). */
 static fg_status apply_metadata(const fg_st_header *h, fg_model *m)
 {
     const char *format = fg_st_header_meta(h, "format");
     if (format != NULL && strncmp(format, ST_FORMAT_FAMILY, strlen(ST_FORMAT_FAMILY)) == 0 &&
         strcmp(format, ST_FORMAT) != 0)
         return fg_fail(FG_ERR_SERIALIZATION, "unsupported format \"%.64s\" (this library reads \"%s\")", format, ST_FORMAT);
+    const char *card = fg_st_header_meta(h, "card");
+    if (card != NULL) {
+        fg_status st = fg_card_load(m, card, strlen(card));
+        if (st != FG_OK) return as_serialization(st, "metadata card");
+    }
     const char *json = fg_st_header_meta(h, "normalization");
     if (json == NULL) return FG_OK;
     float *means = NULL, *stds = NULL;

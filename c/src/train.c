@@ -8,6 +8,12 @@
  * validation loss (the training loss without a validation set). At the end
  * the best weights are restored. The same run is exposed stepwise
  * (begin/step/finish) for callers that must yield between batches.
+ *
+ * Every end of a run (finish, interrupt, cancel, divergence) goes through
+ * end_run: it records the training summary (why the run stopped, which
+ * epoch's weights the model holds and why); finish and interrupt also write
+ * it into the model's card, into room reserved at begin. Everything a run
+ * needs is allocated by begin: steps and the end of the run allocate nothing.
  */
 #include <math.h>
 #include <string.h>
@@ -41,42 +47,41 @@ fg_training_config fg_training_config_default(void) {
 
 #define BAD(...) return fg_fail(FG_ERR_INVALID_INPUT, __VA_ARGS__)
 
+/* A numeric field against its limit (limits.c). */
+#define LIMIT(id, v) do { \
+        fg_status s_ = fg_limit_check(&fg_training_limits[id], (double)(v)); \
+        if (s_) return s_; \
+    } while (0)
+
 fg_status fg_training_config_validate(const fg_training_config *c) {
     if (!c) BAD("training config is NULL");
-    if (!isfinite(c->learning_rate) || !(c->learning_rate > 0))
-        BAD("learning_rate must be finite and > 0, got %g", (double)c->learning_rate);
-    if (c->batch_size <= 0) BAD("batch_size must be > 0, got %d", c->batch_size);
-    if (c->epochs < 0) BAD("epochs must be >= 0, got %d", c->epochs);
-    if (!(c->validation_split >= 0 && c->validation_split < 1))
-        BAD("validation_split must be in [0, 1), got %g", (double)c->validation_split);
-    if (c->early_stopping_patience != FG_PATIENCE_NONE && c->early_stopping_patience < 1)
-        BAD("early_stopping_patience must be null or >= 1, got %d", c->early_stopping_patience);
-    if (!(c->lr_decay > 0 && c->lr_decay <= 1)) BAD("lr_decay must be in (0, 1], got %g", (double)c->lr_decay);
-    if (c->lr_decay_step < 0) BAD("lr_decay_step must be >= 0, got %d", c->lr_decay_step);
-    if (!isfinite(c->grad_clip) || c->grad_clip < 0)
-        BAD("grad_clip must be finite and >= 0, got %g", (double)c->grad_clip);
-    if (!(c->adam_beta1 >= 0 && c->adam_beta1 < 1)) BAD("adam_beta1 must be in [0, 1), got %g", (double)c->adam_beta1);
-    if (!(c->adam_beta2 >= 0 && c->adam_beta2 < 1)) BAD("adam_beta2 must be in [0, 1), got %g", (double)c->adam_beta2);
-    if (!isfinite(c->adam_epsilon) || !(c->adam_epsilon > 0))
-        BAD("adam_epsilon must be finite and > 0, got %g", (double)c->adam_epsilon);
-    if (!isfinite(c->l2_reg) || c->l2_reg < 0) BAD("l2_reg must be finite and >= 0, got %g", (double)c->l2_reg);
+    LIMIT(FG_LIM_LEARNING_RATE, c->learning_rate);
+    LIMIT(FG_LIM_BATCH_SIZE, c->batch_size);
+    LIMIT(FG_LIM_EPOCHS, c->epochs);
+    LIMIT(FG_LIM_VALIDATION_SPLIT, c->validation_split);
+    if (c->early_stopping_patience != FG_PATIENCE_NONE)
+        LIMIT(FG_LIM_EARLY_STOPPING_PATIENCE, c->early_stopping_patience);
+    LIMIT(FG_LIM_LR_DECAY, c->lr_decay);
+    LIMIT(FG_LIM_LR_DECAY_STEP, c->lr_decay_step);
+    LIMIT(FG_LIM_GRAD_CLIP, c->grad_clip);
+    LIMIT(FG_LIM_ADAM_BETA1, c->adam_beta1);
+    LIMIT(FG_LIM_ADAM_BETA2, c->adam_beta2);
+    LIMIT(FG_LIM_ADAM_EPSILON, c->adam_epsilon);
+    LIMIT(FG_LIM_L2_REG, c->l2_reg);
     if (c->enable_distillation != 0 && c->enable_distillation != 1)
         BAD("enable_distillation must be 0 or 1, got %d", c->enable_distillation);
-    if (!isfinite(c->distillation_temperature) || !(c->distillation_temperature > 0))
-        BAD("distillation_temperature must be finite and > 0, got %g", (double)c->distillation_temperature);
-    if (!(c->distillation_alpha >= 0 && c->distillation_alpha <= 1))
-        BAD("distillation_alpha must be in [0, 1], got %g", (double)c->distillation_alpha);
-    if (c->seed > ((uint64_t)1 << 53))
-        BAD("seed must be in [0, 2^53], got %llu", (unsigned long long)c->seed);
-    if (!(c->sparsity_w >= 0 && c->sparsity_w < 1))
-        BAD("sparsity_w must be in [0, 1), got %g", (double)c->sparsity_w);
-    if (!(c->sparsity_u >= 0 && c->sparsity_u < 1))
-        BAD("sparsity_u must be in [0, 1), got %g", (double)c->sparsity_u);
+    LIMIT(FG_LIM_DISTILLATION_TEMPERATURE, c->distillation_temperature);
+    LIMIT(FG_LIM_DISTILLATION_ALPHA, c->distillation_alpha);
+    fg_status s = fg_limit_check_u64(&fg_training_limits[FG_LIM_TRAINING_SEED], c->seed);
+    if (s) return s;
+    LIMIT(FG_LIM_SPARSITY_W, c->sparsity_w);
+    LIMIT(FG_LIM_SPARSITY_U, c->sparsity_u);
     if (c->shuffle != 0 && c->shuffle != 1) BAD("shuffle must be 0 or 1, got %d", c->shuffle);
     if (c->restore_best_weights != 0 && c->restore_best_weights != 1)
         BAD("restore_best_weights must be 0 or 1, got %d", c->restore_best_weights);
     return FG_OK;
 }
+#undef LIMIT
 
 struct fg_trainer {
     fg_model_config mcfg;
@@ -107,6 +112,11 @@ struct fg_trainer {
     double best_loss;
     int32_t bad_epochs;
     int have_best;
+    int32_t best_epoch;          /* epoch of the weights in best              */
+    int32_t ended;               /* fg_stop_reason once the epochs say stop, else -1 */
+
+    fg_training_summary summary; /* of the last ended run                    */
+    int have_summary;
 
     fg_training_metrics *hist;
     size_t nhist, cap;
@@ -403,7 +413,8 @@ fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds
     size_t cap = (size_t)c->epochs;
     int32_t *order = fg_alloc_zero((size_t)ntrain, sizeof(int32_t), "batch order");
     fg_training_metrics *hist = order ? fg_alloc_zero(cap ? cap : 1, sizeof *hist, "metrics history") : NULL;
-    if (!hist || (s = ensure_ws(tr, model, batch, ds->T)) || (s = ensure_state(tr, model->num_params))) {
+    if (!hist || (s = ensure_ws(tr, model, batch, ds->T)) || (s = ensure_state(tr, model->num_params)) ||
+        (s = fg_card_reserve(model, ds->T))) {
         fg_free(split); fg_free(order); fg_free(hist);
         return s ? s : FG_ERR_OUT_OF_MEMORY;
     }
@@ -422,6 +433,7 @@ fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds
         tr->new_mask = tr->sort_scratch ? fg_alloc(model->num_params, "model mask") : NULL;
         if (!tr->new_mask) {
             run_free(tr);
+            fg_card_release(model);
             fg_free(split); fg_free(order); fg_free(hist);
             return FG_ERR_OUT_OF_MEMORY;
         }
@@ -437,7 +449,9 @@ fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds
     tr->lr = c->learning_rate;
     tr->epoch = 0; tr->pos = 0;
     tr->loss_sum = 0; tr->seen = 0; tr->correct = 0;
-    tr->best_loss = INFINITY; tr->bad_epochs = 0; tr->have_best = 0;
+    tr->best_loss = INFINITY; tr->bad_epochs = 0; tr->have_best = 0; tr->best_epoch = -1;
+    tr->ended = -1;
+    tr->have_summary = 0;
     tr->running = 1;
     return FG_OK;
 }
@@ -469,6 +483,7 @@ static int end_epoch(fg_trainer *tr) {
         tr->best_loss = monitored;
         tr->bad_epochs = 0;
         tr->have_best = 1;
+        tr->best_epoch = tr->epoch;
         memcpy(tr->best, m->params, m->num_params * sizeof(fg_real));
     } else {
         tr->bad_epochs++;
@@ -476,10 +491,52 @@ static int end_epoch(fg_trainer *tr) {
     tr->epoch++;
     tr->pos = 0;
     tr->loss_sum = 0; tr->seen = 0; tr->correct = 0;
-    if (tr->cfg.early_stopping_patience != FG_PATIENCE_NONE &&
-        tr->bad_epochs >= tr->cfg.early_stopping_patience)
+    if (tr->epoch >= tr->cfg.epochs) {
+        tr->ended = FG_STOP_COMPLETED;
         return 1;
-    return tr->epoch >= tr->cfg.epochs;
+    }
+    if (tr->cfg.early_stopping_patience != FG_PATIENCE_NONE &&
+        tr->bad_epochs >= tr->cfg.early_stopping_patience) {
+        tr->ended = FG_STOP_EARLY_STOPPING;
+        return 1;
+    }
+    return 0;
+}
+
+/* Ends the run as `reason`: restores the best weights when restore is set
+ * (and configured, and there are some), records the summary and, with
+ * write_card, writes it into the model's card (else the card stays as it
+ * was). */
+static void end_run(fg_trainer *tr, int32_t reason, int restore, int write_card) {
+    fg_model *m = tr->model;
+    fg_training_summary s;
+    memset(&s, 0, sizeof s);
+    restore = restore && tr->cfg.restore_best_weights && tr->have_best;
+    s.epochs_run = tr->epoch;
+    s.stop_reason = reason;
+    s.train_samples = tr->ntrain;
+    s.validation_samples = tr->nval;
+    if (restore) {
+        s.kept_epoch = tr->best_epoch;
+        s.kept_reason = tr->nval > 0 ? FG_KEPT_BEST_VALIDATION_LOSS : FG_KEPT_BEST_TRAINING_LOSS;
+    } else {
+        /* the weights as they are: an epoch's only at an epoch boundary */
+        s.kept_epoch = tr->pos == 0 && tr->epoch > 0 ? tr->epoch - 1 : -1;
+        s.kept_reason = FG_KEPT_LAST_EPOCH;
+    }
+    if (s.kept_epoch >= 0) {
+        s.kept = tr->hist[s.kept_epoch];
+    } else {
+        s.kept.epoch = -1;
+        s.kept.train_loss = s.kept.val_loss = s.kept.train_accuracy = s.kept.val_accuracy = NAN;
+        s.kept.learning_rate = NAN;
+    }
+    if (write_card) fg_card_commit(m, &s);
+    else fg_card_release(m);
+    if (restore) memcpy(m->params, tr->best, m->num_params * sizeof(fg_real));
+    tr->summary = s;
+    tr->have_summary = 1;
+    run_free(tr);
 }
 
 fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_out) {
@@ -492,6 +549,7 @@ fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_ou
     int32_t ntrain = tr->ntrain;
     if (event_out) *event_out = FG_EVENT_NONE;
     if (tr->epoch >= c->epochs) {
+        tr->ended = FG_STOP_COMPLETED;
         if (event_out) *event_out = FG_EVENT_DONE;
         return FG_OK;
     }
@@ -516,7 +574,7 @@ fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_ou
         double dl;
         int32_t correct;
         fg_status s = optimize_batch(tr, m, nb, tr->by, d->soft ? tr->bsoft : NULL, &dl, &correct);
-        if (s) { run_free(tr); return s; }
+        if (s) { end_run(tr, FG_STOP_DIVERGED, 0, 0); return s; }
         tr->loss_sum += dl * nb;
         tr->seen += nb;
         tr->correct += correct;
@@ -531,14 +589,28 @@ fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_ou
 fg_status fg_trainer_finish(fg_trainer *tr) {
     if (!tr) BAD("trainer is NULL");
     if (!tr->running) BAD("trainer is not running");
-    if (tr->cfg.restore_best_weights && tr->have_best)
-        memcpy(tr->model->params, tr->best, tr->model->num_params * sizeof(fg_real));
-    run_free(tr);
+    end_run(tr, tr->ended >= 0 ? tr->ended : FG_STOP_CALLBACK, 1, 1);
+    return FG_OK;
+}
+
+fg_status fg_trainer_interrupt(fg_trainer *tr) {
+    if (!tr) BAD("trainer is NULL");
+    if (!tr->running) BAD("trainer is not running: nothing to interrupt");
+    end_run(tr, FG_STOP_INTERRUPTED, 1, 1);
     return FG_OK;
 }
 
 void fg_trainer_cancel(fg_trainer *tr) {
-    if (tr && tr->running) run_free(tr);
+    if (tr && tr->running) end_run(tr, FG_STOP_CANCELLED, 0, 0);
+}
+
+fg_status fg_trainer_summary(const fg_trainer *tr, fg_training_summary *out) {
+    if (!tr) BAD("trainer is NULL");
+    if (!out) BAD("summary: out is NULL");
+    if (tr->running) BAD("trainer is running: the summary is recorded when the run ends");
+    if (!tr->have_summary) BAD("no training run has ended yet: the summary is recorded when one does");
+    *out = tr->summary;
+    return FG_OK;
 }
 
 fg_status fg_trainer_train(fg_trainer *tr, fg_model *model, const fg_dataset *ds,
@@ -551,6 +623,12 @@ fg_status fg_trainer_train(fg_trainer *tr, fg_model *model, const fg_dataset *ds
         if ((s = fg_trainer_step(tr, INT32_MAX, &ev))) return s;
         int stop = 0;
         if (tr->nhist > before && on_epoch) stop = on_epoch(&tr->hist[tr->nhist - 1], user_data);
+        if (!tr->running) { /* the callback interrupted or cancelled the run */
+            if (tr->summary.stop_reason == FG_STOP_CANCELLED)
+                return fg_fail(FG_ERR_ABORTED, "training cancelled by the epoch callback after %d epochs",
+                               tr->summary.epochs_run);
+            return FG_OK;
+        }
         if (ev == FG_EVENT_DONE || stop) break;
     }
     return fg_trainer_finish(tr);

@@ -5,7 +5,8 @@
  * undefined behaviour, and either a model or SerializationError /
  * OutOfMemory with a message and *out untouched. A model that loads is
  * consistent (its config validates, its table covers its parameters, every
- * weight is finite) and survives save -> load -> save bit for bit.
+ * weight is finite, its card reads and obeys the card rules when set again)
+ * and survives save -> load -> save bit for bit, card included.
  */
 #include <math.h>
 
@@ -68,8 +69,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         size_t d = (size_t)fg_model_get_config(m)->input_dim * sizeof(float);
         FZ_ASSERT(memcmp(ma, mb, d) == 0 && memcmp(sa, sb, d) == 0, "normalization changed");
     }
+    char *c1 = NULL, *c2 = NULL;
+    st = fg_model_get_card(m, &c1);
+    if (st != FG_OK) fz_check_failure(st, FZ_OOM, "fg_model_get_card");
+    else {
+        FZ_ASSERT(c1[0] == '{' && strstr(c1, "\"library_version\":") != NULL, "card %s", c1);
+        st = fg_model_get_card(m2, &c2);
+        FZ_ASSERT(st != FG_OK || strcmp(c1, c2) == 0, "card changed in save -> load: %s -> %s", c1, c2);
+    }
+    fg_free(c1);
+    fg_free(c2);
     st = fg_model_save(m2, &b2, &n2);
     FZ_ASSERT(st == FG_OK && n1 == n2 && memcmp(b1, b2, n1) == 0, "save -> load -> save differs");
+    /* the stored card obeys the rules of set_card too */
+    st = fg_model_set_card(m2, "{}", 2);
+    if (st != FG_OK) fz_check_failure(st, FZ_OOM, "fg_model_set_card({}) on a loaded card");
     fg_free(b1);
     fg_free(b2);
     fg_model_destroy(m2);

@@ -4,7 +4,7 @@
  *   fuzz_gen_corpus tests/c/fuzz/corpus
  *
  * Valid files come from the library itself (models of several shapes, with
- * and without low-rank factors, normalization, metadata); hostile ones are
+ * and without low-rank factors, normalization, metadata, model cards); hostile ones are
  * small edits of them, one per rule the loaders enforce. The output is
  * committed; rerun this after a format change. Built on demand only
  * (cmake --build <dir> --target fuzz_gen_corpus).
@@ -430,6 +430,132 @@ static void st_drop(const char *fname, const bytes *base, const char *drop) {
     free(h);
 }
 
+/* ---- model cards ---------------------------------------------------------- */
+
+/* s with '"' and '\' escaped as inside a JSON string (fresh string). */
+static char *json_escaped(const char *s) {
+    char *r = malloc(2 * strlen(s) + 1), *o = r;
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') *o++ = '\\';
+        *o++ = *s;
+    }
+    *o = '\0';
+    return r;
+}
+
+/* A variant of `base` whose card text has `from` replaced by `to` (both as
+ * the card's own JSON: escaped here for the header). */
+static void card_edit(const char *name, const bytes *base, const char *from, const char *to) {
+    char *f = json_escaped(from), *t = json_escaped(to);
+    st_edit(name, base, f, t);
+    free(f);
+    free(t);
+}
+
+static bytes save_carded(fg_model *m, const char *card) {
+    if (card && fg_model_set_card(m, card, strlen(card)) != FG_OK) {
+        fprintf(stderr, "card: %s\n", fg_last_error());
+        exit(1);
+    }
+    bytes b;
+    if (fg_model_save(m, &b.p, &b.n) != FG_OK) exit(1);
+    return b;
+}
+
+static void gen_cards(void) {
+    fg_model_config c = fg_model_config_default();
+    c.input_dim = 3;
+    c.hidden_dim = 4;
+    c.rank = FG_RANK_NONE;
+    fg_model *m = NULL;
+    if (fg_model_create(&c, &m) != FG_OK) exit(1);
+    float means[3] = {0.5f, -1, 2}, stds[3] = {1, 0.25f, 3};
+    fg_model_set_normalization(m, means, stds, 3);
+    bytes full = save_carded(m, "{\"feature_names\":[\"temp\",\"humidity\",\"wind\"],\"class_names\":[\"dry\",\"rain\"],"
+                                "\"label_name\":\"weather\",\"timesteps\":4,\"data\":{\"source\":\"weather.csv\"},"
+                                "\"training\":{\"epochs_run\":3,\"kept_epoch\":1,\"kept_reason\":\"best_validation_loss\","
+                                "\"stop_reason\":\"early_stopping\",\"train_samples\":80,\"validation_samples\":20,"
+                                "\"final\":{\"train_loss\":0.5,\"train_accuracy\":0.75,\"val_loss\":0.625,\"val_accuracy\":0.7}}}");
+    st_write("valid_card_full.safetensors", &full);
+    fg_model_destroy(m);
+
+    /* a card written by a real (interrupted) training run, unicode names */
+    c.input_dim = 2;
+    c.hidden_dim = 3;
+    if (fg_model_create(&c, &m) != FG_OK) exit(1);
+    float x[32], y[16];
+    for (int i = 0; i < 16; i++) {
+        x[2 * i] = (float)(i % 4) - 1.5f;
+        x[2 * i + 1] = (float)(i % 3) - 1.0f;
+        y[i] = (float)(i % 2);
+    }
+    fg_dataset *ds = NULL;
+    fg_training_config tc = fg_training_config_default();
+    tc.epochs = 5;
+    tc.batch_size = 4;
+    fg_trainer *tr = NULL;
+    int32_t ev;
+    if (fg_dataset_create(x, y, 16, 1, 2, 1, &ds) != FG_OK || fg_trainer_create(&c, &tc, &tr) != FG_OK ||
+        fg_trainer_begin(tr, m, ds) != FG_OK || fg_trainer_step(tr, 100, &ev) != FG_OK ||
+        fg_trainer_step(tr, 100, &ev) != FG_OK || fg_trainer_step(tr, 1, &ev) != FG_OK ||
+        fg_trainer_interrupt(tr) != FG_OK) {
+        fprintf(stderr, "training: %s\n", fg_last_error());
+        exit(1);
+    }
+    bytes trained = save_carded(m, "{\"feature_names\":[\"\\u00e9t\\u00e9\",\"\\u65e5\\u672c\"],\"class_names\":[\"non\",\"oui\"]}");
+    st_write("valid_card_trained.safetensors", &trained);
+    free(trained.p);
+    fg_trainer_destroy(tr);
+    fg_dataset_destroy(ds);
+    fg_model_destroy(m);
+
+    /* multi-class, low rank, pruned: class names for output_dim 3 */
+    fg_model_config mc = fg_model_config_default();
+    mc.input_dim = 4;
+    mc.hidden_dim = 6;
+    mc.output_dim = 3;
+    mc.rank = 2;
+    if (fg_model_create(&mc, &m) != FG_OK || fg_model_prune(m, 0.5f) != FG_OK) exit(1);
+    bytes multi = save_carded(m, "{\"class_names\":[\"walk\",\"run\",\"sit\"],\"timesteps\":16,\"data\":{\"source\":\"imu\",\"rate\":\"50 Hz\"}}");
+    st_write("valid_card_multiclass_sparse.safetensors", &multi);
+    free(multi.p);
+    fg_model_destroy(m);
+
+    /* hostile cards: SerializationError naming the field */
+    card_edit("bad_card_timesteps_0.safetensors", &full, "\"timesteps\":4", "\"timesteps\":0");
+    card_edit("bad_card_timesteps_string.safetensors", &full, "\"timesteps\":4", "\"timesteps\":\"4\"");
+    card_edit("bad_card_feature_names_short.safetensors", &full, "\"temp\",", "");
+    card_edit("bad_card_feature_names_duplicate.safetensors", &full, "\"humidity\"", "\"temp\"");
+    card_edit("bad_card_feature_name_empty.safetensors", &full, "\"wind\"", "\"\"");
+    card_edit("bad_card_feature_name_number.safetensors", &full, "\"wind\"", "7");
+    card_edit("bad_card_feature_name_escape.safetensors", &full, "\"wind\"", "\"\\u001b[2Jwind\"");
+    card_edit("bad_card_feature_name_not_utf8.safetensors", &full, "\"wind\"", "\"w\xff\xfe\"");
+    card_edit("bad_card_feature_name_long.safetensors", &full, "\"wind\"",
+              "\"wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"
+              "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"
+              "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww\"");
+    card_edit("bad_card_class_names_three.safetensors", &full, "\"rain\"]", "\"rain\",\"snow\"]");
+    card_edit("bad_card_label_name_array.safetensors", &full, "\"weather\"", "[\"weather\"]");
+    card_edit("bad_card_unknown_key.safetensors", &full, "\"label_name\"", "\"label\"");
+    card_edit("bad_card_normalization.safetensors", &full, "\"timesteps\":4",
+              "\"timesteps\":4,\"normalization\":{\"means\":[0,0,0],\"stds\":[1,1,1]}");
+    card_edit("bad_card_no_version.safetensors", &full, "\"library_version\":\"0.2.0\",", "");
+    card_edit("bad_card_version_spaces.safetensors", &full, "\"0.2.0\"", "\"0.2.0 beta\"");
+    card_edit("bad_card_stop_reason.safetensors", &full, "\"early_stopping\"", "\"tired\"");
+    card_edit("bad_card_kept_epoch_beyond.safetensors", &full, "\"kept_epoch\":1", "\"kept_epoch\":3");
+    card_edit("bad_card_negative_samples.safetensors", &full, "\"validation_samples\":20", "\"validation_samples\":-20");
+    card_edit("bad_card_best_without_validation.safetensors", &full, "\"validation_samples\":20", "\"validation_samples\":0");
+    card_edit("bad_card_loss_overflow.safetensors", &full, "\"train_loss\":0.5", "\"train_loss\":1e999");
+    card_edit("bad_card_accuracy_above_1.safetensors", &full, "\"val_accuracy\":0.7", "\"val_accuracy\":7");
+    card_edit("bad_card_final_missing.safetensors", &full, ",\"final\":{\"train_loss\":0.5,\"train_accuracy\":0.75,"
+              "\"val_loss\":0.625,\"val_accuracy\":0.7}", "");
+    card_edit("bad_card_data_number.safetensors", &full, "\"weather.csv\"", "12");
+    card_edit("bad_card_duplicate_key.safetensors", &full, "\"label_name\":\"weather\"",
+              "\"label_name\":\"weather\",\"label_name\":\"other\"");
+    card_edit("bad_card_not_json.safetensors", &full, "\"library_version\":\"0.2.0\"", "\"library_version\":");
+    free(full.p);
+}
+
 static void gen_compressed(void) {
     fg_model_config c = fg_model_config_default();      /* W1/W2, U1/U2 low rank */
     bytes sp = save_compressed(&c, 0, 0.5f, 0);
@@ -644,6 +770,7 @@ int main(int argc, char **argv) {
     gen_compressed();
     gen_json();
     gen_datasets();
+    gen_cards();
     printf("gen_corpus: wrote %d files under %s\n", written, root);
     return 0;
 }

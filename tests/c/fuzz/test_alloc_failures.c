@@ -200,6 +200,16 @@ static void su_dense(scenario *s) { keep_model(s, model_of(5, 8, 1, 4, 0, 0, 1))
 static void su_sparse(scenario *s) { keep_model(s, model_of(5, 8, 3, FG_RANK_NONE, 0.5f, 0, 0)); }
 static void su_quant(scenario *s) { keep_model(s, model_of(5, 16, 1, 8, 0.25f, 1, 1)); }
 static void su_big_sparse(scenario *s) { keep_model(s, model_of(256, 257, 1, FG_RANK_NONE, 0.99f, 0, 0)); }
+static const char CARD[] =
+    "{\"feature_names\":[\"a\",\"b\",\"c\",\"d\",\"e\"],\"class_names\":[\"no\",\"yes\"],\"label_name\":\"y\","
+    "\"timesteps\":2,\"data\":{\"source\":\"test\"},\"training\":{\"epochs_run\":3,\"kept_epoch\":1,"
+    "\"kept_reason\":\"best_validation_loss\",\"stop_reason\":\"early_stopping\",\"train_samples\":8,"
+    "\"validation_samples\":2,\"final\":{\"train_loss\":0.5,\"train_accuracy\":0.75,\"val_loss\":0.625,\"val_accuracy\":0.5}}}";
+static void su_carded(scenario *s) {
+    fg_model *m = model_of(5, 8, 1, 4, 0, 0, 1);
+    if (fg_model_set_card(m, CARD, strlen(CARD)) != FG_OK) exit(2);
+    keep_model(s, m);
+}
 static void su_ds(scenario *s) { keep_ds(s, data_of(10, 2, 3, 1, 1)); }
 static void su_ds_multi(scenario *s) { keep_ds(s, data_of(9, 1, 2, 3, 0)); }
 static void su_train(scenario *s) {
@@ -244,6 +254,24 @@ static fg_status c_save(scenario *s) {
     size_t n = 0;
     fg_status st = fg_model_save(s->m, &b, &n);
     s->out = b;
+    return st;
+}
+static fg_status c_set_card(scenario *s) {
+    static const char update[] = "{\"label_name\":\"target\",\"data\":null,\"class_names\":[\"left\",\"right\"]}";
+    return fg_model_set_card(s->m, update, strlen(update));
+}
+static fg_status c_get_card(scenario *s) {
+    char *json = NULL;
+    fg_status st = fg_model_get_card(s->m, &json);
+    s->out = json;
+    return st;
+}
+static fg_status c_summary_json(scenario *s) {
+    (void)s;
+    fg_training_summary sum = {4, 2, FG_KEPT_BEST_VALIDATION_LOSS, FG_STOP_EARLY_STOPPING, 10, 3, {2, 0.5f, 0.25f, 0.75f, 0.5f, 0.01f}};
+    char *json = NULL;
+    fg_status st = fg_training_summary_to_json(&sum, &json);
+    s->out = json;
     return st;
 }
 static fg_status c_load(scenario *s) {
@@ -413,6 +441,11 @@ static scenario SCENARIOS[] = {
     {.name = "model_save (dense)", .setup = su_dense, .call = c_save, .unchanged = model_same},
     {.name = "model_save (sparse, quantized)", .setup = su_quant, .call = c_save, .unchanged = model_same},
     {.name = "model_load (dense, normalization)", .setup = su_dense, .call = c_load, .unchanged = model_same},
+    {.name = "model_load (card)", .setup = su_carded, .call = c_load, .unchanged = model_same},
+    {.name = "model_clone (card)", .setup = su_carded, .call = c_clone, .unchanged = model_same},
+    {.name = "model_set_card", .setup = su_carded, .call = c_set_card, .unchanged = model_same},
+    {.name = "model_get_card (normalization)", .setup = su_carded, .call = c_get_card, .unchanged = model_same},
+    {.name = "training_summary_to_json", .setup = su_dense, .call = c_summary_json, .unchanged = model_same},
     {.name = "model_load (sparse)", .setup = su_sparse, .call = c_load, .unchanged = model_same},
     {.name = "model_load (sparse, quantized)", .setup = su_quant, .call = c_load, .unchanged = model_same},
     {.name = "model_load (U32 indices)", .setup = su_big_sparse, .call = c_load, .unchanged = model_same},
@@ -488,11 +521,30 @@ static void no_allocation_in_steps(float sparsity, int distill) {
         if (fg_trainer_step(s.tr, 1, &ev) != FG_OK) break;
         steps++;
     }
+    fg_status st = fg_trainer_finish(s.tr);
     long count = g_count;
     disarm();
-    fg_trainer_finish(s.tr);
-    CHECK(ev == FG_EVENT_DONE && count == 0, "training steps allocate nothing (sparsity %g, distillation %d): "
-          "%ld allocations in %d steps", (double)sparsity, distill, count, steps);
+    CHECK(ev == FG_EVENT_DONE && st == FG_OK && count == 0, "training steps and finish allocate nothing (sparsity %g, "
+          "distillation %d): %ld allocations in %d steps", (double)sparsity, distill, count, steps);
+    teardown(&s);
+}
+
+/* Interrupting (and writing the summary into the card) allocates nothing. */
+static void no_allocation_in_interrupt(void) {
+    scenario s = {0};
+    su_train(&s);
+    if (fg_trainer_begin(s.tr, s.m, s.ds) != FG_OK) exit(2);
+    arm(-1);
+    int32_t ev = 0;
+    for (int i = 0; i < 7; i++) fg_trainer_step(s.tr, 1, &ev);
+    fg_status st = fg_trainer_interrupt(s.tr);
+    long count = g_count;
+    disarm();
+    char *card = NULL;
+    if (fg_model_get_card(s.m, &card) != FG_OK) exit(2);
+    CHECK(st == FG_OK && count == 0 && strstr(card, "\"stop_reason\":\"interrupted\"") != NULL,
+          "steps and interrupt allocate nothing and the card says interrupted (%ld allocations)", count);
+    fg_free(card);
     teardown(&s);
 }
 
@@ -502,5 +554,6 @@ int main(void) {
     no_allocation_in_steps(0.0f, 0);
     no_allocation_in_steps(0.0f, 1);
     no_allocation_in_steps(0.5f, 0);
+    no_allocation_in_interrupt();
     return check_summary();
 }
