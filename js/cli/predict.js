@@ -39,12 +39,11 @@ export function predictionsCSV(model, data) {
   const O = model.outputDim;
   const probs = model.predictBatch(data.features, { timesteps: data.timesteps });
   const cols = O === 1 ? [`p_${className(card, 1)}`] : Array.from({ length: O }, (_, k) => `p_${className(card, k)}`);
+  const labels = model.predictLabelBatch(data.features, { timesteps: data.timesteps });
   const lines = [[...cols, 'predicted'].map(csvCell).join(',')];
-  const step = data.inputDim * data.timesteps;
   for (let i = 0; i < data.n; i++) {
-    const x = data.features.subarray(i * step, (i + 1) * step);
     const p = O === 1 ? [probs[i]] : Array.from(probs.subarray(i * O, (i + 1) * O));
-    lines.push([...p.map(String), csvCell(model.predictLabel(x, { timesteps: data.timesteps }))].join(','));
+    lines.push([...p.map(String), csvCell(labels[i])].join(','));
   }
   return lines.join('\n') + '\n';
 }
