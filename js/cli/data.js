@@ -36,13 +36,16 @@ export async function readCsvFile(file, options) {
   }
 }
 
-/** A model file; a bad file is a FastGRNNError naming the file (exit status 1). */
-export function loadModel(file) {
+/**
+ * A model file; a bad file is a FastGRNNError naming the file, after
+ * `label` (e.g. "--teacher "), exit status 1.
+ */
+export function loadModel(file, label = '') {
   checkFile(file, 'model');
   try {
     return fg.FastGRNN.load(file);
   } catch (e) {
-    if (e instanceof fg.FastGRNNError) throw new fg.FastGRNNError(e.code, `${file}: ${e.message}`, { cause: e });
+    if (e instanceof fg.FastGRNNError) throw new fg.FastGRNNError(e.code, `${label}${file}: ${e.message}`, { cause: e });
     throw e;
   }
 }

@@ -292,7 +292,7 @@ function dumpDataset(data, file) {
 
 /** Soft targets of the teacher on the data, which it sees normalized its own way. */
 function teacherTargets(teacherPath, data, temperature) {
-  const teacher = loadModel(teacherPath);
+  const teacher = loadModel(teacherPath, '--teacher ');
   try {
     const tn = teacher.normalization;
     let x = data.features;
@@ -313,7 +313,7 @@ function teacherTargets(teacherPath, data, temperature) {
     }
     return fg.generateTeacherPredictions(teacher, x, temperature, { timesteps: data.timesteps });
   } catch (e) {
-    if (e instanceof fg.FastGRNNError && !e.message.includes(teacherPath)) {
+    if (e instanceof fg.FastGRNNError && !e.message.includes(`teacher ${teacherPath}`)) {
       throw new fg.FastGRNNError(e.code, `--teacher ${teacherPath}: ${e.message}`, { cause: e });
     }
     throw e;

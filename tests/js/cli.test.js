@@ -226,18 +226,5 @@ describe('fastgrnn train', { concurrency: true }, () => {
     assert.match(s.stdout, /distillation \(T 3, alpha 0\.7\)/);
     assert.ok(fs.existsSync(path.join(sOut, 'model.safetensors')));
   });
-
-  test('Ctrl-C (SIGINT) aborts training cleanly: exit 130, nothing written', async () => {
-    const out = path.join(tmp, 'out-interrupted');
-    let sent = false;
-    const res = await run(['--epochs', '1000000', '--early-stopping-patience', 'none', '--out', out], {
-      onStdout: (child, text) => {
-        if (!sent && epochLines(text).length >= 2) { sent = true; child.kill('SIGINT'); }
-      },
-    });
-    assert.ok(sent, 'no epoch line seen');
-    assert.equal(res.code, 130, res.stderr);
-    assert.match(res.stderr, /^fastgrnn train: interrupted after \d+ epochs; nothing written\n$/);
-    assert.ok(!fs.existsSync(out));
-  });
+  // Ctrl-C: tests/js/cli-commands.test.js.
 });
