@@ -118,8 +118,8 @@ export const FLAGS = [
 
 export function help(prog) {
   return helpText([
-    `Usage: ${prog} [--data FILE.csv [--label NAME] [--ignore A,B] [--missing POLICY]`,
-    `${' '.repeat(prog.length + 7)}[--timesteps T]] [options]`,
+    `Usage: ${prog} [--data FILE.csv [--label NAME] [--ignore A,B]`,
+    `${' '.repeat(prog.length + 8)}[--missing POLICY] [--timesteps T]] [options]`,
     '',
     'Trains a FastGRNN classifier in WebAssembly and writes model.safetensors,',
     'metrics.json and normalization.json to --out. Without --data it trains on a',
