@@ -209,7 +209,7 @@ function configs(opts) {
  */
 export function checkOut(outDir, files) {
   const fail = (msg) => { throw new DataError('IoError', `--out ${outDir} ${msg}`); };
-  let dir = path.resolve(outDir);
+  let dir = path.normalize(outDir);
   if (fs.existsSync(dir)) {
     if (!fs.statSync(dir).isDirectory()) fail('exists and is not a folder');
     try { fs.accessSync(dir, fs.constants.W_OK); } catch { fail('is not writable'); }
