@@ -31,7 +31,9 @@ export class Reporter {
 
   epoch(m) {
     const t = performance.now();
-    this.rate = this.trainSamples / Math.max((t - this.last) / 1000, 1e-9);
+    // Epochs can end several at a time (one step of the trainer runs many
+    // batches), so the rate is over the whole run so far, not the last epoch.
+    this.rate = (this.trainSamples * (m.epoch + 1)) / Math.max((t - this.start) / 1000, 1e-9);
     this.last = t;
     this.metrics = m;
     if (this.tty) {
