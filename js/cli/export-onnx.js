@@ -3,7 +3,7 @@
 // file whole, or nothing).
 
 import fs from 'node:fs';
-import { parseArgv, helpText, usage } from './args.js';
+import { parseArgv, checkAll, helpText } from './args.js';
 import { loadModel } from './data.js';
 import { HELP_FLAG, positionals } from './common.js';
 import { fmtBytes } from './report.js';
@@ -43,10 +43,7 @@ export async function main(argv, { prog, out = process.stdout }) {
     return 0;
   }
   const [modelPath, onnxPath] = positionals(parsed, ['MODEL', 'OUT.onnx']);
-  for (const name of ['opset', 'timesteps']) {
-    const x = v(name);
-    if (x !== undefined && typeof x === 'object') usage(`--${name} must be an integer, got ${JSON.stringify(x.bad)}`);
-  }
+  checkAll(parsed, FLAGS); // integers; their bounds are toONNX's
   const options = {};
   if (v('opset') !== undefined) options.opset = v('opset');
   if (v('unroll')) options.unroll = true;

@@ -301,6 +301,38 @@ describe('fastgrnn: predict, evaluate, inspect', () => {
   });
 });
 
+describe('fastgrnn export-onnx', () => {
+  test('writes the bytes model.toONNX() gives, with the options passed through', async () => {
+    const { modelPath } = await sharedModel();
+    const model = fg.FastGRNN.load(modelPath);
+    try {
+      const a = file('m.onnx');
+      const res = await run(['export-onnx', modelPath, a]);
+      assertOk(res);
+      assert.match(res.stdout, /^wrote .*m\.onnx \([\d.]+ (B|KiB)\)\n$/);
+      assert.deepEqual(new Uint8Array(fs.readFileSync(a)), model.toONNX());
+      const b = file('m-unrolled.onnx');
+      assertOk(await run(['export-onnx', modelPath, b, '--unroll', '--timesteps', '3', '--no-normalization']));
+      assert.deepEqual(new Uint8Array(fs.readFileSync(b)),
+        model.toONNX({ unroll: true, timesteps: 3, normalization: false }));
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('options out of range: a typed error, nothing written', async () => {
+    const { modelPath } = await sharedModel();
+    const out = file('never.onnx');
+    assertFails(await run(['export-onnx', modelPath, out, '--opset', '1']), 'fastgrnn export-onnx',
+      /opset must be an integer in \[\d+, \d+\], got 1 \(InvalidInput\)$/, 1);
+    assertFails(await run(['export-onnx', modelPath, out, '--timesteps', '4']), 'fastgrnn export-onnx',
+      /timesteps .* only used with unroll/, 1);
+    assertFails(await run(['export-onnx', modelPath, out, '--opset', 'ten']), 'fastgrnn export-onnx',
+      /--opset must be an integer, got "ten"/);
+    assert.ok(!fs.existsSync(out));
+  });
+});
+
 describe('fastgrnn train: Ctrl-C and --out', { concurrency: true }, () => {
   test('Ctrl-C after the first epoch writes the best weights so far; the card says interrupted', async () => {
     const out = file('int1');
