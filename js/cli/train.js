@@ -342,42 +342,57 @@ function describeRun(out, data, model, trainer) {
 }
 
 /**
- * Stage 3: trains `model` on `dataset`. Ctrl-C after at least one epoch
- * interrupts the trainer (best weights restored, the card says so); before
- * that it aborts and nothing is written (returns null). A second Ctrl-C
+ * Ctrl-C during training. Installed before anything is printed about the
+ * run, so no Ctrl-C finds the process without it. After at least one epoch
+ * the first Ctrl-C interrupts the trainer (best weights restored, the card
+ * says so); before that it aborts, and nothing is written. A second Ctrl-C
  * exits at once with status 130.
  */
-export async function trainStage(out, model, trainer, dataset, trainSamples) {
-  const controller = new AbortController();
-  let epochs = 0;
-  let interrupted = false;
+export function ctrlC(trainer, err, prog, tty) {
+  const state = { controller: new AbortController(), epochs: 0, interrupted: false };
   const onSigint = () => {
-    if (interrupted || controller.signal.aborted) process.exit(130);
-    if (epochs === 0) controller.abort(new Error('interrupted'));
-    else {
-      interrupted = true;
-      trainer.interrupt();
+    if (state.interrupted || state.controller.signal.aborted) process.exit(130);
+    if (state.epochs === 0) {
+      state.controller.abort(new Error('interrupted'));
+      return;
     }
+    state.interrupted = true;
+    trainer.interrupt();
+    const n = state.epochs;
+    err.write(`${tty ? '\n' : ''}${prog}: interrupted after ${n} epoch${n === 1 ? '' : 's'}: ` +
+      'writing the best weights so far (Ctrl-C again to quit at once)\n');
   };
   process.on('SIGINT', onSigint);
+  // After training a Ctrl-C exits at once.
+  state.done = () => {
+    process.removeListener('SIGINT', onSigint);
+    process.on('SIGINT', () => process.exit(130));
+  };
+  return state;
+}
+
+/**
+ * Stage 3: trains `model` on `dataset` under `sigint` (ctrlC()). Resolves to
+ * { seconds, interrupted }, or null when Ctrl-C came before the first epoch
+ * ended (nothing is to be written).
+ */
+export async function trainStage(out, sigint, model, trainer, dataset, trainSamples) {
   const reporter = new Reporter(out, trainer.config.epochs, trainSamples);
   const t0 = performance.now();
   try {
     await trainer.train(model, dataset, {
-      onEpoch: (m) => { epochs++; reporter.epoch(m); },
-      signal: controller.signal,
+      onEpoch: (m) => { sigint.epochs++; reporter.epoch(m); },
+      signal: sigint.controller.signal,
     });
   } catch (e) {
     reporter.finish();
-    if (e instanceof fg.FastGRNNError && e.code === 'Aborted' && controller.signal.aborted) return null;
+    if (e instanceof fg.FastGRNNError && e.code === 'Aborted' && sigint.controller.signal.aborted) return null;
     throw e;
   } finally {
-    // From here a Ctrl-C exits at once.
-    process.removeListener('SIGINT', onSigint);
-    process.on('SIGINT', () => process.exit(130));
+    sigint.done();
   }
   reporter.finish();
-  return { seconds: (performance.now() - t0) / 1000, interrupted };
+  return { seconds: (performance.now() - t0) / 1000, interrupted: sigint.interrupted };
 }
 
 // ------------------------------------------------------------------ compress
@@ -512,8 +527,9 @@ export async function main(argv, { prog, out = process.stdout, err = process.std
     if (opts.v('teacher') !== undefined) {
       dataset.withSoftTargets(teacherTargets(opts.v('teacher'), data, trainer.config.distillationTemperature));
     }
+    const sigint = ctrlC(trainer, err, prog, Boolean(out.isTTY));
     const trainSamples = describeRun(out, data, model, trainer);
-    const run = await trainStage(out, model, trainer, dataset, trainSamples);
+    const run = await trainStage(out, sigint, model, trainer, dataset, trainSamples);
     if (run === null) {
       const n = trainer.metricsHistory().length;
       err.write(`${prog}: interrupted after ${n} epoch${n === 1 ? '' : 's'}; nothing written\n`);

@@ -374,21 +374,23 @@ describe('fastgrnn train: Ctrl-C and --out', { concurrency: true }, () => {
   test('a second Ctrl-C exits at once with 130, writing nothing', async () => {
     const out = file('int2');
     let sent = false;
-    // One batch per epoch that takes a while: the first Ctrl-C waits for its
-    // end, the second one (100 ms later) exits before it.
-    const res = await run(['train', '--samples', '20000', '--batch-size', '16000', '--hidden-dim', '128',
+    // One long batch per epoch (32,000 samples, hidden 128): the first Ctrl-C
+    // (200 ms into epoch 2) waits for the end of that batch; the second one,
+    // 50 ms later, exits before it.
+    const res = await run(['train', '--samples', '40000', '--batch-size', '32000', '--hidden-dim', '128',
       '--rank', 'none', '--epochs', '100', '--early-stopping-patience', 'none', '--out', out], {
       onStdout: (child, text) => {
         if (!sent && epochLines(text).length >= 1) {
           sent = true;
-          child.kill('SIGINT');
-          setTimeout(() => child.kill('SIGINT'), 100);
+          setTimeout(() => child.kill('SIGINT'), 200);
+          setTimeout(() => child.kill('SIGINT'), 250);
         }
       },
       timeoutMs: 120000,
     });
     assert.ok(sent);
     assert.equal(res.code, 130, `${res.stdout}\n${res.stderr}`);
+    assert.doesNotMatch(res.stdout, /^done: /m);
     assert.ok(!fs.existsSync(path.join(out, 'model.safetensors')));
   });
 
