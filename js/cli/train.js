@@ -322,6 +322,40 @@ function teacherTargets(teacherPath, data, temperature) {
   }
 }
 
+/**
+ * The rest of stage 2: the dataset (with the names the card gets), the
+ * model (its card's data source, the normalization), the trainer and the
+ * teacher's soft targets. { dataset, model, trainer, norm, dispose() }.
+ */
+export function prepare(opts, data) {
+  const { modelConfig, trainingConfig } = configs(opts);
+  modelConfig.inputDim = data.inputDim;
+  modelConfig.outputDim = data.outputDim;
+  const dsOptions = { inputDim: data.inputDim, timesteps: data.timesteps, outputDim: data.outputDim };
+  if (data.featureNames) dsOptions.featureNames = data.featureNames;
+  if (data.classNames) dsOptions.classNames = data.classNames;
+  if (data.labelName) dsOptions.labelName = data.labelName;
+  const r = { dataset: null, model: null, trainer: null, norm: null };
+  r.dispose = () => {
+    for (const k of ['trainer', 'model', 'dataset']) if (r[k]) r[k].dispose();
+  };
+  try {
+    r.dataset = new fg.TrainingDataset(data.features, data.labels, dsOptions);
+    r.model = new fg.FastGRNN(modelConfig);
+    r.trainer = new fg.Trainer(r.model.config, trainingConfig);
+    r.model.updateCard({ data: { source: data.source } });
+    r.norm = r.dataset.normalize();
+    r.model.normalization = r.norm;
+    if (opts.v('teacher') !== undefined) {
+      r.dataset.withSoftTargets(teacherTargets(opts.v('teacher'), data, r.trainer.config.distillationTemperature));
+    }
+    return r;
+  } catch (e) {
+    r.dispose();
+    throw e;
+  }
+}
+
 // ------------------------------------------------------------------ train
 
 /** Header lines before training: data, model, training. */
@@ -509,40 +543,22 @@ export async function main(argv, { prog, out = process.stdout, err = process.std
   }
   out.write(`${prog} ${fg.VERSION}: wasm module ${info.simd ? 'SIMD128 (dist/fastgrnn-simd.wasm)' : 'scalar (dist/fastgrnn.wasm)'}\n`);
 
-  const { modelConfig, trainingConfig } = configs(opts);
-  modelConfig.inputDim = data.inputDim;
-  modelConfig.outputDim = data.outputDim;
-  const dsOptions = { inputDim: data.inputDim, timesteps: data.timesteps, outputDim: data.outputDim };
-  if (data.featureNames) dsOptions.featureNames = data.featureNames;
-  if (data.classNames) dsOptions.classNames = data.classNames;
-  if (data.labelName) dsOptions.labelName = data.labelName;
-  const dataset = new fg.TrainingDataset(data.features, data.labels, dsOptions);
-  let model = null, trainer = null;
+  const r = prepare(opts, data);
   try {
-    model = new fg.FastGRNN(modelConfig);
-    trainer = new fg.Trainer(model.config, trainingConfig);
-    model.updateCard({ data: { source: data.source } });
-    const norm = dataset.normalize();
-    model.normalization = norm;
-    if (opts.v('teacher') !== undefined) {
-      dataset.withSoftTargets(teacherTargets(opts.v('teacher'), data, trainer.config.distillationTemperature));
-    }
-    const sigint = ctrlC(trainer, err, prog, Boolean(out.isTTY));
-    const trainSamples = describeRun(out, data, model, trainer);
-    const run = await trainStage(out, sigint, model, trainer, dataset, trainSamples);
+    const sigint = ctrlC(r.trainer, err, prog, Boolean(out.isTTY));
+    const trainSamples = describeRun(out, data, r.model, r.trainer);
+    const run = await trainStage(out, sigint, r.model, r.trainer, r.dataset, trainSamples);
     if (run === null) {
-      const n = trainer.metricsHistory().length;
+      const n = r.trainer.metricsHistory().length;
       err.write(`${prog}: interrupted after ${n} epoch${n === 1 ? '' : 's'}; nothing written\n`);
       return 130;
     }
-    const summary = trainer.summary();
-    const comp = compress(opts, model, trainer, dataset);
-    const written = write(opts, model, trainer, norm);
-    report(out, summary, run, comp, written, model, data.n);
+    const summary = r.trainer.summary();
+    const comp = compress(opts, r.model, r.trainer, r.dataset);
+    const written = write(opts, r.model, r.trainer, r.norm);
+    report(out, summary, run, comp, written, r.model, data.n);
     return 0;
   } finally {
-    if (trainer) trainer.dispose();
-    if (model) model.dispose();
-    dataset.dispose();
+    r.dispose();
   }
 }
