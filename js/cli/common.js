@@ -53,9 +53,11 @@ export async function readForModel(model, file, values, labelsOptional) {
     data = await readCsvFile(file, { ...options, label: false });
   }
   if (data.inputDim !== model.inputDim) {
+    const W = data.inputDim * data.timesteps;
     throw new DataError('InvalidInput',
-      `${file} line 1: ${data.inputDim * data.timesteps} feature columns give ${data.inputDim} features per step ` +
-      `x ${data.timesteps} timesteps, the model takes ${model.inputDim} features per step`);
+      `${file} line 1, column 1: ${W} feature column${W === 1 ? '' : 's'} (${data.featureNames.join(', ')}` +
+      `${data.timesteps > 1 ? ', ...' : ''}) give ${data.inputDim} feature${data.inputDim === 1 ? '' : 's'} per step ` +
+      `over ${data.timesteps} timestep${data.timesteps === 1 ? '' : 's'}; the model takes ${model.inputDim} per step`);
   }
   return data;
 }

@@ -33,6 +33,7 @@ before(async () => {
   w('maybe.csv', 'a,b,label\n1,2,yes\n2,3,maybe\n');
   w('narrow.csv', 'a,label\n1,yes\n');
   w('short.csv', 'a,b\n1,2\n3\n');
+  w('wide.csv', 'a,b,c,label\n1,2,3,1\n');
   w('afile', 'not a folder\n');
   fs.mkdirSync(path.join(tmp, 'adir'));
   // teachers: random bytes, a truncated model, a model for 2 features
@@ -119,6 +120,8 @@ const ROWS = [
   ['L32', ['inspect', 'junk.safetensors'], 1, /^junk\.safetensors: .* \(SerializationError\)$/],
   ['L33', ['predict', 'carded.safetensors'], 2, 'missing DATA.csv (see --help)'],
   ['L34', ['trian', '--epochs', '3'], 2, 'unknown command "trian" (did you mean train?) (see fastgrnn --help)'],
+  ['L35', ['evaluate', 'teacher2.safetensors', 'wide.csv'], 2,
+    'wide.csv line 1, column 1: 3 feature columns (a, b, c) give 3 features per step over 1 timestep; the model takes 2 per step (InvalidInput)'],
 ];
 
 const snapshot = () => Object.fromEntries(fs.readdirSync(tmp).sort().map((f) => {
