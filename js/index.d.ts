@@ -303,6 +303,15 @@ export interface FastGRNN<P extends Prediction = Prediction> extends Owned {
   /** Writes the C source to a file (Node). */
   exportC(prefix: string, path: string): undefined;
   /**
+   * The model as an ONNX file (bytes): normalization (optional), the cell in
+   * a Scan over time (or unrolled for a fixed T), the head; outputs
+   * `probabilities` and `logits` [batch, outputDim], input `input`
+   * [batch, time, inputDim].
+   */
+  toONNX(options?: ONNXOptions): Uint8Array;
+  /** Writes the ONNX file (Node) atomically. */
+  toONNX(path: string, options?: ONNXOptions): undefined;
+  /**
    * Normalization parameters carried with the model (saved with it), or
    * null. Applied by predict*() and evaluate(); not by forward / logits.
    */
@@ -328,6 +337,25 @@ export interface FastGRNNConstructor {
   readonly prototype: FastGRNN;
 }
 export const FastGRNN: FastGRNNConstructor;
+
+/** Options of FastGRNN#toONNX. */
+export interface ONNXOptions {
+  /** Opset, ONNX_MIN_OPSET (10, the default) to ONNX_MAX_OPSET (21). */
+  opset?: number;
+  /** One copy of the cell per step for a fixed `timesteps` instead of a Scan (default false). */
+  unroll?: boolean;
+  /** The fixed sequence length of an unrolled graph, 1 to ONNX_MAX_UNROLL; only with unroll. */
+  timesteps?: number;
+  /** Put the model's stored normalization into the graph (default: whether the model has one). */
+  normalization?: boolean;
+  /** int8 models: DequantizeLinear nodes instead of Cast + Mul (default false). */
+  qdq?: boolean;
+}
+
+export const ONNX_MIN_OPSET: number;
+export const ONNX_MAX_OPSET: number;
+export const ONNX_DEFAULT_OPSET: number;
+export const ONNX_MAX_UNROLL: number;
 
 export interface DatasetOptions {
   /** D; required with flat features, else row length / timesteps. */

@@ -8,9 +8,11 @@
 
 import { FastGRNNError, describe, invalid } from './errors.js';
 import { instantiate, simdSupported, isNode, nodeFs } from './loader.js';
+import { modelToONNX } from './onnx.js';
 
 export { FastGRNNError };
 export { routingData, seededRandom, ROUTING_FEATURES } from './data.js';
+export { ONNX_MIN_OPSET, ONNX_MAX_OPSET, ONNX_DEFAULT_OPSET, ONNX_MAX_UNROLL } from './onnx.js';
 export { readCSV, readCSVRows } from './csv.js';
 import { readCSV } from './csv.js';
 
@@ -356,6 +358,24 @@ function writeFile(path, data) {
   } catch (e) {
     if (e instanceof FastGRNNError) throw e;
     throw new FastGRNNError('IoError', `cannot write ${path}: ${e.message}`);
+  }
+}
+
+// Writes to a temporary file next to `path`, then renames it over `path`:
+// readers never see a partial file, and a failure leaves `path` untouched.
+function writeFileAtomic(path, data) {
+  const f = fs();
+  const tmp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
+  let step = 'write';
+  try {
+    f.writeFileSync(tmp, data);
+    step = 'rename';
+    f.renameSync(tmp, path);
+  } catch (e) {
+    try { f.unlinkSync(tmp); } catch { /* not created */ }
+    const why = step === 'write' ? String(e.message).split(tmp).join(path)
+      : `cannot replace it with the new file (${e.code || e.message})`;
+    throw new FastGRNNError('IoError', `cannot write ${path}: ${why}`);
   }
 }
 
@@ -840,6 +860,31 @@ export class FastGRNN extends Handle {
   updateCard(partial) {
     this._mutable('update the card of');
     setCard(this._m, this._ptr, cardJSON(partial, 'updateCard'));
+  }
+
+  // ---- ONNX export (js/onnx.js)
+
+  /**
+   * The model as an ONNX file: bytes, or with a path first (Node) writes the
+   * file atomically (temporary file + rename) and returns undefined.
+   * options: { opset = 10, unroll = false, timesteps (with unroll),
+   * normalization = whether the model has one, qdq = false }. See js/onnx.js.
+   */
+  toONNX(pathOrOptions, options) {
+    this._p();
+    let path;
+    if (typeof pathOrOptions === 'string') {
+      path = checkPath(pathOrOptions, 'toONNX: path');
+    } else {
+      if (options !== undefined) {
+        invalid(`toONNX: the first argument must be a path string when options follow, got ${describe(pathOrOptions)}`);
+      }
+      options = pathOrOptions;
+    }
+    const bytes = modelToONNX(this, options, VERSION);
+    if (path === undefined) return bytes;
+    writeFileAtomic(path, bytes);
+    return undefined;
   }
 
   /** A deep copy (weights, config, normalization, card). */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent setup for building and testing fastgrnn-wasm on Debian 12.
-#  - installs emscripten, libcjson-dev, cmake and chromium (apt) when missing
+#  - installs emscripten, libcjson-dev, cmake, chromium and python3-onnx (apt)
+#    when missing
 #  - fetches cJSON's source (Debian source package) for the wasm build into
 #    build/third_party/cjson/cjson/{cJSON.c,cJSON.h} (never committed)
 #  - installs npm dev dependencies when node_modules is missing
@@ -32,6 +33,8 @@ command -v cc >/dev/null 2>&1 || need+=(gcc)
 # clang + libFuzzer runtime for the fuzz targets (scripts/fuzz.sh)
 command -v clang >/dev/null 2>&1 || need+=(clang)
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev)
+# the onnx checker for tests/js/onnx.test.js (Debian's python3-onnx)
+/usr/bin/python3 -c 'import onnx.checker' >/dev/null 2>&1 || need+=(python3-onnx)
 if [ "${#need[@]}" -gt 0 ]; then
     echo "setup: installing ${need[*]}"
     apt_update

@@ -79,6 +79,7 @@ function setPhase(phase) {
   }
   $('drop-zone').classList.toggle('disabled', busy);
   $('download-model').disabled = busy || !state.trained;
+  $('download-onnx').disabled = busy || !state.trained;
   $('download-metrics').disabled = busy || !state.trained;
 }
 
@@ -1001,6 +1002,19 @@ function wire() {
   $('download-model').addEventListener('click', () => {
     const t = state.trained;
     if (t) download(t.bytes, `fastgrnn-${t.name}-h${t.hiddenDim}.safetensors`, 'application/octet-stream');
+  });
+  $('download-onnx').addEventListener('click', () => {
+    const t = state.trained;
+    if (!t) return;
+    let model;
+    try {
+      model = FastGRNN.load(t.bytes);
+      download(model.toONNX(), `fastgrnn-${t.name}-h${t.hiddenDim}.onnx`, 'application/octet-stream');
+    } catch (e) {
+      showMessage(`Cannot export the model to ONNX: ${describeError(e)}`);
+    } finally {
+      if (model) model.dispose();
+    }
   });
   $('download-metrics').addEventListener('click', () => {
     const t = state.trained;

@@ -439,6 +439,92 @@ fg_status fg_training_summary_to_json(const fg_training_summary *s, char **json_
 fg_status fg_trainer_interrupt(fg_trainer *tr);
 
 /* ------------------------------------------------------------------------ */
+/* Streaming training                                                       */
+
+/* A run whose samples arrive from the caller in pieces (a file or a network
+ * stream read chunk by chunk), so the data is never held whole. It has the
+ * semantics of fg_trainer_train: per epoch the step decay, Adam steps on
+ * mini-batches, validation, one metrics record, early stopping, the sparsity
+ * phases, and at the end best-weight restore and the summary.
+ *
+ *   fg_trainer_stream_begin(tr, model, timesteps, shuffle_buffer, flags)
+ *   for each epoch:
+ *     fg_trainer_stream_push(tr, x, y, soft, n)      training samples; a step
+ *                                                    runs whenever a batch fills
+ *     fg_trainer_stream_validate(tr, x, y, n)        validation samples
+ *     fg_trainer_stream_end_epoch(tr, &event)        closes the epoch
+ *   fg_trainer_finish / fg_trainer_interrupt / fg_trainer_cancel
+ *
+ * Shuffling (config shuffle = 1) is approximate: a seeded buffer of
+ * shuffle_buffer samples; each pushed sample replaces a uniformly drawn one
+ * of a full buffer, which joins the batch; at the epoch's end the buffer is
+ * drained in random order. shuffle_buffer <= 1 or shuffle = 0 keeps the
+ * order of the stream, which then trains exactly as fg_trainer_train on the
+ * same samples in the same order. Memory: shuffle_buffer + batch_size
+ * samples, never the stream. validation_split is not used: validation
+ * samples come from the caller (a second source, or fg_holdout_rows), after
+ * the epoch's training samples: the first fg_trainer_stream_validate of an
+ * epoch trains on what the buffer and the partial batch still hold, and
+ * pushing training samples is then refused until the epoch ends. */
+#define FG_STREAM_SOFT_TARGETS 1 /* samples carry soft targets (distillation)   */
+#define FG_STREAM_RAW_INPUTS 2   /* samples are raw: the model's stored
+                                  * normalization is applied as they arrive     */
+fg_status fg_trainer_stream_begin(fg_trainer *tr, fg_model *model, int32_t timesteps,
+                                  int32_t shuffle_buffer, int32_t flags);
+/* x: [n, timesteps, D]; y: [n]; soft: NULL or [n] / [n, O] (required when
+ * the run was begun with FG_STREAM_SOFT_TARGETS). Checked first: on a bad
+ * value nothing is consumed. */
+fg_status fg_trainer_stream_push(fg_trainer *tr, const float *x, const float *y, const float *soft,
+                                 int32_t n);
+fg_status fg_trainer_stream_validate(fg_trainer *tr, const float *x, const float *y, int32_t n);
+/* Trains on what the buffer and the last partial batch hold, closes the
+ * epoch; *event_out FG_EVENT_EPOCH_END or FG_EVENT_DONE. An epoch without
+ * training samples is FG_ERR_INVALID_INPUT. */
+fg_status fg_trainer_stream_end_epoch(fg_trainer *tr, int32_t *event_out);
+/* Training samples pushed in the current epoch (the position in the source
+ * that a checkpoint records). */
+int64_t fg_trainer_stream_position(const fg_trainer *tr);
+/* out[i] = 1 when sample number first_row + i (0-based, in the source's
+ * order) belongs to the validation hold-out of fraction ratio in [0, 1) for
+ * seed, else 0: a hash of (seed, row), so the same rows are held out in
+ * every epoch without storing anything. */
+fg_status fg_holdout_rows(uint64_t first_row, int32_t n, uint64_t seed, float ratio, uint8_t *out);
+
+/* ---- normalization statistics in one pass ----
+ * Welford's running mean and variance per feature (double precision);
+ * statistics of two parts merge (Chan et al.) into those of the whole.
+ * fg_stats_finish gives the means and population standard deviations as
+ * fg_dataset_normalize would (std < 1e-8 becomes 1). */
+typedef struct fg_stats fg_stats;
+fg_status fg_stats_create(int32_t dim, fg_stats **out);
+void fg_stats_destroy(fg_stats *st);
+/* rows: [n, dim] (a sample of T steps is T rows). Non-finite values are
+ * FG_ERR_INVALID_INPUT and leave the statistics unchanged. */
+fg_status fg_stats_update(fg_stats *st, const float *rows, int64_t n);
+fg_status fg_stats_merge(fg_stats *into, const fg_stats *other);
+int64_t fg_stats_count(const fg_stats *st);
+fg_status fg_stats_finish(const fg_stats *st, float *means_out, float *stds_out);
+
+/* ---- checkpoints ----
+ * The whole state of a running streaming run between two pushes: the model
+ * (weights, mask, card), Adam moments and step, learning rate, epoch,
+ * metrics so far, best weights and early-stopping state, the generator, the
+ * shuffle buffer and partial batch, and the caller's `source` text (e.g. the
+ * position in the source as JSON, at most 64 KiB). A safetensors file
+ * (format "fastgrnn-wasm-checkpoint/1"). A run resumed from it and fed the
+ * rest of the stream ends with the same bytes as the uninterrupted run. */
+fg_status fg_trainer_checkpoint(const fg_trainer *tr, const char *source, uint8_t **bytes_out,
+                                size_t *len_out);
+/* Restores a checkpoint into tr (not running; its configs must equal the
+ * checkpoint's): *model_out is the model being trained, owned by the
+ * caller, who must keep it alive until the run ends; *source_out the
+ * caller's text (fg_free). The run continues with fg_trainer_stream_push.
+ * Every byte is checked: FG_ERR_SERIALIZATION (malformed, truncated,
+ * foreign) or FG_ERR_INVALID_INPUT (another config), nothing changed. */
+fg_status fg_trainer_resume(fg_trainer *tr, const uint8_t *bytes, size_t len, fg_model **model_out,
+                            char **source_out);
+
+/* ------------------------------------------------------------------------ */
 /* Model card                                                               */
 
 /* A model describes itself with a card, a JSON object (snake_case keys):

@@ -312,4 +312,88 @@ void fg_adam_update(fg_real *params, const fg_real *grad, fg_real *m1, fg_real *
                     double lr, double beta1, double beta2, double eps, double beta1_t,
                     double beta2_t);
 
+/* ---- the trainer (train.c; streaming runs: stream.c; checkpoints:
+ *      checkpoint.c) ------------------------------------------------------ */
+struct fg_trainer {
+    fg_model_config mcfg;
+    fg_training_config cfg;
+    float lr;                    /* current learning rate                   */
+
+    /* optimizer state: flat buffers laid out like the model's params */
+    size_t np;
+    fg_real *grad, *m1, *m2, *backup, *best;
+    int64_t step;
+    double beta1_t, beta2_t;
+
+    fg_workspace *ws;            /* forward/backward scratch                */
+    float *by, *bsoft;           /* gathered batch labels / soft targets    */
+    int32_t bcap;                /* capacity of by (samples)                */
+
+    /* the run between begin and finish/cancel */
+    int running;
+    fg_model *model;
+    const fg_dataset *data;      /* the caller's, never copied              */
+    int32_t *split;              /* [n]: training indices, then validation  */
+    int32_t ntrain, nval;
+    int32_t *order;              /* [ntrain]: this epoch's sample indices   */
+    fg_rng rng;
+    int32_t epoch, pos;
+    double loss_sum;
+    int64_t seen, correct;
+    double best_loss;
+    int32_t bad_epochs;
+    int have_best;
+    int32_t best_epoch;          /* epoch of the weights in best              */
+    int32_t ended;               /* fg_stop_reason once the epochs say stop, else -1 */
+
+    fg_training_summary summary; /* of the last ended run                    */
+    int have_summary;
+
+    fg_training_metrics *hist;
+    size_t nhist, cap;
+
+    /* sparse training (iterative hard thresholding) */
+    int32_t phase2, phase3;      /* first epoch of IHT / of the fixed support */
+    uint8_t *keep;               /* [largest cell matrix]                    */
+    fg_real *sort_scratch;       /* [largest cell matrix]                    */
+    uint8_t *new_mask;           /* [num_params], handed to the model        */
+
+    /* streaming runs (stream.c): samples pushed by the caller */
+    int streaming;
+    int32_t T;                   /* timesteps of the run                     */
+    int32_t row;                 /* floats per sample: T * D                 */
+    int32_t sw;                  /* soft-target floats per sample (1 or O)   */
+    int epoch_open;              /* 1 once the current epoch has begun       */
+    int32_t buf_cap, buf_n;      /* shuffle buffer: capacity, samples held   */
+    float *buf_x, *buf_y, *buf_soft; /* [buf_cap, row], [buf_cap], [buf_cap, sw] */
+    float *bat_x;                /* [batch + 1, row] the batch being filled,
+                                  * then one spare row for normalizing       */
+    int32_t bat_n;               /* samples in it; labels in by, soft in bsoft */
+    int has_soft;                /* 1: samples carry soft targets            */
+    int raw;                     /* 1: normalize pushed samples (model's)    */
+    int64_t rows_in;             /* training samples pushed this epoch       */
+    int64_t val_rows;            /* validation samples this epoch            */
+    double val_loss_sum;
+    int64_t val_correct;
+};
+
+int fg_sparse_training(const fg_training_config *c);
+/* The model can be trained by tr (not quantized, dims of the trainer's config). */
+fg_status fg_train_check_model(const fg_trainer *tr, const fg_model *m);
+/* One optimizer step on the batch gathered into tr->ws; FG_ERR_DIVERGED
+ * with the weights as they were before the step. */
+fg_status fg_train_optimize(fg_trainer *tr, fg_model *m, int32_t n, const float *y,
+                            const float *soft, double *data_loss, int32_t *correct);
+/* Allocates and resets what a run needs (workspace for `batch` samples of
+ * T steps, Adam state, sparsity scratch, history, card reservation) and
+ * starts it: epoch 0, rng seeded, counters zero. */
+fg_status fg_train_prepare(fg_trainer *tr, fg_model *model, int32_t batch, int32_t T);
+/* Epoch start: step decay of the learning rate, the fixed-support switch. */
+void fg_train_epoch_start(fg_trainer *tr);
+/* Epoch end given the epoch's validation (have_val 0: none): metrics
+ * record, best weights, early stopping. Returns 1 when the run is over. */
+int fg_train_close_epoch(fg_trainer *tr, int have_val, double val_loss, double val_acc);
+void fg_train_end_run(fg_trainer *tr, int32_t reason, int restore, int write_card);
+void fg_train_run_free(fg_trainer *tr);
+
 #endif

@@ -83,52 +83,8 @@ fg_status fg_training_config_validate(const fg_training_config *c) {
 }
 #undef LIMIT
 
-struct fg_trainer {
-    fg_model_config mcfg;
-    fg_training_config cfg;
-    float lr;                    /* current learning rate                   */
 
-    /* optimizer state: flat buffers laid out like the model's params */
-    size_t np;
-    fg_real *grad, *m1, *m2, *backup, *best;
-    int64_t step;
-    double beta1_t, beta2_t;
-
-    fg_workspace *ws;            /* forward/backward scratch                */
-    float *by, *bsoft;           /* gathered batch labels / soft targets    */
-    int32_t bcap;                /* capacity of by (samples)                */
-
-    /* the run between begin and finish/cancel */
-    int running;
-    fg_model *model;
-    const fg_dataset *data;      /* the caller's, never copied              */
-    int32_t *split;              /* [n]: training indices, then validation  */
-    int32_t ntrain, nval;
-    int32_t *order;              /* [ntrain]: this epoch's sample indices   */
-    fg_rng rng;
-    int32_t epoch, pos;
-    double loss_sum;
-    int64_t seen, correct;
-    double best_loss;
-    int32_t bad_epochs;
-    int have_best;
-    int32_t best_epoch;          /* epoch of the weights in best              */
-    int32_t ended;               /* fg_stop_reason once the epochs say stop, else -1 */
-
-    fg_training_summary summary; /* of the last ended run                    */
-    int have_summary;
-
-    fg_training_metrics *hist;
-    size_t nhist, cap;
-
-    /* sparse training (iterative hard thresholding) */
-    int32_t phase2, phase3;      /* first epoch of IHT / of the fixed support */
-    uint8_t *keep;               /* [largest cell matrix]                    */
-    fg_real *sort_scratch;       /* [largest cell matrix]                    */
-    uint8_t *new_mask;           /* [num_params], handed to the model        */
-};
-
-static int sparse_training(const fg_training_config *c) {
+int fg_sparse_training(const fg_training_config *c) {
     return c->sparsity_w > 0 || c->sparsity_u > 0;
 }
 
@@ -190,9 +146,14 @@ fg_status fg_trainer_create(const fg_model_config *model_cfg, const fg_training_
     return FG_OK;
 }
 
-static void run_free(fg_trainer *tr) {
+void fg_train_run_free(fg_trainer *tr) {
     fg_free(tr->keep); fg_free(tr->sort_scratch); fg_free(tr->new_mask);
     tr->keep = NULL; tr->sort_scratch = NULL; tr->new_mask = NULL;
+    fg_free(tr->buf_x); fg_free(tr->buf_y); fg_free(tr->buf_soft); fg_free(tr->bat_x);
+    tr->buf_x = tr->buf_y = tr->buf_soft = tr->bat_x = NULL;
+    tr->buf_cap = tr->buf_n = tr->bat_n = 0;
+    tr->streaming = 0;
+    tr->epoch_open = 0;
     fg_free(tr->split); fg_free(tr->order);
     tr->split = tr->order = NULL;
     tr->data = NULL;
@@ -208,7 +169,7 @@ static void state_free(fg_trainer *tr) {
 
 void fg_trainer_destroy(fg_trainer *tr) {
     if (!tr) return;
-    run_free(tr);
+    fg_train_run_free(tr);
     state_free(tr);
     fg_workspace_destroy(tr->ws);
     fg_free(tr->by); fg_free(tr->bsoft);
@@ -257,7 +218,7 @@ static fg_status ensure_ws(fg_trainer *tr, const fg_model *m, int32_t batch, int
     return FG_OK;
 }
 
-static fg_status check_model(const fg_trainer *tr, const fg_model *m) {
+fg_status fg_train_check_model(const fg_trainer *tr, const fg_model *m) {
     if (!m) BAD("model is NULL");
     if (m->quantized) BAD("model is quantized (int8): train the float model, then quantize it");
     if (m->D != tr->mcfg.input_dim || m->H != tr->mcfg.hidden_dim || m->O != tr->mcfg.output_dim)
@@ -279,7 +240,7 @@ static fg_status check_dataset(const fg_trainer *tr, const fg_model *m, const fg
 /* One optimizer step on the batch gathered into tr->ws (labels tr->by...).
  * Non-finite loss, gradient or updated weights: FG_ERR_DIVERGED with the
  * weights as they were before the step. */
-static fg_status optimize_batch(fg_trainer *tr, fg_model *m, int32_t n, const float *y,
+fg_status fg_train_optimize(fg_trainer *tr, fg_model *m, int32_t n, const float *y,
                                 const float *soft, double *data_loss, int32_t *correct) {
     const fg_training_config *c = &tr->cfg;
     double loss = fg_batch_loss_and_grad(m, tr->ws, n, y, soft, c, 1, tr->grad, data_loss, correct);
@@ -306,7 +267,7 @@ static fg_status optimize_batch(fg_trainer *tr, fg_model *m, int32_t n, const fl
     tr->beta1_t = b1t;
     tr->beta2_t = b2t;
     tr->step++;
-    if (tr->running && sparse_training(c) && tr->epoch >= tr->phase2 && tr->epoch < tr->phase3)
+    if (tr->running && fg_sparse_training(c) && tr->epoch >= tr->phase2 && tr->epoch < tr->phase3)
         hard_threshold(tr, m, NULL);
     return FG_OK;
 }
@@ -316,7 +277,7 @@ fg_status fg_trainer_train_batch(fg_trainer *tr, fg_model *model, const float *x
     fg_status s;
     if (!tr) BAD("trainer is NULL");
     if (tr->running) BAD("trainer is running a train() call; train_batch is for custom loops");
-    if ((s = check_model(tr, model))) return s;
+    if ((s = fg_train_check_model(tr, model))) return s;
     if (!x) BAD("features is NULL");
     if (!labels) BAD("labels is NULL");
     if (n <= 0) BAD("batch size n must be > 0, got %d", n);
@@ -339,7 +300,7 @@ fg_status fg_trainer_train_batch(fg_trainer *tr, fg_model *model, const float *x
     fg_workspace_gather(tr->ws, x, NULL, n);
     double data_loss;
     int32_t correct;
-    if ((s = optimize_batch(tr, model, n, labels, soft, &data_loss, &correct))) return s;
+    if ((s = fg_train_optimize(tr, model, n, labels, soft, &data_loss, &correct))) return s;
     if (loss_out) *loss_out = (float)data_loss;
     return FG_OK;
 }
@@ -392,11 +353,59 @@ fg_status fg_trainer_evaluate(fg_trainer *tr, const fg_model *model, const fg_da
     return FG_OK;
 }
 
+fg_status fg_train_prepare(fg_trainer *tr, fg_model *model, int32_t batch, int32_t T) {
+    const fg_training_config *c = &tr->cfg;
+    fg_status s;
+    size_t cap = (size_t)c->epochs;
+    fg_training_metrics *hist = fg_alloc_zero(cap ? cap : 1, sizeof *hist, "metrics history");
+    if (!hist) return FG_ERR_OUT_OF_MEMORY;
+    if ((s = ensure_ws(tr, model, batch, T)) || (s = ensure_state(tr, model->num_params)) ||
+        (s = fg_card_reserve(model, T))) {
+        fg_free(hist);
+        return s;
+    }
+    /* a fresh Adam state for every run */
+    memset(tr->m1, 0, tr->np * sizeof(fg_real));
+    memset(tr->m2, 0, tr->np * sizeof(fg_real));
+    tr->step = 0;
+    tr->beta1_t = tr->beta2_t = 1.0;
+    if (fg_sparse_training(c)) {
+        size_t biggest = 1;
+        for (int i = 0; i < model->num_tensors; i++)
+            if (fg_tensor_is_cell_matrix(&model->tensors[i]) && model->tensors[i].size > biggest)
+                biggest = model->tensors[i].size;
+        tr->keep = fg_alloc(biggest, "sparsity scratch");
+        tr->sort_scratch = tr->keep ? fg_alloc(biggest * sizeof(fg_real), "sparsity scratch") : NULL;
+        tr->new_mask = tr->sort_scratch ? fg_alloc(model->num_params, "model mask") : NULL;
+        if (!tr->new_mask) {
+            fg_train_run_free(tr);
+            fg_card_release(model);
+            fg_free(hist);
+            return FG_ERR_OUT_OF_MEMORY;
+        }
+    }
+    tr->phase2 = c->epochs / 3;
+    tr->phase3 = 2 * c->epochs / 3;
+    fg_free(tr->hist);
+    tr->hist = hist; tr->cap = cap; tr->nhist = 0;
+    tr->model = model;
+    tr->T = T;
+    fg_rng_seed(&tr->rng, c->seed ^ 0x5DEECE66DULL);
+    tr->lr = c->learning_rate;
+    tr->epoch = 0; tr->pos = 0;
+    tr->loss_sum = 0; tr->seen = 0; tr->correct = 0;
+    tr->best_loss = INFINITY; tr->bad_epochs = 0; tr->have_best = 0; tr->best_epoch = -1;
+    tr->ended = -1;
+    tr->have_summary = 0;
+    tr->running = 1;
+    return FG_OK;
+}
+
 fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds) {
     fg_status s;
     if (!tr) BAD("trainer is NULL");
     if (tr->running) BAD("trainer is already running");
-    if ((s = check_model(tr, model))) return s;
+    if ((s = fg_train_check_model(tr, model))) return s;
     if ((s = check_dataset(tr, model, ds))) return s;
     if (ds->n == 0) BAD("dataset is empty");
     const fg_training_config *c = &tr->cfg;
@@ -410,55 +419,27 @@ fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds
         BAD("validation_split %g leaves no training samples out of %d", (double)c->validation_split, n);
     }
     int32_t batch = c->batch_size < ntrain ? c->batch_size : ntrain;
-    size_t cap = (size_t)c->epochs;
     int32_t *order = fg_alloc_zero((size_t)ntrain, sizeof(int32_t), "batch order");
-    fg_training_metrics *hist = order ? fg_alloc_zero(cap ? cap : 1, sizeof *hist, "metrics history") : NULL;
-    if (!hist || (s = ensure_ws(tr, model, batch, ds->T)) || (s = ensure_state(tr, model->num_params)) ||
-        (s = fg_card_reserve(model, ds->T))) {
-        fg_free(split); fg_free(order); fg_free(hist);
-        return s ? s : FG_ERR_OUT_OF_MEMORY;
+    if (!order || (s = fg_train_prepare(tr, model, batch, ds->T))) {
+        fg_free(split); fg_free(order);
+        return order ? s : FG_ERR_OUT_OF_MEMORY;
     }
-    /* a fresh Adam state for every run */
-    memset(tr->m1, 0, tr->np * sizeof(fg_real));
-    memset(tr->m2, 0, tr->np * sizeof(fg_real));
-    tr->step = 0;
-    tr->beta1_t = tr->beta2_t = 1.0;
-    if (sparse_training(c)) {
-        size_t biggest = 1;
-        for (int i = 0; i < model->num_tensors; i++)
-            if (fg_tensor_is_cell_matrix(&model->tensors[i]) && model->tensors[i].size > biggest)
-                biggest = model->tensors[i].size;
-        tr->keep = fg_alloc(biggest, "sparsity scratch");
-        tr->sort_scratch = tr->keep ? fg_alloc(biggest * sizeof(fg_real), "sparsity scratch") : NULL;
-        tr->new_mask = tr->sort_scratch ? fg_alloc(model->num_params, "model mask") : NULL;
-        if (!tr->new_mask) {
-            run_free(tr);
-            fg_card_release(model);
-            fg_free(split); fg_free(order); fg_free(hist);
-            return FG_ERR_OUT_OF_MEMORY;
-        }
-    }
-    tr->phase2 = c->epochs / 3;
-    tr->phase3 = 2 * c->epochs / 3;
-    fg_free(tr->hist);
-    tr->hist = hist; tr->cap = cap; tr->nhist = 0;
-    tr->model = model; tr->data = ds;
+    tr->data = ds;
     tr->split = split; tr->ntrain = ntrain; tr->nval = nval;
     tr->order = order;
-    fg_rng_seed(&tr->rng, c->seed ^ 0x5DEECE66DULL);
-    tr->lr = c->learning_rate;
-    tr->epoch = 0; tr->pos = 0;
-    tr->loss_sum = 0; tr->seen = 0; tr->correct = 0;
-    tr->best_loss = INFINITY; tr->bad_epochs = 0; tr->have_best = 0; tr->best_epoch = -1;
-    tr->ended = -1;
-    tr->have_summary = 0;
-    tr->running = 1;
     return FG_OK;
 }
 
-/* Closes an epoch: validation, metrics record, early stopping.
- * Returns 1 when training is over. */
+/* Closes an epoch: validation, then the common close. Returns 1 when
+ * training is over. */
 static int end_epoch(fg_trainer *tr) {
+    double vl = 0, va = 0;
+    if (tr->nval > 0)
+        evaluate_ws(tr, tr->model, tr->ws, tr->data, tr->split + tr->ntrain, tr->nval, tr->by, &vl, &va);
+    return fg_train_close_epoch(tr, tr->nval > 0, vl, va);
+}
+
+int fg_train_close_epoch(fg_trainer *tr, int have_val, double vl, double va) {
     fg_model *m = tr->model;
     fg_training_metrics r;
     r.epoch = tr->epoch;
@@ -466,9 +447,7 @@ static int end_epoch(fg_trainer *tr) {
     r.train_accuracy = (float)((double)tr->correct / (double)tr->seen);
     r.learning_rate = tr->lr;
     double monitored = tr->loss_sum / (double)tr->seen;
-    if (tr->nval > 0) {
-        double vl, va;
-        evaluate_ws(tr, m, tr->ws, tr->data, tr->split + tr->ntrain, tr->nval, tr->by, &vl, &va);
+    if (have_val) {
         r.val_loss = (float)vl;
         r.val_accuracy = (float)va;
         monitored = vl;
@@ -477,7 +456,7 @@ static int end_epoch(fg_trainer *tr) {
         r.val_accuracy = NAN;
     }
     tr->hist[tr->nhist++] = r;
-    if (sparse_training(&tr->cfg) && tr->epoch < tr->phase3) {
+    if (fg_sparse_training(&tr->cfg) && tr->epoch < tr->phase3) {
         /* dense and IHT phases: no checkpoint, no early stopping */
     } else if (monitored < tr->best_loss) {
         tr->best_loss = monitored;
@@ -503,11 +482,18 @@ static int end_epoch(fg_trainer *tr) {
     return 0;
 }
 
+void fg_train_epoch_start(fg_trainer *tr) {
+    const fg_training_config *c = &tr->cfg;
+    if (tr->epoch > 0 && c->lr_decay_step > 0 && tr->epoch % c->lr_decay_step == 0)
+        tr->lr *= c->lr_decay;
+    if (fg_sparse_training(c) && tr->epoch == tr->phase3 && tr->new_mask) fix_support(tr, tr->model);
+}
+
 /* Ends the run as `reason`: restores the best weights when restore is set
  * (and configured, and there are some), records the summary and, with
  * write_card, writes it into the model's card (else the card stays as it
  * was). */
-static void end_run(fg_trainer *tr, int32_t reason, int restore, int write_card) {
+void fg_train_end_run(fg_trainer *tr, int32_t reason, int restore, int write_card) {
     fg_model *m = tr->model;
     fg_training_summary s;
     memset(&s, 0, sizeof s);
@@ -536,12 +522,13 @@ static void end_run(fg_trainer *tr, int32_t reason, int restore, int write_card)
     if (restore) memcpy(m->params, tr->best, m->num_params * sizeof(fg_real));
     tr->summary = s;
     tr->have_summary = 1;
-    run_free(tr);
+    fg_train_run_free(tr);
 }
 
 fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_out) {
     if (!tr) BAD("trainer is NULL");
     if (!tr->running) BAD("trainer is not running: call begin first");
+    if (tr->streaming) BAD("trainer is running a streaming run: push samples with fg_trainer_stream_push");
     if (max_batches <= 0) BAD("max_batches must be > 0, got %d", max_batches);
     const fg_training_config *c = &tr->cfg;
     fg_model *m = tr->model;
@@ -553,14 +540,12 @@ fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_ou
         if (event_out) *event_out = FG_EVENT_DONE;
         return FG_OK;
     }
-    if (tr->pos == 0) { /* epoch start: step decay, reshuffle */
-        if (tr->epoch > 0 && c->lr_decay_step > 0 && tr->epoch % c->lr_decay_step == 0)
-            tr->lr *= c->lr_decay;
+    if (tr->pos == 0) { /* epoch start: step decay, fixed support, reshuffle */
+        fg_train_epoch_start(tr);
         /* the training part of the split, shuffled in place (sequential
          * reads of the indices; only the rows themselves are random) */
         memcpy(tr->order, tr->split, (size_t)ntrain * sizeof(int32_t));
         if (c->shuffle) fg_rng_shuffle(&tr->rng, tr->order, ntrain);
-        if (sparse_training(c) && tr->epoch == tr->phase3 && tr->new_mask) fix_support(tr, m);
     }
     int32_t sw = d->O == 1 ? 1 : d->O;
     for (int32_t k = 0; k < max_batches && tr->pos < ntrain; k++) {
@@ -573,8 +558,8 @@ fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_ou
         }
         double dl;
         int32_t correct;
-        fg_status s = optimize_batch(tr, m, nb, tr->by, d->soft ? tr->bsoft : NULL, &dl, &correct);
-        if (s) { end_run(tr, FG_STOP_DIVERGED, 0, 0); return s; }
+        fg_status s = fg_train_optimize(tr, m, nb, tr->by, d->soft ? tr->bsoft : NULL, &dl, &correct);
+        if (s) { fg_train_end_run(tr, FG_STOP_DIVERGED, 0, 0); return s; }
         tr->loss_sum += dl * nb;
         tr->seen += nb;
         tr->correct += correct;
@@ -589,19 +574,19 @@ fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_ou
 fg_status fg_trainer_finish(fg_trainer *tr) {
     if (!tr) BAD("trainer is NULL");
     if (!tr->running) BAD("trainer is not running");
-    end_run(tr, tr->ended >= 0 ? tr->ended : FG_STOP_CALLBACK, 1, 1);
+    fg_train_end_run(tr, tr->ended >= 0 ? tr->ended : FG_STOP_CALLBACK, 1, 1);
     return FG_OK;
 }
 
 fg_status fg_trainer_interrupt(fg_trainer *tr) {
     if (!tr) BAD("trainer is NULL");
     if (!tr->running) BAD("trainer is not running: nothing to interrupt");
-    end_run(tr, FG_STOP_INTERRUPTED, 1, 1);
+    fg_train_end_run(tr, FG_STOP_INTERRUPTED, 1, 1);
     return FG_OK;
 }
 
 void fg_trainer_cancel(fg_trainer *tr) {
-    if (tr && tr->running) end_run(tr, FG_STOP_CANCELLED, 0, 0);
+    if (tr && tr->running) fg_train_end_run(tr, FG_STOP_CANCELLED, 0, 0);
 }
 
 fg_status fg_trainer_summary(const fg_trainer *tr, fg_training_summary *out) {

@@ -179,6 +179,16 @@ test('download the model and metrics, load the model back: the same predictions 
   assert.deepEqual(Object.keys(metrics[0]).sort(),
     ['epoch', 'learning_rate', 'train_accuracy', 'train_loss', 'val_accuracy', 'val_loss']);
 
+  // The ONNX export button gives the package's toONNX() of that model.
+  const [dlOnnx] = await Promise.all([page.waitForEvent('download'), page.click('#download-onnx')]);
+  assert.match(dlOnnx.suggestedFilename(), /\.onnx$/);
+  const onnxPath = path.join(tmp, dlOnnx.suggestedFilename());
+  await dlOnnx.saveAs(onnxPath);
+  await init();
+  const exported = FastGRNN.load(new Uint8Array(fs.readFileSync(modelPath)));
+  assert.deepEqual(new Uint8Array(fs.readFileSync(onnxPath)), exported.toONNX());
+  exported.dispose();
+
   // Load it back into the page: the same predictions.
   await page.setInputFiles('#load-model', modelPath);
   await page.waitForFunction(() => /^Loaded /.test(document.getElementById('pred-source').textContent));
