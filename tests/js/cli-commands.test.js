@@ -109,6 +109,20 @@ describe('fastgrnn: commands and help', { concurrency: true }, () => {
     }
   });
 
+  test('the README shows what the command prints: `fastgrnn help train`, and the end of `npm start`', async () => {
+    const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const h = await run(['help', 'train']);
+    assertOk(h);
+    assert.ok(readme.includes('```\n' + h.stdout + '```'), 'the README\'s copy of `fastgrnn help train` is out of date');
+    // npm start: `fastgrnn train --out ./out` (times and samples/s vary).
+    const res = await run(['train', '--out', './out']);
+    assertOk(res);
+    const tail = res.stdout.trimEnd().split('\n').slice(-2);
+    const shown = (line) => line.replace(/ in [\d.]+ s /, ' in … s ');
+    const block = readme.slice(readme.indexOf('The end of its output at this version'));
+    for (const line of tail) assert.ok(shown(block).includes(shown(line)), `the README lacks: ${line}`);
+  });
+
   test('no command: the usage on stderr, exit 2', async () => {
     const res = await run([]);
     assert.equal(res.code, 2);
