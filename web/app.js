@@ -6,7 +6,7 @@
 import { init, FastGRNN, FastGRNNError, configLimits, splitSizes, metricsToJSON } from 'fastgrnn-wasm';
 import { TrainingWorker } from 'fastgrnn-wasm/worker';
 import uPlot from 'uplot';
-import { GENERATORS, applyNormalization, toCSV } from './datasets.js';
+import { GENERATORS, toCSV } from './datasets.js';
 import { parseCSV, CsvError } from './csv.js';
 
 const $ = (id) => document.getElementById(id);
@@ -441,7 +441,7 @@ const boundary = (() => {
           pts[k + 1] = box.y0 + box.span - ((j + 0.5) / G) * box.span;
         }
       }
-      probs = model.forwardBatch(applyNormalization(pts, 2, model.normalization));
+      probs = model.predictBatch(pts); // raw points: the model applies its normalization
       return true;
     } finally {
       model.dispose();
@@ -603,23 +603,17 @@ async function predictWith(bytes, label, { quiet = false, caption = label, name 
       clearPredictions();
       return false;
     }
-    const x = applyNormalization(ds.features, ds.inputDim, model.normalization);
-    const out = model.forwardBatch(x, { timesteps: ds.timesteps });
+    // Raw features in: the model applies its stored normalization, and C
+    // decides the class (p >= 0.5, or the most probable one).
+    const out = model.predictBatch(ds.features, { timesteps: ds.timesteps });
+    const predicted = model.predictClassBatch(ds.features, { timesteps: ds.timesteps });
     const O = ds.outputDim;
     let correct = 0, checksum = 0;
     const rows = [];
     for (let i = 0; i < ds.n; i++) {
-      let pred, conf;
-      if (O === 1) {
-        conf = out[i];
-        pred = conf >= 0.5 ? 1 : 0;
-        checksum += conf;
-      } else {
-        pred = 0;
-        for (let k = 1; k < O; k++) if (out[i * O + k] > out[i * O + pred]) pred = k;
-        conf = out[i * O + pred];
-        checksum += conf;
-      }
+      const pred = predicted[i];
+      const conf = O === 1 ? out[i] : out[i * O + pred];
+      checksum += conf;
       const truth = O === 1 ? (ds.labels[i] >= 0.5 ? 1 : 0) : ds.labels[i];
       if (pred === truth) correct++;
       if (rows.length < 8) rows.push([i + 1, truth, conf, pred]);
@@ -702,13 +696,16 @@ function resetRunView(epochs) {
   $('elapsed').textContent = '0.0 s';
 }
 
-function bestEpoch(metrics) {
-  let best = null;
-  for (const m of metrics) {
-    const key = m.valLoss ?? m.trainLoss;
-    if (best === null || key < (best.valLoss ?? best.trainLoss)) best = m;
+// The metrics of the epoch whose weights the trained model holds, as the C
+// trainer recorded it in the model's card (null when it kept none).
+function keptEpoch(modelBytes, metrics) {
+  const model = FastGRNN.load(modelBytes);
+  try {
+    const t = model.card.training;
+    return t && t.keptEpoch !== null ? metrics.find((m) => m.epoch === t.keptEpoch) ?? null : null;
+  } finally {
+    model.dispose();
   }
-  return best;
 }
 
 async function start() {
@@ -815,12 +812,12 @@ async function start() {
   const metrics = result.metrics;
   charts.setAll(metrics); // complete history (the last epoch included)
   const n = metrics.length;
-  const best = bestEpoch(metrics);
+  const best = keptEpoch(result.model, metrics);
   const bestAcc = best ? (best.valAccuracy ?? best.trainAccuracy) : null;
   run.rate = (n * nTrain) / ((performance.now() - run.tStart) / 1000);
   $('speed').textContent = fmtRate(run.rate);
   $('epoch-counter').textContent = `${n} / ${run.epochs}`;
-  $('progress-bar').style.width = `${(100 * n) / run.epochs}%`;
+  $('progress-bar').style.width = `${run.epochs ? (100 * n) / run.epochs : 100}%`;
   $('elapsed').textContent = fmtSecs(ms);
   $('val-acc').textContent = fmtAcc(bestAcc);
   $('val-acc').dataset.value = String(bestAcc);
@@ -829,7 +826,7 @@ async function start() {
     bytes: result.model, metrics, name: ds.name, hiddenDim: cfg.model.hiddenDim,
   };
   const accWhat = best && best.valAccuracy !== null ? 'validation accuracy' : 'training accuracy';
-  const bestText = best ? ` Best ${accWhat} ${fmtAcc(bestAcc)} (epoch ${best.epoch + 1}); those weights were kept.` : '';
+  const bestText = best ? ` Kept the weights of epoch ${best.epoch + 1} (${accWhat} ${fmtAcc(bestAcc)}).` : '';
   let phase = 'done';
   if (run.stopRequested && n < run.epochs) {
     phase = 'stopped';
@@ -905,7 +902,7 @@ async function compare() {
       addHistory({
         data: `${LABELS[ds.name]} (${ds.n})`, model: `H${cfg.model.hiddenDim}${cfg.model.rank ? ` r${cfg.model.rank}` : ''}`,
         build: simd ? 'SIMD128' : 'scalar', epochs: `${result.metrics.length} / ${epochs}`,
-        acc: fmtAcc(bestEpoch(result.metrics)?.valAccuracy), rate: fmtRate(rates[simd ? 'simd' : 'scalar']),
+        acc: fmtAcc(keptEpoch(result.model, result.metrics)?.valAccuracy), rate: fmtRate(rates[simd ? 'simd' : 'scalar']),
         time: fmtSecs(tEnd - t0),
       });
     }

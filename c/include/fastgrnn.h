@@ -296,7 +296,8 @@ const float *fg_dataset_soft_targets(const fg_dataset *ds);
  *    "classes": [{"index", "precision", "recall", "f1", "support"} x K],
  *    "roc_auc": f | null}
  * True class: binary label >= 0.5, else the label. Predicted class: as
- * fg_model_predict_class_batch. loss and accuracy equal fg_trainer_evaluate's.
+ * fg_model_predict_class_batch. loss and accuracy equal fg_trainer_evaluate's on the
+ * features the model sees (normalized ones when raw != 0).
  * precision = TP / predicted (null when nothing is predicted as the class),
  * recall = TP / support (null when support is 0), f1 = 2 TP / (support +
  * predicted) (null when both are 0). roc_auc (binary only; null when a class
@@ -392,8 +393,12 @@ const fg_training_metrics *fg_trainer_metrics(const fg_trainer *tr);
  * Recorded by every end of a run: fg_trainer_finish (completed, early
  * stopping, or stopped by the caller / epoch callback), fg_trainer_interrupt,
  * fg_trainer_cancel, and fg_trainer_step / fg_trainer_train failing with
- * FG_ERR_DIVERGED. Each of them also writes it into the model's card
- * ("training", with "timesteps") - cancel and divergence when memory allows. */
+ * FG_ERR_DIVERGED. A run that ends normally (finish, interrupt, and so
+ * fg_trainer_train) also writes it into the model's card ("training", with
+ * the run's "timesteps"), in room fg_trainer_begin reserved: ending a run
+ * allocates nothing. A cancelled or diverged run leaves the card as it was.
+ * An epoch callback of fg_trainer_train may call fg_trainer_interrupt (train
+ * then returns FG_OK) or fg_trainer_cancel (FG_ERR_ABORTED). */
 typedef enum {
     FG_STOP_COMPLETED = 0,       /* every configured epoch ran                */
     FG_STOP_EARLY_STOPPING = 1,  /* patience ran out                          */

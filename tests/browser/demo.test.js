@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer, launch, watchErrors, SCREENSHOTS } from './helpers.js';
 import { init, FastGRNN } from '../../js/index.js';
-import { routing, moons, applyNormalization, toCSV } from '../../web/datasets.js';
+import { routing, moons, toCSV } from '../../web/datasets.js';
 
 let server;
 let browser;
@@ -156,6 +156,10 @@ test('routing data: trains with live charts and counter, validation accuracy >= 
   assert.equal(await page.getAttribute('#chart-lr', 'data-points'), '20');
   assert.match(await text('#speed'), /\d/);
   assert.match(await text('#status'), /Finished 20 epochs/);
+  // the kept epoch is the one the C trainer recorded (the best validation loss here)
+  const kept = Number(/Kept the weights of epoch (\d+) \(validation accuracy/.exec(await text('#status'))?.[1]);
+  const losses = await page.evaluate(() => window.fastgrnnDemo.state.trained.metrics.map((m) => m.valLoss));
+  assert.equal(kept, losses.indexOf(Math.min(...losses)) + 1);
   assert.match(await text('#pred-source'), /Trained model .* accuracy on all 8,000 samples/);
   assert.equal(await page.locator('#history tbody tr').count(), 1);
   await shot('desktop-1280x800-routing.png');
@@ -200,7 +204,7 @@ test('download the model and metrics, load the model back: the same predictions 
   const model = FastGRNN.load(new Uint8Array(fs.readFileSync(modelPath)));
   try {
     const ds = routing(8000, 7);
-    const p = model.forwardBatch(applyNormalization(ds.features, 5, model.normalization));
+    const p = model.predictBatch(ds.features);
     const shown = await page.$$eval('#pred-table tbody tr', (rows) => rows.map((r) => r.children[2].textContent));
     assert.deepEqual(shown, Array.from(p.subarray(0, shown.length), (v) => v.toFixed(4)));
   } finally {
