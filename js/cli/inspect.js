@@ -64,8 +64,9 @@ export function inspectText(file, card, s) {
   const t = card.training;
   if (t) {
     const f = t.final || {};
-    L.push(`  training     ${t.epochsRun} epochs run, stopped: ${t.stopReason}; ` +
-      `kept ${t.keptEpoch === null ? 'no epoch' : `epoch ${t.keptEpoch + 1} (${t.keptReason})`}`);
+    const words = (s) => String(s).replace(/_/g, ' ');
+    L.push(`  training     ${t.epochsRun} epochs run, stopped: ${words(t.stopReason)}; ` +
+      `kept ${t.keptEpoch === null ? 'no epoch' : `epoch ${t.keptEpoch + 1} (${words(t.keptReason)})`}`);
     L.push(`               ${t.trainSamples} train / ${t.validationSamples} validation samples; ` +
       `train loss ${fmt(f.trainLoss)} acc ${fmt(f.trainAccuracy)}, validation loss ${fmt(f.valLoss)} acc ${fmt(f.valAccuracy)}`);
   } else {
