@@ -259,7 +259,15 @@ export async function load(opts) {
     if (v('label') !== undefined) options.label = v('label');
     if (v('delimiter') !== undefined) options.delimiter = v('delimiter') === 'tab' ? '\t' : v('delimiter');
     if (v('ignore') !== undefined) options.ignore = v('ignore');
-    const r = await readCsvFile(file, options);
+    let r;
+    try {
+      r = await readCsvFile(file, options);
+    } catch (e) {
+      if (e instanceof DataError && /there is no label column/.test(e.message) && v('label') === undefined) {
+        throw new DataError(e.code, `${e.message}; name it with --label`, { cause: e });
+      }
+      throw e;
+    }
     data = {
       ...r,
       source: sourceName(file),
