@@ -8,6 +8,7 @@
 
 import { FastGRNNError, describe, invalid } from './errors.js';
 import { instantiate, simdSupported, isNode, nodeFs } from './loader.js';
+import { downloadModel } from './storage.js';
 import { modelToONNX } from './onnx.js';
 
 export { FastGRNNError };
@@ -517,6 +518,15 @@ export class FastGRNN extends Handle {
   get inputDim() { return this._cfg.inputDim; }
   get hiddenDim() { return this._cfg.hiddenDim; }
   get outputDim() { return this._cfg.outputDim; }
+
+  /**
+   * Browser: offers the model's safetensors file as a download (see
+   * fastgrnn-wasm/storage for IndexedDB save/load by name).
+   */
+  download(filename = 'model.safetensors') {
+    this._p();
+    downloadModel(this, filename);
+  }
 
   /** safetensors bytes; with a path (Node) writes the file instead. */
   save(path) {

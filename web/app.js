@@ -1,13 +1,12 @@
 // app.js - the demo page. Uses only the package's public API:
-//   'fastgrnn-wasm'         (init, moduleInfo, FastGRNN, FastGRNNError)
+//   'fastgrnn-wasm'         (init, moduleInfo, FastGRNN, FastGRNNError, readCSV, ...)
 //   'fastgrnn-wasm/worker'  (TrainingWorker: training off the main thread)
 // mapped by the import map in index.html, and uPlot for the charts.
 
-import { init, FastGRNN, FastGRNNError, configLimits, splitSizes, metricsToJSON } from 'fastgrnn-wasm';
+import { init, FastGRNN, FastGRNNError, configLimits, splitSizes, metricsToJSON, readCSV } from 'fastgrnn-wasm';
 import { TrainingWorker } from 'fastgrnn-wasm/worker';
 import uPlot from 'uplot';
 import { GENERATORS, toCSV } from './datasets.js';
-import { parseCSV, CsvError } from './csv.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -56,7 +55,8 @@ const state = {
   phase: 'loading',
   pageSimd: false,
   data: null,          // the current data set (see datasets.js)
-  csv: null,           // { text, name } of the last CSV file
+  csv: null,           // { file, name } of the last CSV file
+  csvSeq: 0,           // the latest CSV read (older reads that finish later are dropped)
   workers: new Map(),  // family -> { key, tw, ready }
   run: null,           // the run in progress
   trained: null,       // { bytes, metrics, name, ... } of the last finished run
@@ -106,7 +106,6 @@ function setStatus(text) { $('status').textContent = text; }
 
 function describeError(e) {
   if (e instanceof FastGRNNError) return e.message;
-  if (e instanceof CsvError) return e.message;
   return e && e.message ? e.message : String(e);
 }
 
@@ -219,7 +218,7 @@ function regenerate() {
     return false;
   }
   if (p.kind === 'csv') {
-    if (state.csv) loadCSVText(state.csv.text, state.csv.name, false);
+    if (state.csv) loadCSV(state.csv.file, state.csv.name, false);
     else setData(null);
     return true;
   }
@@ -280,34 +279,49 @@ async function loadCSVFile(file) {
     showMessage(`${file.name} is ${(file.size / 1048576).toFixed(0)} MB; the demo reads CSV files up to 64 MB.`);
     return;
   }
-  let text;
-  try {
-    text = await file.text();
-  } catch (e) {
-    showMessage(`Cannot read ${file.name}: ${describeError(e)}`);
-    return;
-  }
-  loadCSVText(text, file.name, true);
+  await loadCSV(file, file.name, true);
 }
 
-function loadCSVText(text, name, fresh) {
-  let ds;
+/** The reader options the page's CSV fields give. */
+function csvOptions(name) {
+  const ignore = $('csv-ignore').value.split(',').map((c) => c.trim()).filter((c) => c !== '');
+  return { name, timesteps: Number($('csv-steps').value) || 1, missing: $('csv-missing').value, ignore };
+}
+
+// Reads the file with the package's reader (the same rules as the JS API and
+// the command line); its errors name the line and column.
+async function loadCSV(file, name, fresh) {
+  const seq = ++state.csvSeq;
+  let d;
   try {
-    ds = parseCSV(text, { timesteps: Number($('csv-steps').value) || 1, name });
+    d = await readCSV(file, csvOptions(name));
   } catch (e) {
-    showMessage(`Cannot use ${name}: ${describeError(e)}`);
+    if (seq !== state.csvSeq) return;
+    const msg = describeError(e);
+    // the reader's messages start with the file name: said once is enough
+    showMessage(`Cannot use ${name}: ${msg.startsWith(`${name} `) ? msg.slice(name.length + 1) : msg}`);
     if (!fresh) setData(null);
     return;
   }
-  ds.fileName = name;
-  state.csv = { text, name };
+  if (seq !== state.csvSeq) return; // a newer file or setting won
+  const F = d.inputDim * d.timesteps;
+  const ds = {
+    name: 'csv', fileName: name, features: d.features, labels: d.labels, n: d.n,
+    timesteps: d.timesteps, inputDim: d.inputDim, outputDim: d.outputDim,
+    featureNames: d.featureNames, labelName: d.labelName, classNames: d.classNames,
+    rowsSkipped: d.rowsSkipped, twoD: d.timesteps === 1 && F === 2 && d.outputDim === 1,
+  };
+  state.csv = { file, name };
   if ($('dataset').value !== 'csv') {
     $('dataset').value = 'csv';
     applyPreset('csv');
     updateDataFields('csv');
   }
   setData(ds);
-  if (fresh) setStatus(`Loaded ${name}. Press Start to train on it.`);
+  if (fresh) {
+    const skipped = d.rowsSkipped ? ` (${d.rowsSkipped} row${d.rowsSkipped === 1 ? '' : 's'} with missing values skipped)` : '';
+    setStatus(`Loaded ${name}${skipped}. Press Start to train on it.`);
+  }
 }
 
 // ------------------------------------------------------------ charts
@@ -950,9 +964,9 @@ function wire() {
   for (const id of ['n', 'data-seed', 'noise', 'steps']) {
     $(id).addEventListener('change', () => { clearMessages(); regenerate(); });
   }
-  $('csv-steps').addEventListener('change', () => {
+  for (const id of ['csv-steps', 'csv-missing', 'csv-ignore']) $(id).addEventListener('change', () => {
     clearMessages();
-    if (state.csv) loadCSVText(state.csv.text, state.csv.name, true);
+    if (state.csv) loadCSV(state.csv.file, state.csv.name, true);
   });
   $('csv-file').addEventListener('change', (ev) => {
     const f = ev.target.files && ev.target.files[0];
