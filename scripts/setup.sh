@@ -35,6 +35,8 @@ command -v cc >/dev/null 2>&1 || need+=(gcc)
 # clang + libFuzzer runtime for the fuzz targets (scripts/fuzz.sh)
 command -v clang >/dev/null 2>&1 || need+=(clang)
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev)
+# Fashion-MNIST (30 MB) for bench/real.js and its smoke test
+[ -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ] || need+=(dataset-fashion-mnist)
 # the onnx checker for tests/js/onnx.test.js (Debian's python3-onnx)
 /usr/bin/python3 -c 'import onnx.checker' >/dev/null 2>&1 || need+=(python3-onnx)
 if [ "${#need[@]}" -gt 0 ]; then

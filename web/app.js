@@ -7,6 +7,8 @@ import { init, FastGRNN, FastGRNNError, configLimits, splitSizes, metricsToJSON,
 import { TrainingWorker } from 'fastgrnn-wasm/worker';
 import uPlot from 'uplot';
 import { GENERATORS, toCSV } from './datasets.js';
+import { drawSequences } from './sequence-view.js';
+import { evaluateModel, drawConfusion, fillClassTable } from './report.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -33,6 +35,11 @@ const PRESETS = {
     model: { hiddenDim: 16, rank: null, nu: 1, zeta: 1 },
     train: { learningRate: 0.01, batchSize: 32, epochs: 30, validationSplit: 0.2, earlyStoppingPatience: 10, lrDecay: 0.5, lrDecayStep: 20, gradClip: 5, l2Reg: 0.00001, seed: 42 },
   },
+  gestures: {
+    data: { n: 600, steps: 24 },
+    model: { hiddenDim: 24, rank: null, nu: 1, zeta: 1 },
+    train: { learningRate: 0.01, batchSize: 32, epochs: 30, validationSplit: 0.2, earlyStoppingPatience: 10, lrDecay: 0.5, lrDecayStep: 20, gradClip: 5, l2Reg: 0.00001, seed: 42 },
+  },
   csv: {
     data: {},
     model: { hiddenDim: 16, rank: null, nu: 1, zeta: 1 },
@@ -41,7 +48,7 @@ const PRESETS = {
 };
 
 const LABELS = {
-  routing: 'Routing', moons: 'Two moons', spirals: 'Two spirals', adding: 'Adding problem', csv: 'CSV',
+  routing: 'Routing', moons: 'Two moons', spirals: 'Two spirals', adding: 'Adding problem', gestures: 'Gesture strokes', csv: 'CSV',
 };
 
 const COLORS = {
@@ -204,7 +211,7 @@ function dataParams(errors) {
   p.n = readNumber('n', 'Samples', errors, { min: 10, max: 100000, integer: true });
   p.seed = readNumber('data-seed', 'Data seed', errors, { min: 0, max: 4294967295, integer: true });
   if (kind === 'moons' || kind === 'spirals') p.noise = readNumber('noise', 'Noise', errors, { min: 0, max: 1 });
-  if (kind === 'adding') p.steps = readNumber('steps', 'Steps T', errors, { min: 10, max: 200, integer: true });
+  if (kind === 'adding' || kind === 'gestures') p.steps = readNumber('steps', 'Steps T', errors, { min: 10, max: 200, integer: true });
   return p;
 }
 
@@ -226,6 +233,7 @@ function regenerate() {
   if (p.kind === 'routing') ds = GENERATORS.routing(p.n, p.seed);
   else if (p.kind === 'moons') ds = GENERATORS.moons(p.n, p.seed, p.noise);
   else if (p.kind === 'spirals') ds = GENERATORS.spirals(p.n, p.seed, p.noise);
+  else if (p.kind === 'gestures') ds = GENERATORS.gestures(p.n, p.seed, p.steps);
   else ds = GENERATORS.adding(p.n, p.seed, p.steps);
   ds.paramsKey = JSON.stringify(p);
   setData(ds);
@@ -236,7 +244,7 @@ function updateDataFields(kind) {
   const gen = kind !== 'csv';
   $('gen-fields').hidden = !gen;
   $('noise-field').hidden = !(kind === 'moons' || kind === 'spirals');
-  $('steps-field').hidden = kind !== 'adding';
+  $('steps-field').hidden = kind !== 'adding' && kind !== 'gestures';
   $('drop-zone').classList.toggle('active-source', kind === 'csv');
 }
 
@@ -268,6 +276,8 @@ function setData(ds) {
     boundary.drawPoints();
   }
   charts.resizeSoon();
+  showSequenceData(ds);
+  clearEvaluation();
   // keep showing predictions for the shown model when it fits the new data
   if (state.shown && ds) predictWith(state.shown.bytes, state.shown.label, { quiet: true });
   else clearPredictions();
@@ -659,6 +669,7 @@ async function predictWith(bytes, label, { quiet = false, caption = label, name 
     }
     t.replaceChildren(thead, tbody);
     t.dataset.checksum = String(checksum);
+    showEvaluation(model, ds, label);
     if (ds.twoD && O === 1) boundary.showModel(bytes, caption, Number($('boundary').dataset.epoch) || 0);
     return true;
   } catch (e) {
@@ -678,6 +689,60 @@ async function loadModelFile(file) {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const ok = await predictWith(bytes, `Loaded ${file.name}`, { name: file.name });
   if (ok) setStatus(`Loaded ${file.name} and predicted on the current data set.`);
+}
+
+// ------------------------------------------------------------ sequence data and per-class results
+// (T > 1 data: what the model sees; every run: confusion matrix and
+// per-class precision/recall from the library's evaluation)
+
+function showSequenceData(ds, predicted = null) {
+  const card = $('sequence-card');
+  const seq = !!(ds && ds.timesteps > 1);
+  card.hidden = !seq;
+  if (!seq) return;
+  const what = ds.name === 'gestures'
+    ? `Each stroke as the model gets it: ${ds.timesteps} steps of (dx, dy, dt), drawn as the path the steps trace (dot size: the pen's time on the step).`
+    : `The first samples' ${ds.inputDim} feature${ds.inputDim === 1 ? '' : 's'} over the ${ds.timesteps} steps (each trace scaled to its cell).`;
+  $('sequence-caption').textContent = predicted ? `${what} Frames: green = recognised, red = confused (→ the predicted class).` : what;
+  const drawn = drawSequences($('sequence-view'), ds, { predicted });
+  $('sequence-view').dataset.samples = String(drawn);
+  $('sequence-view').dataset.predicted = predicted ? '1' : '0';
+}
+
+function clearEvaluation() {
+  $('eval-card').hidden = true;
+  state.evaluation = null;
+}
+
+/** Confusion matrix and per-class table of `model` on the current data (all samples). */
+function showEvaluation(model, ds, label) {
+  const report = evaluateModel(model, ds.features, ds.labels, { timesteps: ds.timesteps, classNames: ds.classNames });
+  const names = report.classes.map((c) => (ds.classNames || model.card?.classNames ? c.className : `class ${c.index}`));
+  state.evaluation = { report, names };
+  $('eval-card').hidden = false;
+  $('eval-caption').textContent = `${label} on all ${report.samples.toLocaleString('en-US')} samples of the current data ` +
+    `(training and validation): accuracy ${(report.accuracy * 100).toFixed(2)} %, loss ${report.loss.toFixed(4)}.`;
+  $('eval-card').dataset.accuracy = String(report.accuracy);
+  drawConfusion($('eval-confusion'), report, names);
+  fillClassTable($('eval-table'), report, names);
+  if (ds.timesteps > 1) {
+    // the class of each drawn sample, as the library decides it (raw input)
+    const step = ds.timesteps * ds.inputDim;
+    const predicted = new Int32Array(Math.min(ds.n, 64));
+    for (let i = 0; i < predicted.length; i++) {
+      predicted[i] = model.predictClass(ds.features.subarray(i * step, (i + 1) * step), { timesteps: ds.timesteps });
+    }
+    state.lastPredicted = predicted;
+    showSequenceData(ds, predicted);
+  }
+}
+
+function redrawSequenceViews() {
+  if (state.data && state.data.timesteps > 1 && !$('sequence-card').hidden) {
+    const p = $('sequence-view').dataset.predicted === '1' && state.lastPredicted ? state.lastPredicted : null;
+    drawSequences($('sequence-view'), state.data, { predicted: p });
+  }
+  if (state.evaluation) drawConfusion($('eval-confusion'), state.evaluation.report, state.evaluation.names);
 }
 
 // ------------------------------------------------------------ training
@@ -1032,6 +1097,7 @@ function wire() {
     if (t) download(metricsToJSON(t.metrics) + '\n', `fastgrnn-${t.name}-metrics.json`, 'application/json');
   });
   window.addEventListener('resize', () => { if (boundary.active) boundary.redraw(); });
+  window.addEventListener('resize', redrawSequenceViews);
   new ResizeObserver(() => { if (boundary.active) boundary.redraw(); }).observe($('boundary'));
 }
 
