@@ -15,6 +15,7 @@ import {
 } from './args.js';
 import { readCsvFile, loadModel, sourceName } from './data.js';
 import { Reporter, fmt, fmtBytes } from './report.js';
+import { STREAM_FLAGS, wantsStream, streamRun } from './stream.js';
 
 const SEED = range(0, Number.MAX_SAFE_INTEGER, false, false, false); // what a JS number holds exactly
 
@@ -109,6 +110,7 @@ export const FLAGS = [
     help: 'after training (and pruning), INT8-quantize the weight matrices' },
   { name: 'export-c', kind: 'str', meta: 'FILE', to: 'cli', def: undefined,
     help: 'also write the final model as self-contained C (<prefix>_predict, prefix = the file name as a C identifier)' },
+  ...STREAM_FLAGS,
   // other
   { name: 'help', kind: 'bool', to: 'cli', def: false, alias: 'h', group: 'Other',
     help: 'show this help and exit' },
@@ -445,10 +447,11 @@ export function compress(opts, model, trainer, dataset) {
   const quantize = opts.v('quantize');
   const compressed = prune !== undefined || quantize;
   const r = { compressed, denseBytes: model.sizeBytes(), accBefore: null, accAfter: null };
-  if (compressed) r.accBefore = trainer.evaluate(model, dataset).accuracy;
+  // (a stream is not held: no accuracy on all samples then)
+  if (compressed && dataset) r.accBefore = trainer.evaluate(model, dataset).accuracy;
   if (prune !== undefined) model.prune(prune);
   if (quantize) model.quantize();
-  if (compressed) r.accAfter = trainer.evaluate(model, dataset).accuracy;
+  if (compressed && dataset) r.accAfter = trainer.evaluate(model, dataset).accuracy;
   return r;
 }
 
@@ -516,7 +519,7 @@ export function report(out, summary, run, comp, written, model, n) {
     const parts = [];
     if (model.isSparse()) parts.push(`sparsity ${model.sparsity().toFixed(3)}`);
     if (model.isQuantized()) parts.push('int8');
-    const acc = comp.compressed ? `; accuracy on all ${n} samples ${fmt(comp.accBefore)} -> ${fmt(comp.accAfter)}` : '';
+    const acc = comp.compressed && comp.accBefore !== null ? `; accuracy on all ${n} samples ${fmt(comp.accBefore)} -> ${fmt(comp.accAfter)}` : '';
     out.write(`compressed: ${parts.join(', ')}; weights ${fmtBytes(comp.denseBytes)} -> ${fmtBytes(model.sizeBytes())}${acc}\n`);
   }
   out.write(`wrote ${written.modelPath} (${fmtBytes(fs.statSync(written.modelPath).size)}), ` +
@@ -544,6 +547,22 @@ export async function main(argv, { prog, out = process.stdout, err = process.std
   if (dump === undefined) checkOut(outDir, OUT_FILES);
   if (opts.v('teacher') !== undefined && !fs.existsSync(opts.v('teacher'))) usage(`${opts.v('teacher')}: no such file`);
 
+  if (dump === undefined && wantsStream(opts.v)) {
+    out.write(`${prog} ${fg.VERSION}: wasm module ${info.simd ? 'SIMD128 (dist/fastgrnn-simd.wasm)' : 'scalar (dist/fastgrnn.wasm)'}\n`);
+    const s = await streamRun(opts.v, configs(opts), {
+      out, err, prog, ctrlC: (trainer) => ctrlC(trainer, err, prog, Boolean(out.isTTY)),
+    });
+    if (s === null) return 130;
+    try {
+      const summary = s.trainer.summary();
+      const comp = compress(opts, s.model, s.trainer, null);
+      const written = write(opts, s.model, s.trainer, s.norm);
+      report(out, summary, s.run, comp, written, s.model, s.info.rows);
+      return 0;
+    } finally {
+      s.dispose();
+    }
+  }
   const data = await load(opts);
   if (dump !== undefined) {
     dumpDataset(data, dump);
