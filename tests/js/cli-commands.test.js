@@ -389,15 +389,18 @@ describe('fastgrnn train: Ctrl-C and --out', { concurrency: true }, () => {
     const out = file('int2');
     let sent = false;
     // One long batch per epoch (32,000 samples, hidden 128): the first Ctrl-C
-    // (200 ms into epoch 2) waits for the end of that batch; the second one,
-    // 50 ms later, exits before it.
+    // (100 ms into epoch 2) waits for the end of that batch; the second one,
+    // 15 ms later (the two close together, so that a loaded machine cannot
+    // let the batch end between them), exits before it.
     const res = await run(['train', '--samples', '40000', '--batch-size', '32000', '--hidden-dim', '128',
       '--rank', 'none', '--epochs', '100', '--early-stopping-patience', 'none', '--out', out], {
       onStdout: (child, text) => {
         if (!sent && epochLines(text).length >= 1) {
           sent = true;
-          setTimeout(() => child.kill('SIGINT'), 200);
-          setTimeout(() => child.kill('SIGINT'), 250);
+          setTimeout(() => {
+            child.kill('SIGINT');
+            setTimeout(() => child.kill('SIGINT'), 15);
+          }, 100);
         }
       },
       timeoutMs: 120000,
