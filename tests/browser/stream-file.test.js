@@ -10,13 +10,14 @@
 //     page stays responsive, the run ends with metrics and a model to
 //     download, Stop and Abort work, and the file is never read whole
 //     (Blob#text/arrayBuffer/bytes and FileReader are instrumented).
+// Screenshot: build/screenshots/demo-stream-1280x800.png (after the run).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, launch, watchErrors } from './helpers.js';
+import { startServer, launch, watchErrors, SCREENSHOTS } from './helpers.js';
 import {
   init, FastGRNN, Trainer, csvSource, binarySource, sourceNormalization, encodeRows, encodeRowsHeader,
 } from '../../js/index.js';
@@ -182,6 +183,17 @@ test('demo: a CSV file above the threshold trains from its stream with progress,
   assert.match(await page.textContent('#stream-hint'), /CSV files above 1\.0 MB/);
   await setFields({ epochs: 3, hiddenDim: 8, earlyStoppingPatience: 10 });
   const frames0 = Number(await page.textContent('#ui-frames'));
+  // the time between animation frames, from Start to the end of the run
+  await page.evaluate(() => {
+    window.__gaps = [];
+    let last = performance.now();
+    const tick = (t) => {
+      window.__gaps.push(t - last);
+      last = t;
+      if (document.body.dataset.state !== 'done') requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
   await page.click('#start');
   // progress while training: epoch, phase, rows of total, rows/s, ETA
   const during = await (await page.waitForFunction(() => {
@@ -201,6 +213,7 @@ test('demo: a CSV file above the threshold trains from its stream with progress,
     download: !document.getElementById('download-model').disabled,
     history: document.querySelector('#history tbody tr').textContent,
     wholeReads: window.__wholeReads.slice(),
+    gaps: window.__gaps.slice(),
   }));
   assert.equal(r.points, 3);
   assert.equal(r.epoch, '3 / 3');
@@ -213,6 +226,18 @@ test('demo: a CSV file above the threshold trains from its stream with progress,
   assert.deepEqual(r.wholeReads.filter((w) => w.size >= THRESHOLD), [], 'the file was read whole');
   // the page kept drawing frames while it trained on its own thread
   assert.ok(framesDuring > frames0 && frames1 - frames0 > 10, `frames ${frames0} → ${framesDuring} → ${frames1}`);
+  const longest = Math.max(...r.gaps);
+  console.log(`${r.gaps.length} frames during the run, longest gap ${longest.toFixed(0)} ms`);
+  assert.ok(longest < 500, `the page froze for ${longest.toFixed(0)} ms`);
+  // the instrumentation sees a whole read when there is one
+  const probe = await page.evaluate(async () => {
+    const at = window.__wholeReads.length;
+    await new Blob([new Uint8Array(3 << 20)]).arrayBuffer();
+    return window.__wholeReads.splice(at);
+  });
+  assert.deepEqual(probe, [{ how: 'arrayBuffer', size: 3 << 20 }]);
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'demo-stream-1280x800.png'), fullPage: true });
   // the model downloads and is a model of the file's shape
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#download-model')]);
   const saved = path.join(tmp, 'streamed.safetensors');
