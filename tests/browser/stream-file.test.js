@@ -304,6 +304,18 @@ test('demo: a .jsonl file streams at any size', async () => {
   assert.equal(await page.getAttribute('#chart-loss', 'data-points'), '2');
 });
 
+test('demo: a bad row at the end of a streamed CSV stops with its line and column, and the page can train again', async () => {
+  const text = bigCSV.toString('utf8').trimEnd();
+  const lines = text.split('\n');
+  const bad = `${text}\n0.1,0.2,oops,0.4,0.5,1\n`;
+  await chooseFile('bad-end.csv', Buffer.from(bad));
+  await page.click('#start');
+  await page.waitForSelector('body[data-state="error"]');
+  const msg = await page.textContent('#messages .message.error');
+  assert.match(msg, new RegExp(`^Training on bad-end\\.csv failed: bad-end\\.csv line ${lines.length + 1}, column 3`), msg);
+  assert.equal(await page.isDisabled('#start'), false);
+});
+
 test('no console errors, page errors or failed requests', () => {
   assert.deepEqual(errors, []);
 });
