@@ -180,7 +180,7 @@ function firstInvalidByte(u8) {
  * problem is reported, whatever the chunking), then an error naming the line
  * (from `lineAt`, which counts the lines of the text given so far) and byte.
  */
-async function* textChunks(input, name, lineAt) {
+async function* textChunks(input, name, lineAt) { // lineAt: Reader#drain
   const source = chunkSource(input, name);
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let first = true;
@@ -365,6 +365,18 @@ class Reader {
     const c = h && col >= 1 && col <= h.length ? h[col - 1] : null;
     const colName = c === null ? '' : ` (${c.length > 40 ? c.slice(0, 37) + '...' : c})`;
     invalid(`${this.name} line ${line}, column ${col}${colName}: ${msg}`);
+  }
+
+  /**
+   * Before an error in the input itself (invalid UTF-8): parses every
+   * complete record given so far, without waiting for more text (so an
+   * earlier problem is the one reported, whatever the chunking), then returns
+   * the line at the end of the text.
+   */
+  drain() {
+    this.waitFor = 0;
+    this.push('', false);
+    return this.lineAtEnd();
   }
 
   /** The line at the end of the text given so far. */
@@ -916,7 +928,7 @@ function listNames(names) {
 export async function readCSV(input, options) {
   const o = checkOptions(options);
   const r = new Reader(o);
-  for await (const text of textChunks(input, o.name, () => r.lineAtEnd())) r.push(text, false);
+  for await (const text of textChunks(input, o.name, () => r.drain())) r.push(text, false);
   r.push('', true);
   r.finish();
   r.fillMeans(true);
@@ -946,7 +958,7 @@ export function readCSVRows(input, options) {
     async* [Symbol.asyncIterator]() {
       const r = new Reader(o);
       const B = o.batchSize;
-      for await (const text of textChunks(input, o.name, () => r.lineAtEnd())) {
+      for await (const text of textChunks(input, o.name, () => r.drain())) {
         r.push(text, false);
         if (r.rows >= B && r.fillMeans(false)) {
           while (r.rows >= B) yield r.take(B);

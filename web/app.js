@@ -259,10 +259,12 @@ function summarize(ds) {
   if (ds.outputDim === 1) {
     let pos = 0;
     for (const y of ds.labels) pos += y >= 0.5 ? 1 : 0;
-    parts.push(`${Math.round((100 * pos) / ds.n)} % class 1`);
+    parts.push(`${Math.round((100 * pos) / ds.n)} % ${ds.classNames ? `“${ds.classNames[1]}”` : 'class 1'}`);
   } else {
-    parts.push(`${ds.outputDim} classes`);
+    const names = ds.classNames ? ` (${ds.classNames.slice(0, 4).join(', ')}${ds.classNames.length > 4 ? ', …' : ''})` : '';
+    parts.push(`${ds.outputDim} classes${names}`);
   }
+  if (ds.rowsSkipped) parts.push(`${ds.rowsSkipped} row${ds.rowsSkipped === 1 ? '' : 's'} skipped`);
   const head = ds.name === 'csv' ? `${ds.fileName}: ` : '';
   return head + parts.map((x) => x.replace(/ /g, '\u00a0')).join(' · ');
 }

@@ -98,6 +98,17 @@ for (const { file, options } of CASES) {
   });
 }
 
+test('the page names the classes of name labels and counts skipped rows', async () => {
+  const summary = async () => (await page.textContent('#data-summary')).replace(/\u00a0/g, ' ');
+  await inPage('string-labels.csv', {});
+  assert.equal(await summary(), 'string-labels.csv: 5 samples · 2 features · T = 1 · 3 classes (setosa, versicolor, virginica)');
+  await inPage('yes-no.csv', {});
+  assert.equal(await summary(), 'yes-no.csv: 3 samples · 2 features · T = 1 · 67 % “yes”');
+  await inPage('missing.csv', { missing: 'skip' });
+  assert.equal(await summary(), 'missing.csv: 2 samples · 3 features · T = 1 · 50 % class 1 · 3 rows skipped');
+  assert.match(await page.textContent('#status'), /Loaded missing\.csv \(3 rows with missing values skipped\)/);
+});
+
 test('every case above ran, and one of them is an error (missing: error)', () => {
   assert.ok(CASES.length >= 12);
   assert.ok(CASES.some((c) => c.options.missing === 'error'));
