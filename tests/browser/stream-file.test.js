@@ -302,6 +302,8 @@ test('demo: a .jsonl file streams at any size', async () => {
   await page.click('#start');
   await page.waitForSelector('body[data-state="done"]');
   assert.equal(await page.getAttribute('#chart-loss', 'data-points'), '2');
+  const whole = await page.evaluate(() => window.__wholeReads.slice());
+  assert.deepEqual(whole.filter((w) => w.size >= buf.length), [], 'the .jsonl file was read whole');
 });
 
 test('demo: a bad row at the end of a streamed CSV stops with its line and column, and the page can train again', async () => {
