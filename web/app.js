@@ -1134,6 +1134,7 @@ function renderStreamProgress(run) {
   const parts = [];
   if (run.phase === 'scan') parts.push('Reading the file once for its columns, rows and classes');
   else if (run.phase === 'stats') parts.push('Reading the file once for the normalization statistics');
+  else if (!p) parts.push(`Epoch 1 / ${run.epochs}`, 'training');
   else {
     parts.push(`Epoch ${p.epoch + 1} / ${run.epochs}`);
     parts.push(p.phase === 'validate' ? 'validating' : 'training');
