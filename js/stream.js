@@ -825,6 +825,8 @@ export async function runStream(h, model, source, opts, resumeBytes) {
       if (ck && ck.everyEpochs && pos.epoch % ck.everyEpochs === 0) await checkpoint();
       if (opts.signal && opts.signal.aborted) throw h.abortError(opts.signal);
     }
+    // as in-memory training: an aborted signal wins over interrupt()
+    if (opts.signal && opts.signal.aborted) throw h.abortError(opts.signal);
     if (h.interrupted()) m.check(m.exports.fg_trainer_interrupt(tp));
     else m.check(m.exports.fg_trainer_finish(tp));
     running = false;
