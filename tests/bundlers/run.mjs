@@ -14,8 +14,8 @@
 // <pre id="result" data-done="true"> (written by shared/app.js).
 //
 // The installs are cached: the dev dependencies are installed again only
-// when the fixture's package.json or package-lock.json (or the Node major
-// version or platform) changed, the tarball only when its bytes changed.
+// when the fixture's package.json or package-lock.json (or the platform)
+// changed, the tarball only when its bytes changed.
 // FASTGRNN_BUNDLERS_CACHE=<dir> moves the cache; deleting it makes a cold run.
 // FASTGRNN_BUNDLERS_PACKAGE=<dir> packs another checkout of the package
 // (built) instead of this one.
@@ -130,8 +130,8 @@ export async function prepare(dir, packed) {
   const work = path.join(CACHE, dir);
   const pkg = readFileSync(path.join(src, 'package.json'));
   const lock = readFileSync(path.join(src, 'package-lock.json'));
-  const depsKey = sha256(pkg, lock, process.platform, process.arch,
-    process.versions.node.split('.')[0]);
+  // (not the Node version: the same tree serves Node 20, 22 and 24)
+  const depsKey = sha256(pkg, lock, process.platform, process.arch);
   const stampFile = path.join(work, '.fixture-install.json');
   let stamp = {};
   try { stamp = JSON.parse(readFileSync(stampFile, 'utf8')); } catch { /* cold */ }
