@@ -711,13 +711,26 @@ export async function runStream(h, model, source, opts, resumeBytes) {
       m.exports.fg_model_destroy(mp);
       throw new FastGRNNError('SerializationError', `the checkpoint was not written for ${source.name} (its source: ${saved ? describe(saved.source) : 'unreadable'})`);
     }
+    const ckT = m.exports.fg_trainer_stream_timesteps(tp);
+    if (ckT !== T) {
+      m.exports.fg_trainer_cancel(tp);
+      m.exports.fg_model_destroy(mp);
+      invalid(`the checkpoint's run has timesteps ${ckT}, but ${source.name} has timesteps ${T}`);
+    }
     pos = { epoch: saved.epoch, phase: saved.phase, rows: saved.rows };
     model = h.wrapModel(mp);
   } else {
     mp = model._p();
+    if (model.inputDim !== info.inputDim || model.outputDim !== info.outputDim) {
+      invalid(`${source.name} has inputDim ${info.inputDim} and outputDim ${info.outputDim}, the model ${model.inputDim} and ${model.outputDim}`);
+    }
     const flags = STREAM_RAW | (soft ? STREAM_SOFT : 0);
     h.writeCardBeforeRun(model, info);
     m.check(m.exports.fg_trainer_stream_begin(tp, mp, T, shuffleBuffer, flags));
+  }
+  if (resumeBytes && (model.inputDim !== info.inputDim || model.outputDim !== info.outputDim)) {
+    m.exports.fg_trainer_cancel(tp);
+    invalid(`${source.name} has inputDim ${info.inputDim} and outputDim ${info.outputDim}, the model ${model.inputDim} and ${model.outputDim}`);
   }
   const bufs = new PushBuffers(m, 4096, W, sw, soft);
   let running = true;
@@ -812,6 +825,8 @@ export async function runStream(h, model, source, opts, resumeBytes) {
       if (ck && ck.everyEpochs && pos.epoch % ck.everyEpochs === 0) await checkpoint();
       if (opts.signal && opts.signal.aborted) throw h.abortError(opts.signal);
     }
+    // as in-memory training: an aborted signal wins over interrupt()
+    if (opts.signal && opts.signal.aborted) throw h.abortError(opts.signal);
     if (h.interrupted()) m.check(m.exports.fg_trainer_interrupt(tp));
     else m.check(m.exports.fg_trainer_finish(tp));
     running = false;

@@ -489,6 +489,9 @@ fg_status fg_trainer_stream_end_epoch(fg_trainer *tr, int32_t *event_out);
 /* Training samples pushed in the current epoch (the position in the source
  * that a checkpoint records). */
 int64_t fg_trainer_stream_position(const fg_trainer *tr);
+/* Timesteps per sample of the running streaming run (0 when none): what a
+ * resumed run expects its samples to hold. */
+int32_t fg_trainer_stream_timesteps(const fg_trainer *tr);
 /* out[i] = 1 when sample number first_row + i (0-based, in the source's
  * order) belongs to the validation hold-out of fraction ratio in [0, 1) for
  * seed, else 0: a hash of (seed, row), so the same rows are held out in

@@ -335,7 +335,7 @@ test('CSV: a malformed file shows a clear message; a good file trains', async ()
   const summaryBefore = await text('#data-summary');
   await page.setInputFiles('#csv-file', badCell);
   await page.waitForSelector('#messages .message.error');
-  assert.match(await text('#messages'), /Line 3, column "b": "abc" is not a number/);
+  assert.match(await text('#messages'), /Cannot use bad-cell\.csv: line 3, column 2 \(b\): "abc" is not a number/);
   assert.equal(await text('#data-summary'), summaryBefore, 'the data set is unchanged');
   await shot('desktop-1280x800-csv-error.png');
 
@@ -348,8 +348,8 @@ test('CSV: a malformed file shows a clear message; a good file trains', async ()
     zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
     zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
   }, content);
-  await page.waitForFunction(() => /No label column/.test(document.getElementById('messages').textContent));
-  assert.match(await text('#messages'), /header must have a column named "label" \(found: "a", "b", "c"\)/);
+  await page.waitForFunction(() => /no label column/.test(document.getElementById('messages').textContent));
+  assert.match(await text('#messages'), /Cannot use no-label\.csv: line 1, column 1 \(a\): there is no label column: name one column "label", "target" or "class", or choose the label column by name \(columns: "a", "b", "c"\)/);
   assert.doesNotMatch(await text('#messages'), /not a number/, 'old messages are cleared');
 
   await page.setInputFiles('#csv-file', good);
