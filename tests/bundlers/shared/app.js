@@ -1,6 +1,7 @@
 // app.js - the app every fixture ships (copied into each fixture's src/ by
-// run.mjs). Each fixture's src/main.js imports the package the way a user of
-// that bundler does and passes the two module namespaces here. The app
+// run.mjs). Each fixture's src/main.js imports what it uses from the package
+// the way a user of that bundler does (named imports, so the bundlers can
+// drop the rest) and passes it here. The app
 // trains once on the main thread and once in a worker on the built-in
 // routing data set and writes the outcome as JSON into <pre id="result">.
 
@@ -23,8 +24,9 @@ function summary(metrics) {
 }
 
 /**
- * @param {object} fastgrnn        the namespace of 'fastgrnn-wasm' (or '/embedded')
- * @param {object} fastgrnnWorker  the namespace of 'fastgrnn-wasm/worker'
+ * @param {object} fastgrnn        init, FastGRNN, TrainingDataset, Trainer,
+ *   routingData, moduleInfo from 'fastgrnn-wasm' (or 'fastgrnn-wasm/embedded')
+ * @param {object} fastgrnnWorker  trainInWorker from 'fastgrnn-wasm/worker'
  */
 export async function run(fastgrnn, fastgrnnWorker) {
   const {

@@ -1,6 +1,8 @@
 // Rollup: the imports, plus the two plugins and the worker entry in rollup.config.js.
-import * as fastgrnn from 'fastgrnn-wasm';
-import * as fastgrnnWorker from 'fastgrnn-wasm/worker';
+import {
+  init, FastGRNN, TrainingDataset, Trainer, routingData, moduleInfo,
+} from 'fastgrnn-wasm';
+import { trainInWorker } from 'fastgrnn-wasm/worker';
 import { run } from './app.js';
 
-run(fastgrnn, fastgrnnWorker);
+run({ init, FastGRNN, TrainingDataset, Trainer, routingData, moduleInfo }, { trainInWorker });
