@@ -14,6 +14,7 @@ export { FastGRNNError };
 export { routingData, seededRandom, ROUTING_FEATURES } from './data.js';
 export { ONNX_MIN_OPSET, ONNX_MAX_OPSET, ONNX_DEFAULT_OPSET, ONNX_MAX_UNROLL } from './onnx.js';
 export { readCSV, readCSVRows } from './csv.js';
+export { search, SearchResult, trialSeed } from './search.js';
 import { readCSV } from './csv.js';
 
 /** The package version (package.json's); moduleInfo().version is the wasm module's own (fg_version). */
