@@ -229,7 +229,8 @@ class SearchWorker {
     const { url, setup } = this.pool;
     if (isNode) {
       const { Worker } = await workerThreads();
-      const w = new Worker(url || new URL('./search-worker.js', import.meta.url));
+      const w = new Worker(url ? (/^file:/i.test(url) ? new URL(url) : url)
+        : new URL('./search-worker.js', import.meta.url));
       this.w = w;
       this.post = (m) => w.postMessage(m);
       w.on('message', (m) => this.onMessage(m));
