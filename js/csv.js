@@ -1,8 +1,8 @@
 // csv.js - the package's one CSV reader (readCSV, readCSVRows).
 //
-// Used by the JS API (TrainingDataset.fromCSV), the CLI, the worker and the
-// demo page, so a file reads the same everywhere. Rules (README "Reading
-// CSV"):
+// Everything in the package that reads CSV goes through it
+// (TrainingDataset.fromCSV, the demo page, ...), so a file reads the same
+// everywhere. Rules (README "Reading CSV"):
 //  - RFC 4180: cells may be quoted ("a,b", "say ""hi""", line breaks inside
 //    quotes); records end with LF, CRLF or CR; a UTF-8 BOM is dropped;
 //  - the delimiter is the one of , ; TAB found most often in the header
@@ -16,7 +16,7 @@
 //    order of options.classNames; two names: binary);
 //  - missing cells (empty, NA, N/A, NaN, null; any case) follow
 //    options.missing: 'error' (default), 'skip' the row, or 'mean' (the
-//    feature's mean over the file's present values, see meanDefinition);
+//    feature's mean over the present values, see "The mean" below);
 //  - with options.timesteps T, a row holds T steps of D = features / T
 //    values, step-major.
 // Every error is a FastGRNNError 'InvalidInput' (IoError when the source
@@ -34,6 +34,7 @@ const DEFAULT_LABELS = ['label', 'target', 'class'];
 const MISSING_TOKENS = new Set(['', 'na', 'n/a', 'nan', 'null']);
 const POLICIES = ['error', 'skip', 'mean'];
 const FLOAT32_MAX = 3.4028234663852886e38;
+const MAX_CLASS_INDEX = 2 ** 24; // integers up to here are exact in float32
 const QUOTE = 34, LF = 10, CR = 13, SPACE = 32, TAB = 9;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i); // exact in float64
 
@@ -64,8 +65,8 @@ function checkOptions(options) {
   else if (typeof o.name !== 'string' || o.name === '') invalid(`readCSV: name must be a non-empty string, got ${describe(o.name)}`);
   if (o.delimiter !== undefined) {
     const d = o.delimiter;
-    if (typeof d !== 'string' || d.length !== 1 || d === '"' || d === '\n' || d === '\r') {
-      invalid(`readCSV: delimiter must be one character other than a quote or a line break, got ${describe(d)}`);
+    if (typeof d !== 'string' || d.length !== 1 || /["\r\n0-9.\-]/.test(d)) {
+      invalid(`readCSV: delimiter must be one character other than a quote, a line break, a digit, '.' or '-', got ${describe(d)}`);
     }
   }
   if (o.label !== undefined && o.label !== false && (typeof o.label !== 'string' || o.label === '')) {
@@ -106,8 +107,20 @@ function toU8(v) {
 }
 
 /** The input as an async iterable of chunks (string | bytes). */
+// Whole inputs are read in pieces of this many bytes / characters, like a
+// stream's chunks: strings stay small, and readCSVRows hands out batches as
+// it goes.
+const PIECE = 1 << 16;
+
+function* pieces(input) {
+  const n = typeof input === 'string' ? input.length : input.byteLength;
+  if (n <= PIECE) { yield input; return; }
+  const u8 = typeof input === 'string' ? null : toU8(input);
+  for (let i = 0; i < n; i += PIECE) yield u8 ? u8.subarray(i, i + PIECE) : input.slice(i, i + PIECE);
+}
+
 function chunkSource(input, name) {
-  if (typeof input === 'string' || isBytes(input)) return [input];
+  if (typeof input === 'string' || isBytes(input)) return pieces(input);
   if (input && typeof input === 'object') {
     // Blob / File
     if (typeof input.stream === 'function' && typeof input.arrayBuffer === 'function') input = input.stream();
@@ -134,19 +147,45 @@ function chunkSource(input, name) {
   invalid(`readCSV: input must be a string, bytes, a Blob, a ReadableStream or an (async) iterable of string/byte chunks, got ${describe(input)} (${name})`);
 }
 
-/** Text chunks of the input (UTF-8 decoded across chunk boundaries, BOM dropped). */
-async function* textChunks(input, name, lineOf) {
+/** How many bytes at the end of u8 begin a UTF-8 sequence that the next chunk completes (0-3). */
+function incompleteTail(u8) {
+  const n = u8.length;
+  for (let k = 1; k <= 3 && k <= n; k++) {
+    const b = u8[n - k];
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return need > k ? k : 0;
+  }
+  return 0;
+}
+
+/** Index of the first byte of u8 that does not begin a valid UTF-8 sequence, or -1. */
+function firstInvalidByte(u8) {
+  for (let i = 0; i < u8.length;) {
+    const b = u8[i];
+    if (b < 0x80) { i++; continue; }
+    const need = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : 0;
+    if (need === 0 || i + need >= u8.length) return i;
+    const c = u8[i + 1];
+    if ((b === 0xe0 && c < 0xa0) || (b === 0xed && c > 0x9f) || (b === 0xf0 && c < 0x90) || (b === 0xf4 && c > 0x8f)) return i;
+    for (let j = 1; j <= need; j++) if ((u8[i + j] & 0xc0) !== 0x80) return i;
+    i += need + 1;
+  }
+  return -1;
+}
+
+/**
+ * Text chunks of the input: UTF-8 decoded across chunk boundaries, the BOM
+ * dropped. Invalid UTF-8: the text before it is given first (so an earlier
+ * problem is reported, whatever the chunking), then an error naming the line
+ * (from `lineAt`, which counts the lines of the text given so far) and byte.
+ */
+async function* textChunks(input, name, lineAt) { // lineAt: Reader#drain
   const source = chunkSource(input, name);
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let first = true;
-  let pendingBytes = false;
-  const decode = (u8, stream) => {
-    try {
-      return decoder.decode(u8, { stream });
-    } catch {
-      invalid(`${name} line ${lineOf()}: the file is not UTF-8 text (an invalid byte sequence follows this line)`);
-    }
-  };
+  let tail = null;   // an incomplete sequence at the end of the last byte chunk
+  let offset = 0;    // bytes before the current chunk
   const dropBom = (s) => {
     if (first && s.length > 0) {
       first = false;
@@ -168,24 +207,44 @@ async function* textChunks(input, name, lineOf) {
       } catch (e) {
         throw ioError(name, e);
       }
-      if (r.done) break;
-      const c = r.value;
-      if (typeof c === 'string') {
-        if (pendingBytes) { yield dropBom(decode(undefined, false)); pendingBytes = false; }
+      const c = r.done ? null : r.value;
+      if (r.done || typeof c === 'string') {
+        if (tail) {
+          yield '';
+          invalid(`${name} line ${lineAt()}: the file is not UTF-8 text (byte ${offset - tail.length} begins a sequence that is cut off)`);
+        }
+        if (r.done) break;
         yield dropBom(c);
       } else if (isBytes(c)) {
-        const u8 = toU8(c);
+        let u8 = toU8(c);
         if (u8.length === 0) continue;
-        // TextDecoder drops a BOM at the start of its stream itself.
-        const s = decode(u8, true);
-        if (first && s.length > 0) first = false;
-        pendingBytes = true;
-        yield s;
+        if (tail) {
+          const joined = new Uint8Array(tail.length + u8.length);
+          joined.set(tail);
+          joined.set(u8, tail.length);
+          u8 = joined;
+          offset -= tail.length;
+          tail = null;
+        }
+        const t = incompleteTail(u8);
+        if (t > 0) {
+          tail = u8.slice(u8.length - t);
+          u8 = u8.subarray(0, u8.length - t);
+        }
+        let s;
+        try {
+          s = decoder.decode(u8);
+        } catch {
+          const bad = Math.max(0, firstInvalidByte(u8));
+          yield dropBom(decoder.decode(u8.subarray(0, bad)));
+          invalid(`${name} line ${lineAt()}: the file is not UTF-8 text (byte ${offset + bad} is 0x${u8[bad].toString(16).padStart(2, '0')})`);
+        }
+        offset += u8.length + (tail ? tail.length : 0);
+        yield dropBom(s);
       } else {
         invalid(`${name}: a chunk of the input must be a string or bytes, got ${describe(c)}`);
       }
     }
-    if (pendingBytes) yield dropBom(decode(undefined, false));
   } finally {
     if (typeof iterator.return === 'function') {
       try { await iterator.return(); } catch { /* already failing or done */ }
@@ -251,26 +310,23 @@ function parseNumber(s, a, b) {
     exp += eneg ? -e : e;
   }
   if (i !== b) return NaN;
-  let v;
-  if (sig <= 15 && exp >= -22 && exp <= 22) v = exp < 0 ? mant / POW10[-exp] : mant * POW10[exp];
-  else v = Number(s.slice(a, b));
-  return neg ? -v : v;
+  if (sig <= 15 && exp >= -22 && exp <= 22) {
+    const v = exp < 0 ? mant / POW10[-exp] : mant * POW10[exp];
+    return neg ? -v : v;
+  }
+  return Number(s.slice(a, b)); // the sign included
 }
 
 // ------------------------------------------------------------------ reader
 
-/**
- * The mean that missing: 'mean' fills in (also in the README):
- *  - readCSV: per feature, the mean of the feature's present values over
- *    every data row of the file (all timesteps), summed in float64 from the
- *    float32 values, stored as float32;
- *  - readCSVRows: the same sums over the rows read so far, up to the end of
- *    the batch that holds the row (a batch is held back until every feature
- *    has a present value), so the first batches of a file can differ from
- *    readCSV; pass options.means (e.g. from a first pass, or a model card's
- *    normalization means) to fill every row alike.
- */
-export const meanDefinition = 'per feature: sum of present values / count, over the file (readCSV) or over the rows read so far (readCSVRows)';
+// The mean that missing: 'mean' fills in (also in the README, "Reading CSV"):
+//  - readCSV: per feature, the mean of the feature's present values over
+//    every data row of the input (the feature's column in every timestep),
+//    summed in float64 from the float32 values, stored as float32;
+//  - readCSVRows: the same sums over the rows read when the row's batch is
+//    handed out (a batch is held back until every feature has had a value),
+//    so early batches can differ from readCSV; options.means (e.g. from a
+//    first pass, or a model card's normalization means) fills every row alike.
 
 class Reader {
   constructor(o) {
@@ -279,6 +335,7 @@ class Reader {
     this.delim = o.delimiter === undefined ? -1 : o.delimiter.charCodeAt(0);
     this.buf = '';
     this.pos = 0;
+    this.waitFor = 0;        // unread characters needed before scanning again
     this.line = 1;           // line number at this.pos
     this.bytesRead = 0;      // UTF-16 code units of text consumed so far
     this.header = null;
@@ -288,6 +345,7 @@ class Reader {
     this.ce = new Int32Array(this.cap);
     this.cl = new Int32Array(this.cap);
     this.cq = new Uint8Array(this.cap);
+    this.cv = new Float64Array(this.cap); // the number of a plain cell, else NaN
     this.count = 0;
     this.nextLine = 1;
     // rows
@@ -295,6 +353,7 @@ class Reader {
     this.rowCap = 0;
     this.feat = null;
     this.lab = null;
+    this.rowLine = null;      // line of each buffered row (readCSVRows' batch.line)
     this.rowsSkipped = 0;
     this.dataRows = 0;
     this.missingAt = [];      // flat feature indices waiting for a mean
@@ -303,11 +362,33 @@ class Reader {
 
   fail(line, col, msg) {
     const h = this.header;
-    const colName = h && col >= 1 && col <= h.length ? ` (${h[col - 1]})` : '';
+    const c = h && col >= 1 && col <= h.length ? h[col - 1] : null;
+    const colName = c === null ? '' : ` (${c.length > 40 ? c.slice(0, 37) + '...' : c})`;
     invalid(`${this.name} line ${line}, column ${col}${colName}: ${msg}`);
   }
 
-  lineNow() { return this.line; }
+  /**
+   * Before an error in the input itself (invalid UTF-8): parses every
+   * complete record given so far, without waiting for more text (so an
+   * earlier problem is the one reported, whatever the chunking), then returns
+   * the line at the end of the text.
+   */
+  drain() {
+    this.waitFor = 0;
+    this.push('', false);
+    return this.lineAtEnd();
+  }
+
+  /** The line at the end of the text given so far. */
+  lineAtEnd() {
+    const s = this.buf;
+    let line = this.line;
+    for (let i = this.pos; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === LF || (c === CR && s.charCodeAt(i + 1) !== LF)) line++;
+    }
+    return line;
+  }
 
   /** Feeds text; final = no more text follows. Parses every complete record. */
   push(text, final) {
@@ -319,10 +400,21 @@ class Reader {
     }
     const s = this.buf;
     const n = s.length;
-    if (this.delim < 0 && !this.detectDelimiter(s, final)) return;
+    // A record that did not end in the text so far is scanned again only
+    // once the unread text has doubled: linear time even for one huge
+    // record (or an unclosed quote at the top of a large file).
+    if (!final && n - this.pos < this.waitFor) return;
+    this.waitFor = 0;
+    if (this.delim < 0 && !this.detectDelimiter(s, final)) {
+      this.waitFor = 2 * (n - this.pos);
+      return;
+    }
     while (this.pos < n) {
       const next = this.scan(s, this.pos, final);
-      if (next < 0) break;
+      if (next < 0) {
+        this.waitFor = 2 * (n - this.pos);
+        break;
+      }
       this.bytesRead += next - this.pos;
       this.pos = next;
       const startLine = this.line;
@@ -360,6 +452,7 @@ class Reader {
     this.ce = g(this.ce, Int32Array);
     this.cl = g(this.cl, Int32Array);
     this.cq = g(this.cq, Uint8Array);
+    this.cv = g(this.cv, Float64Array);
     this.cap = cap;
   }
 
@@ -404,6 +497,7 @@ class Reader {
         this.cs[k] = start;
         this.ce[k] = i;
         this.cq[k] = 1 + esc;
+        this.cv[k] = NaN;
         i++;
         if (i >= n) {
           if (!final) return -1;
@@ -417,12 +511,43 @@ class Reader {
           this.fail(line, k + 1, `unexpected ${describe(s[i])} after the closing quote (a quoted cell must end at a delimiter or a line break; write a quote inside quotes as "")`);
         }
       } else {
+        // The common cell, [-]digits[.digits] with at most 15 digits, is
+        // parsed here in the same pass (exact: see parseNumber); cv[k] is NaN
+        // for every other cell, which record() hands to parseNumber.
         const start = i;
-        while (i < n) {
-          c = s.charCodeAt(i);
-          if (c === d || c === LF || c === CR) break;
-          i++;
+        let v = NaN;
+        let neg = false;
+        if (i < n && s.charCodeAt(i) === 45) { neg = true; i++; }
+        let mant = 0, nd = 0, frac = 0, x = 0;
+        for (; i < n; i++) {
+          x = s.charCodeAt(i) - 48;
+          if (x >>> 0 > 9) break;
+          mant = mant * 10 + x;
+          nd++;
         }
+        if (x === -2 && i < n) { // '.'
+          for (i++; i < n; i++) {
+            x = s.charCodeAt(i) - 48;
+            if (x >>> 0 > 9) break;
+            mant = mant * 10 + x;
+            nd++;
+            frac++;
+          }
+        }
+        c = i < n ? s.charCodeAt(i) : -1;
+        if (c === d || c === LF || c === CR || c === -1) {
+          if (nd > 0 && nd <= 15) {
+            v = frac === 0 ? mant : mant / POW10[frac];
+            if (neg) v = -v;
+          }
+        } else {
+          while (i < n) {
+            c = s.charCodeAt(i);
+            if (c === d || c === LF || c === CR) break;
+            i++;
+          }
+        }
+        this.cv[k] = v;
         this.cs[k] = start;
         this.ce[k] = i;
         this.cq[k] = 0;
@@ -479,12 +604,13 @@ class Reader {
     const fi = this.featIdx;
     const feat = this.feat;
     const base = this.rows * W;
-    const cs = this.cs, ce = this.ce;
+    const cs = this.cs, ce = this.ce, cv = this.cv;
     const mean = this.meanMode;
     let missing = 0;
     for (let j = 0; j < W; j++) {
       const k = fi[j];
-      const v = parseNumber(s, cs[k], ce[k]);
+      let v = cv[k];
+      if (v !== v) v = parseNumber(s, cs[k], ce[k]);
       if (v === v) {
         if (v > FLOAT32_MAX || v < -FLOAT32_MAX) {
           this.fail(this.cl[k], k + 1, `${describe(this.cell(s, k))} is out of the float32 range`);
@@ -503,10 +629,11 @@ class Reader {
       if (this.o.missing === 'skip') { this.rowsSkipped++; return; }
       if (missing < 0) {
         const k = this.labelCol;
-        this.fail(this.cl[k], k + 1, "the label is missing (missing: 'mean' fills in features only; use missing: 'skip' to drop such rows)");
+        this.fail(this.cl[k], k + 1, "the label is missing (a mean is filled in for features only; to drop rows without a label, skip rows with missing values: missing: 'skip')");
       }
       for (let j = 0; j < W; j++) if (feat[base + j] !== feat[base + j]) this.missingAt.push(base + j);
     }
+    this.rowLine[this.rows] = line;
     this.rows++;
   }
 
@@ -515,7 +642,7 @@ class Reader {
     const text = this.cell(s, k);
     if (MISSING_TOKENS.has(text.trim().toLowerCase())) {
       if (this.o.missing === 'error') {
-        this.fail(this.cl[k], k + 1, `the value is missing (${text.trim() === '' ? 'an empty cell' : describe(text)}); choose missing: 'skip' or 'mean' to accept missing values`);
+        this.fail(this.cl[k], k + 1, `the value is missing (${text.trim() === '' ? 'an empty cell' : describe(text)}); to accept missing values, skip such rows or fill in the feature's mean (missing: 'skip' or 'mean')`);
       }
       return;
     }
@@ -527,13 +654,15 @@ class Reader {
     const k = this.labelCol;
     const r = this.rows;
     if (this.nameMode !== 1) {
-      const v = parseNumber(s, this.cs[k], this.ce[k]);
+      let v = this.cv[k];
+      if (v !== v) v = parseNumber(s, this.cs[k], this.ce[k]);
       if (v === v) {
+        if (v > FLOAT32_MAX || v < -FLOAT32_MAX) this.fail(this.cl[k], k + 1, `${describe(this.cell(s, k))} is out of the float32 range`);
         if (this.nameMode === 0) this.firstLabel(s, k, -1);
         if (v < 0 && this.firstNeg === 0) { this.firstNeg = this.cl[k]; this.firstNegV = v; }
         if (v > 1 && this.firstAbove1 === 0) { this.firstAbove1 = this.cl[k]; this.firstAbove1V = v; }
         if (v !== Math.floor(v) && this.firstFrac === 0) { this.firstFrac = this.cl[k]; this.firstFracV = v; }
-        if (v > this.maxLabel) this.maxLabel = v;
+        if (v > this.maxLabel) { this.maxLabel = v; this.maxLabelLine = this.cl[k]; }
         this.lab[r] = v;
         return true;
       }
@@ -545,7 +674,7 @@ class Reader {
     }
     if (MISSING_TOKENS.has(t.toLowerCase())) {
       if (this.o.missing === 'error') {
-        this.fail(this.cl[k], k + 1, `the label is missing (${t === '' ? 'an empty cell' : describe(t)}); choose missing: 'skip' to drop rows without a label`);
+        this.fail(this.cl[k], k + 1, `the label is missing (${t === '' ? 'an empty cell' : describe(t)}); to drop rows without a label, skip rows with missing values (missing: 'skip')`);
       }
       return false;
     }
@@ -588,6 +717,9 @@ class Reader {
     const l = new Float32Array(cap);
     if (this.lab) l.set(this.lab.subarray(0, this.rows));
     this.lab = l;
+    const rl = new Int32Array(cap);
+    if (this.rowLine) rl.set(this.rowLine.subarray(0, this.rows));
+    this.rowLine = rl;
     this.rowCap = cap;
   }
 
@@ -634,7 +766,7 @@ class Reader {
       }
       if (labelCol < 0) {
         fail(0, o.label === undefined
-          ? `there is no label column: name one column "label" (or "target", "class"), or choose one with the label option (columns: ${listNames(names)})`
+          ? `there is no label column: name one column "label", "target" or "class", or choose the label column by name (columns: ${listNames(names)})`
           : `there is no label column ${JSON.stringify(o.label)} (columns: ${listNames(names)})`);
       }
       if (ignored.has(labelCol)) fail(labelCol, 'the label column is also in ignore');
@@ -725,12 +857,14 @@ class Reader {
     const labels = this.labelCol >= 0 ? this.lab.slice(0, m) : null;
     this.feat.copyWithin(0, m * W, this.rows * W);
     this.lab.copyWithin(0, m, this.rows);
+    const line = this.rowLine[m - 1];
+    this.rowLine.copyWithin(0, m, this.rows);
     this.rows -= m;
     return {
       n: m, features, labels, inputDim: this.D, timesteps: this.T,
       featureNames: this.featureNames.slice(), labelName: this.labelName,
       classNames: this.labelCol >= 0 && this.nameMode === 1 ? this.names.slice() : null,
-      rowsSkipped: this.rowsSkipped, line: this.lastLine, charsRead: this.bytesRead,
+      rowsSkipped: this.rowsSkipped, line, charsRead: this.bytesRead,
     };
   }
 
@@ -769,6 +903,9 @@ class Reader {
         const why = this.firstAbove1 === this.firstFrac ? 'labels above 1 make' : `labels above 1 (line ${this.firstAbove1}: ${this.firstAbove1V}) make`;
         this.fail(this.firstFrac, k + 1, `the label ${this.firstFracV} is not a whole number, but ${why} this a multi-class file, where labels are class indices 0, 1, 2, ...`);
       }
+      if (this.maxLabel >= MAX_CLASS_INDEX) {
+        this.fail(this.maxLabelLine, k + 1, `the label ${this.maxLabel} is too large for a class index (class indices are stored as float32, exact below ${MAX_CLASS_INDEX})`);
+      }
       return { outputDim: this.maxLabel + 1, classNames: null };
     }
     return { outputDim: 1, classNames: null };
@@ -791,7 +928,7 @@ function listNames(names) {
 export async function readCSV(input, options) {
   const o = checkOptions(options);
   const r = new Reader(o);
-  for await (const text of textChunks(input, o.name, () => r.lineNow())) r.push(text, false);
+  for await (const text of textChunks(input, o.name, () => r.drain())) r.push(text, false);
   r.push('', true);
   r.finish();
   r.fillMeans(true);
@@ -821,7 +958,7 @@ export function readCSVRows(input, options) {
     async* [Symbol.asyncIterator]() {
       const r = new Reader(o);
       const B = o.batchSize;
-      for await (const text of textChunks(input, o.name, () => r.lineNow())) {
+      for await (const text of textChunks(input, o.name, () => r.drain())) {
         r.push(text, false);
         if (r.rows >= B && r.fillMeans(false)) {
           while (r.rows >= B) yield r.take(B);

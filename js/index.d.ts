@@ -247,6 +247,11 @@ export interface FastGRNN<P extends Prediction = Prediction> extends Owned {
   readonly outputDim: number;
   /** Effective ranks of W and U (0: stored full rank). */
   readonly ranks: { w: number; u: number };
+  /**
+   * Browser: offers the safetensors file as a download (a Blob and an
+   * `<a download>` click). Throws IoError (reason 'Unavailable') without a page.
+   */
+  download(filename?: string): void;
   /** safetensors bytes. */
   save(): Uint8Array;
   /** Writes the safetensors file (Node). */
@@ -427,6 +432,118 @@ export interface TrainOptions {
   sliceMs?: number;
 }
 
+// ---- streaming (data larger than memory) ---------------------------------
+
+/** What a source holds, from its header or one reading pass. */
+export interface SourceInfo {
+  inputDim: number;
+  timesteps: number;
+  outputDim: number;
+  featureNames: string[] | null;
+  classNames: string[] | null;
+  labelName: string;
+  /** Rows in the source, when known (null for an iterable source). */
+  rows: number | null;
+}
+
+/** A batch a source yields. */
+export interface SourceBatch {
+  n: number;
+  features: Float32Array;
+  labels: Float32Array;
+  softTargets?: Float32Array;
+}
+
+/**
+ * Where bytes come from, reopened for every pass: a file path (Node), an
+ * http(s) URL, a Blob/File, bytes, or a function returning one of these or
+ * a ReadableStream / async iterable of chunks (called for every pass; a
+ * stream itself can be read only once).
+ */
+export type ByteInput =
+  | string | URL | Blob | Uint8Array | ArrayBuffer
+  | (() => string | URL | Blob | Uint8Array | ArrayBuffer | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>
+      | Promise<string | URL | Blob | Uint8Array | ArrayBuffer | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>>)
+  | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
+
+/** A reopenable source of samples for streaming training. */
+export class DataSource {
+  readonly kind: 'csv' | 'jsonl' | 'binary' | 'iterable';
+  readonly name: string;
+  /** Dimensions, names and row count (a reading pass for CSV / JSON Lines, to see every label). */
+  info(): Promise<SourceInfo>;
+  /** The batches of one pass, from sample `start`. */
+  pass(start: number): AsyncIterable<SourceBatch>;
+}
+
+export interface CSVSourceOptions extends Omit<CSVOptions, 'name'> {
+  name?: string;
+  /** Rows per batch read (default 4096). */
+  batchSize?: number;
+}
+export function csvSource(input: ByteInput, options?: CSVSourceOptions): DataSource;
+
+export interface JSONLSourceOptions {
+  /** Feature fields in order (default: the first line's fields except the label). */
+  features?: string[];
+  /** The label field (default 'label'); numbers or class names. */
+  label?: string;
+  classNames?: string[];
+  timesteps?: number;
+  batchSize?: number;
+  name?: string;
+}
+export function jsonlSource(input: ByteInput, options?: JSONLSourceOptions): DataSource;
+/** The compact binary row format (encodeRowsHeader + encodeRows). */
+export function binarySource(input: ByteInput, options?: { batchSize?: number; name?: string }): DataSource;
+export interface IterableSourceOptions {
+  inputDim: number;
+  outputDim: number;
+  timesteps?: number;
+  featureNames?: string[];
+  classNames?: string[];
+  labelName?: string;
+  name?: string;
+}
+/** Batches { features, labels, softTargets? } from factory() for every pass. */
+export function iterableSource(
+  factory: () => Iterable<{ features: Floats; labels: Floats; softTargets?: Floats }> | AsyncIterable<{ features: Floats; labels: Floats; softTargets?: Floats }>
+    | Promise<Iterable<{ features: Floats; labels: Floats; softTargets?: Floats }> | AsyncIterable<{ features: Floats; labels: Floats; softTargets?: Floats }>>,
+  options: IterableSourceOptions,
+): DataSource;
+/** The binary row format's header: "FGROWS1\n", its length, JSON; rows follow (encodeRows). */
+export function encodeRowsHeader(h: {
+  rows: number; inputDim: number; timesteps?: number; outputDim?: number;
+  featureNames?: string[] | null; classNames?: string[] | null; labelName?: string;
+}): Uint8Array;
+/** Rows as float32 features then a float32 label each, little-endian. */
+export function encodeRows(features: Floats, labels: Floats, inputDim: number, timesteps?: number): Uint8Array;
+/** Per-feature means and stds over a source in one pass (Welford, in C). */
+export function sourceNormalization(source: DataSource): Promise<{ means: Float32Array; stds: Float32Array }>;
+
+export interface StreamProgress {
+  epoch: number;
+  phase: 'train' | 'validate';
+  /** Rows read from the source in this phase. */
+  rows: number;
+  totalRows: number | null;
+  rowsPerSecond?: number;
+}
+
+export interface StreamTrainOptions extends TrainOptions {
+  /** A second source for validation (default: a hash hold-out of validationSplit of the rows). */
+  validation?: DataSource;
+  /** Fraction of rows held out for validation by a hash of the row number (default: the config's validationSplit). */
+  holdout?: number;
+  /** Samples in the seeded shuffle buffer (default 10000; approximate shuffling). */
+  shuffleBuffer?: number;
+  /** Every few batches or epochs the run's whole state: atomically into dir (Node), or to save(bytes). */
+  checkpoint?: { dir?: string; save?: (bytes: Uint8Array) => void | Promise<void>; everyBatches?: number; everyEpochs?: number };
+  /** Batches carry soft targets (distillation). */
+  softTargets?: boolean;
+  onProgress?: (p: StreamProgress) => void;
+}
+
 /** Trains FastGRNN models: Adam, L2, clipping, step decay, early stopping, distillation. */
 export class Trainer implements Owned {
   /** Absent training-config keys take the defaults. A FastGRNN is accepted for its config. */
@@ -442,6 +559,17 @@ export class Trainer implements Owned {
    * onEpoch false, interrupt()).
    */
   train(model: FastGRNN, dataset: TrainingDataset, options?: TrainOptions): Promise<TrainingMetrics[]>;
+  /**
+   * Streaming training from a source that is reopened for every pass; the
+   * data is never held whole (memory: the shuffle buffer and one batch).
+   */
+  train(model: FastGRNN, source: DataSource, options?: StreamTrainOptions): Promise<TrainingMetrics[]>;
+  /**
+   * Continues a streaming run from a checkpoint (bytes, or in Node a file or
+   * the folder holding checkpoint.fgck) on the same source; ends with the
+   * same model and metrics as the run that was not interrupted.
+   */
+  resume(checkpoint: Uint8Array | ArrayBuffer | string, source: DataSource, options?: StreamTrainOptions): Promise<{ model: FastGRNN; metrics: TrainingMetrics[] }>;
   /**
    * During train(): end the run at the next batch boundary as 'interrupted'
    * (best weights restored when restoreBestWeights); train() resolves

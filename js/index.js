@@ -8,6 +8,7 @@
 
 import { FastGRNNError, describe, invalid } from './errors.js';
 import { instantiate, simdSupported, isNode, nodeFs } from './loader.js';
+import { downloadModel } from './storage.js';
 import { modelToONNX } from './onnx.js';
 
 export { FastGRNNError };
@@ -16,6 +17,10 @@ export { ONNX_MIN_OPSET, ONNX_MAX_OPSET, ONNX_DEFAULT_OPSET, ONNX_MAX_UNROLL } f
 export { readCSV, readCSVRows } from './csv.js';
 export { search, SearchResult, trialSeed } from './search.js';
 import { readCSV } from './csv.js';
+import { DataSource, runStream, readCheckpoint } from './stream.js';
+export {
+  DataSource, csvSource, jsonlSource, binarySource, iterableSource, encodeRows, encodeRowsHeader,
+} from './stream.js';
 
 /** The package version (package.json's); moduleInfo().version is the wasm module's own (fg_version). */
 export const VERSION = '0.2.0';
@@ -400,10 +405,15 @@ function checkPath(p, what) {
 // camelCase here. Only the card's own keys are converted; the free-text
 // keys of `data` stay as they are.
 
+// The final metrics are float32 values written as their shortest decimal:
+// Math.fround gives back the very float (as metricsHistory() reports it).
 function summaryFromC(s) {
   if (s === null || typeof s !== 'object') return s;
   const out = keysToCamel(s);
-  if (out.final !== null && typeof out.final === 'object') out.final = keysToCamel(out.final);
+  if (out.final !== null && typeof out.final === 'object') {
+    out.final = keysToCamel(out.final);
+    for (const k of Object.keys(out.final)) if (typeof out.final[k] === 'number') out.final[k] = Math.fround(out.final[k]);
+  }
   return out;
 }
 
@@ -510,6 +520,15 @@ export class FastGRNN extends Handle {
   get hiddenDim() { return this._cfg.hiddenDim; }
   get outputDim() { return this._cfg.outputDim; }
 
+  /**
+   * Browser: offers the model's safetensors file as a download (see
+   * fastgrnn-wasm/storage for IndexedDB save/load by name).
+   */
+  download(filename = 'model.safetensors') {
+    this._p();
+    downloadModel(this, filename);
+  }
+
   /** safetensors bytes; with a path (Node) writes the file instead. */
   save(path) {
     const m = this._m;
@@ -607,11 +626,13 @@ export class FastGRNN extends Handle {
    * One RAW sample (timesteps * inputDim values, as in the data): the
    * model's stored normalization is applied, then the forward pass. Returns
    * P(class 1) (binary) or a Float32Array of class probabilities.
+   * `timesteps` defaults to the model card's when it has one (the predict
+   * methods all do), else to length / inputDim.
    */
   predict(x, options) {
     const m = this._m;
     const ptr = this._p();
-    const { timesteps } = checkOptions(options, ['timesteps'], 'predict');
+    const { timesteps } = this._withCardTimesteps(options, 'predict');
     const { data, T } = this._input(x, timesteps, 'predict: x', true);
     const O = this._cfg.outputDim;
     const out = m.alloc(O * 4, 'the output');
@@ -626,12 +647,14 @@ export class FastGRNN extends Handle {
 
   /** Probabilities for a batch of RAW samples: [n] (binary) or [n, O]. */
   predictBatch(x, options) {
-    return this._batch('fg_model_predict_batch', x, options, 'predictBatch', this._cfg.outputDim);
+    return this._batch('fg_model_predict_batch', x, this._withCardTimesteps(options, 'predictBatch'), 'predictBatch',
+      this._cfg.outputDim);
   }
 
   /** Raw outputs W_o h_T + b_o for a batch of RAW samples: [n, O]. */
   predictLogits(x, options) {
-    return this._batch('fg_model_predict_logits_batch', x, options, 'predictLogits', this._cfg.outputDim);
+    return this._batch('fg_model_predict_logits_batch', x, this._withCardTimesteps(options, 'predictLogits'),
+      'predictLogits', this._cfg.outputDim);
   }
 
   /**
@@ -640,7 +663,7 @@ export class FastGRNN extends Handle {
    */
   predictClassBatch(x, options) {
     this._p();
-    const { timesteps } = checkOptions(options, ['timesteps'], 'predictClassBatch');
+    const { timesteps } = this._withCardTimesteps(options, 'predictClassBatch');
     const { data, n, T } = this._input(x, timesteps, 'predictClassBatch: x', false);
     return this._classes(data, n, T);
   }
@@ -648,7 +671,7 @@ export class FastGRNN extends Handle {
   /** The class index of one RAW sample. */
   predictClass(x, options) {
     this._p();
-    const { timesteps } = checkOptions(options, ['timesteps'], 'predictClass');
+    const { timesteps } = this._withCardTimesteps(options, 'predictClass');
     const { data, T } = this._input(x, timesteps, 'predictClass: x', true);
     return this._classes(data, 1, T)[0];
   }
@@ -656,17 +679,21 @@ export class FastGRNN extends Handle {
   /** The class name of one RAW sample: the card's class name, else String(index). */
   predictLabel(x, options) {
     this._p();
-    const { timesteps } = checkOptions(options, ['timesteps'], 'predictLabel');
+    const { timesteps } = this._withCardTimesteps(options, 'predictLabel');
     const { data, T } = this._input(x, timesteps, 'predictLabel: x', true);
-    return this._label(this._classes(data, 1, T)[0]);
+    const k = this._classes(data, 1, T)[0];
+    const names = this._classNames();
+    return names ? String(names[k]) : String(k);
   }
 
   /** The class names of a batch of RAW samples. */
   predictLabelBatch(x, options) {
     this._p();
-    const { timesteps } = checkOptions(options, ['timesteps'], 'predictLabelBatch');
+    const { timesteps } = this._withCardTimesteps(options, 'predictLabelBatch');
     const { data, n, T } = this._input(x, timesteps, 'predictLabelBatch: x', false);
-    return Array.from(this._classes(data, n, T), (k) => this._label(k));
+    const classes = this._classes(data, n, T);
+    const names = this._classNames(); // the card is read once
+    return Array.from(classes, (k) => (names ? String(names[k]) : String(k)));
   }
 
   _classes(data, n, T) {
@@ -683,17 +710,23 @@ export class FastGRNN extends Handle {
     }
   }
 
+  // The options of a predict method; without `timesteps`, the model card's
+  // (the timesteps the model was trained with), so a row of another width
+  // is an error rather than a sequence of another length.
+  _withCardTimesteps(options, what) {
+    const opts = checkOptions(options, ['timesteps'], what);
+    if (opts.timesteps !== undefined) return opts;
+    const card = this.card;
+    const T = card ? card.timesteps : undefined;
+    return Number.isInteger(T) && T > 0 ? { timesteps: T } : opts;
+  }
+
   // Class names of the model card when it has them (2 for binary, O else).
   _classNames() {
     const card = this.card;
     const names = card && Array.isArray(card.classNames) ? card.classNames : null;
     const O = this._cfg.outputDim;
     return names && names.length === (O === 1 ? 2 : O) ? names : null;
-  }
-
-  _label(k) {
-    const names = this._classNames();
-    return names ? String(names[k]) : String(k);
   }
 
   numParams() { return this._m.exports.fg_model_num_params(this._p()) >>> 0; }
@@ -1278,7 +1311,8 @@ export class Trainer extends Handle {
     const m = this._m;
     this._idle('train');
     checkInstance(model, FastGRNN, 'train: model');
-    checkInstance(dataset, TrainingDataset, 'train: dataset');
+    if (dataset instanceof DataSource) return this._stream(model, dataset, options, null).then(() => this.metricsHistory());
+    checkInstance(dataset, TrainingDataset, 'train: dataset (a TrainingDataset or a data source)');
     const opts = checkOptions(options, ['onEpoch', 'signal', 'sliceMs'], 'train');
     const { onEpoch, signal } = opts;
     const sliceMs = opts.sliceMs === undefined ? 20 : checkNumber(opts.sliceMs, 'train: sliceMs');
@@ -1355,6 +1389,78 @@ export class Trainer extends Handle {
       dataset._busy--;
     }
     return this.metricsHistory();
+  }
+
+  /**
+   * Continues a streaming run from a checkpoint (bytes, or in Node a
+   * checkpoint file or the folder holding checkpoint.fgck) on the same
+   * source, with the options of train(). The trainer's configs must be the
+   * run's. Resolves to { model, metrics }: the trained model (a new object)
+   * and every epoch's metrics, the same as without the interruption.
+   */
+  async resume(checkpoint, source, options) {
+    this._idle('resume');
+    checkInstance(source, DataSource, 'resume: source');
+    const bytes = await readCheckpoint(checkpoint);
+    const model = await this._stream(null, source, options, bytes);
+    return { model, metrics: this.metricsHistory() };
+  }
+
+  // A streaming run (stream.js) with this trainer's internals.
+  async _stream(model, source, options, resumeBytes) {
+    const m = this._m;
+    const opts = checkOptions(options, ['onEpoch', 'signal', 'sliceMs', 'validation', 'holdout', 'shuffleBuffer',
+      'checkpoint', 'onProgress', 'softTargets'], 'train');
+    const sliceMs = opts.sliceMs === undefined ? 20 : checkNumber(opts.sliceMs, 'train: sliceMs');
+    for (const k of ['onEpoch', 'onProgress']) {
+      if (opts[k] !== undefined && typeof opts[k] !== 'function') invalid(`train: ${k} must be a function, got ${describe(opts[k])}`);
+    }
+    if (opts.signal !== undefined && (opts.signal === null || typeof opts.signal.aborted !== 'boolean')) {
+      invalid(`train: signal must be an AbortSignal, got ${describe(opts.signal)}`);
+    }
+    if (opts.shuffleBuffer !== undefined && (!Number.isInteger(opts.shuffleBuffer) || opts.shuffleBuffer < 0)) {
+      invalid(`train: shuffleBuffer must be an integer >= 0, got ${describe(opts.shuffleBuffer)}`);
+    }
+    if (model) {
+      sameModule(this, model, 'train: model');
+      model._p();
+      if (model._busy) invalid('train: this model is already being trained');
+    }
+    if (opts.signal && opts.signal.aborted) throw abortError(opts.signal);
+    const tp = this._ptr;
+    this._running = true;
+    this._interrupt = false;
+    if (model) model._busy++;
+    const h = {
+      m, tp, config: this.config, sliceMs, now, abortError, yieldNow: yieldToEventLoop,
+      readMetrics: (i) => readMetrics(m, m.exports.fg_trainer_metrics(tp), i),
+      interrupted: () => this._interrupt,
+      writeCardBeforeRun: (mdl, info) => {
+        const card = { timesteps: info.timesteps };
+        if (info.featureNames) card.feature_names = info.featureNames;
+        if (info.classNames) card.class_names = info.classNames;
+        if (info.labelName) card.label_name = info.labelName;
+        card.data = { source: source.name.slice(0, 200) };
+        setCard(m, mdl._p(), JSON.stringify(card));
+      },
+      wrapModel: (ptr) => {
+        const saved = current;
+        current = m;
+        try {
+          return new FastGRNN({ [WRAP]: true, ptr });
+        } finally {
+          current = saved;
+        }
+      },
+    };
+    try {
+      await yieldToEventLoop();
+      return await runStream(h, model, source, opts, resumeBytes);
+    } finally {
+      this._running = false;
+      this._interrupt = false;
+      if (model) model._busy--;
+    }
   }
 
   /**
@@ -1639,6 +1745,46 @@ export function metricsToJSON(metrics) {
     return m.takeString(0);
   } finally {
     m.free(p);
+  }
+}
+
+/**
+ * Per-feature means and standard deviations of a data source in one
+ * streaming pass (Welford in C): what TrainingDataset#normalize gives for
+ * the same rows. Set them as model.normalization before a streaming run.
+ */
+export async function sourceNormalization(source) {
+  checkInstance(source, DataSource, 'sourceNormalization: source');
+  const m = mod();
+  const info = await source.info();
+  const D = info.inputDim;
+  m.zeroSlots();
+  m.check(m.exports.fg_stats_create(D, m.slot(0)));
+  const st = m.readPtr(0);
+  let buf = 0, cap = 0;
+  try {
+    for await (const b of source.pass(0)) {
+      const need = b.features.length;
+      if (need > cap) {
+        m.free(buf);
+        buf = 0;
+        buf = m.alloc(need * 4, 'the statistics batch');
+        cap = need;
+      }
+      m.f32(buf, need).set(b.features);
+      m.check(m.exports.fg_stats_update(st, buf, BigInt(need / D)));
+      await yieldToEventLoop();
+    }
+    const out = m.alloc(D * 8, 'the normalization');
+    try {
+      m.check(m.exports.fg_stats_finish(st, out, out + D * 4));
+      return { means: m.copyOutF32(out, D), stds: m.copyOutF32(out + D * 4, D) };
+    } finally {
+      m.free(out);
+    }
+  } finally {
+    m.free(buf);
+    m.exports.fg_stats_destroy(st);
   }
 }
 

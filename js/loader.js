@@ -291,9 +291,9 @@ export async function compileSource(source) {
 
 function describeSource(source) {
   if (source instanceof URL || typeof source === 'string') return String(source);
-  if (source instanceof WebAssembly.Module) return 'module';
-  if (typeof Response !== 'undefined' && source instanceof Response) return source.url || 'response';
-  return 'bytes';
+  if (source instanceof WebAssembly.Module) return 'the given WebAssembly.Module';
+  if (typeof Response !== 'undefined' && source instanceof Response) return source.url || 'the given Response';
+  return 'the given bytes';
 }
 
 /**
@@ -328,7 +328,13 @@ export async function instantiate(opts = {}) {
   try {
     instance = await WebAssembly.instantiate(module, imports);
   } catch (e) {
-    throw new FastGRNNError('SerializationError', `init: cannot instantiate the wasm module: ${e.message}`);
+    throw new FastGRNNError('SerializationError', `init: cannot instantiate the wasm module from ${describeSource(source)}: ${e.message}`);
+  }
+  for (const name of ['memory', '_initialize', 'fg_malloc', 'fg_free', 'fg_last_error']) {
+    if (!(name in instance.exports)) {
+      throw new FastGRNNError('SerializationError',
+        `init: the wasm module from ${describeSource(source)} is not a fastgrnn-wasm module (it lacks the export '${name}')`);
+    }
   }
   return new WasmModule(instance, simd, opts.wasm === undefined && embedded ? 'embedded' : describeSource(source));
 }

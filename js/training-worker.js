@@ -40,9 +40,6 @@ function datasetOptions(data) {
 
 async function makeDataset(msg) {
   if (msg.csv) {
-    if (typeof TrainingDataset.fromCSV !== 'function') {
-      throw new FastGRNNError('InvalidInput', 'train: csv input needs TrainingDataset.fromCSV, which this build lacks');
-    }
     return TrainingDataset.fromCSV(msg.csv.input, msg.csv.options || {});
   }
   const data = msg.data;
@@ -88,7 +85,16 @@ function serveTraining(post, onMessage) {
       const info = await initialized;
       send({ type: 'ready', simd: info.simd });
       dataset = await makeDataset(msg);
-      model = msg.modelBytes ? FastGRNN.load(msg.modelBytes) : new FastGRNN(msg.modelConfig);
+      if (msg.modelBytes) {
+        model = FastGRNN.load(msg.modelBytes);
+      } else {
+        // A new model takes its dimensions from the data unless configured
+        // (the main side fills them in, except for CSV read here).
+        const cfg = { ...(msg.modelConfig || {}) };
+        if (cfg.inputDim === undefined) cfg.inputDim = dataset.inputDim;
+        if (cfg.outputDim === undefined) cfg.outputDim = dataset.outputDim;
+        model = new FastGRNN(cfg);
+      }
       if (msg.normalize) model.normalization = dataset.normalize();
       trainer = new Trainer(model.config, msg.trainingConfig || {});
       const metrics = await trainer.train(model, dataset, {
@@ -136,7 +142,9 @@ if (nodeThreads && !nodeThreads.isMainThread && nodeThreads.parentPort) {
   typeof process.getBuiltinModule !== 'function' && typeof WorkerGlobalScope === 'undefined') {
   // Node before 20.16 / 22.3: no getBuiltinModule; load worker_threads
   // asynchronously (messages queue on the port until a listener is added).
-  import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:worker_threads').then((wt) => {
+  // A variable, not a literal: browser bundlers must not try to resolve it.
+  const name = 'node:worker_threads';
+  import(/* webpackIgnore: true */ /* @vite-ignore */ name).then((wt) => {
     if (!wt.isMainThread && wt.parentPort) {
       const port = wt.parentPort;
       serveTraining((m, transfer) => port.postMessage(m, transfer), (fn) => port.on('message', fn));

@@ -10,7 +10,7 @@
 // worker_threads Worker. The protocol is in js/training-worker.js.
 
 import {
-  FastGRNN, TrainingDataset, FastGRNNError,
+  FastGRNN, FastGRNNError,
 } from './index.js';
 import { isNode, embeddedWasm, simdSupported } from './loader.js';
 import { describe } from './errors.js';
@@ -18,12 +18,15 @@ import { describe } from './errors.js';
 /** The name the browser Worker is started with (shown by devtools). */
 export const WORKER_NAME = 'fastgrnn-train';
 const PROTOCOL = 'fastgrnn-worker';
+const NODE_WORKER_FILE = './training-worker.js';
 const PROTOCOL_VERSION = 2;
 
+// A variable, not a literal: browser bundlers must not try to resolve it.
+const WORKER_THREADS = 'node:worker_threads';
 function workerThreads() {
   return typeof process.getBuiltinModule === 'function'
-    ? Promise.resolve(process.getBuiltinModule('node:worker_threads'))
-    : import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:worker_threads');
+    ? Promise.resolve(process.getBuiltinModule(WORKER_THREADS))
+    : import(/* webpackIgnore: true */ /* @vite-ignore */ WORKER_THREADS);
 }
 
 // ------------------------------------------------------------ main side
@@ -71,7 +74,6 @@ function prepareData(job) {
     for (const k of ['featureNames', 'classNames', 'labelName']) {
       if (d[k] !== undefined && d[k] !== null) names[k] = d[k];
     }
-    if (d instanceof TrainingDataset) src.softTargets = job.softTargets ?? d.softTargets ?? undefined;
   }
   if (src.features === undefined || src.features === null) {
     throw new FastGRNNError('InvalidInput', 'train: features are missing (give features and labels, dataset, or csv)');
@@ -220,8 +222,19 @@ export class TrainingWorker {
     if (this._worker) return;
     if (isNode) {
       const { Worker } = await workerThreads();
-      const url = this._url || new URL('./training-worker.js', import.meta.url);
-      const opts = {};
+      // Not the new URL(literal, import.meta.url) form: bundlers would copy
+      // the unbundled file as an extra asset (or make a context module).
+      const base = import.meta.url;
+      const url = this._url || new URL(NODE_WORKER_FILE, base);
+      // The worker inherits the process's Node options, except --input-type
+      // (node --input-type=module -e '...'), which a worker file rejects.
+      const execArgv = [];
+      for (let i = 0; i < process.execArgv.length; i++) {
+        const a = process.execArgv[i];
+        if (a === '--input-type') i++;
+        else if (!a.startsWith('--input-type=')) execArgv.push(a);
+      }
+      const opts = { execArgv };
       if (this._resourceLimits) opts.resourceLimits = this._resourceLimits;
       const w = new Worker(url, opts);
       w.unref();

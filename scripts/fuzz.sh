@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 FUZZ_SRC="$ROOT/tests/c/fuzz"
 BUILD="$ROOT/build/fuzz"
-ALL_TARGETS=(safetensors_load metrics_json normalization_json config_json dataset model_roundtrip)
+ALL_TARGETS=(safetensors_load metrics_json normalization_json config_json dataset model_roundtrip checkpoint)
 
 smoke=0
 seconds=60
@@ -49,8 +49,11 @@ if [ -z "$CLANG" ]; then
     echo "fuzz.sh: clang not found; run scripts/setup.sh (apt-get install clang libclang-rt-14-dev)" >&2
     exit 1
 fi
+# (Re)configure every time: cheap, and new targets appear in an old build tree.
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then
     CC="$CLANG" cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFG_FUZZ=ON >/dev/null
+else
+    cmake -S "$ROOT" -B "$BUILD" >/dev/null
 fi
 fuzzers=()
 for t in "${targets[@]}"; do fuzzers+=("fuzz_$t"); done

@@ -1,13 +1,15 @@
 // app.js - the demo page. Uses only the package's public API:
-//   'fastgrnn-wasm'         (init, moduleInfo, FastGRNN, FastGRNNError)
+//   'fastgrnn-wasm'         (init, moduleInfo, FastGRNN, FastGRNNError, readCSV, ...)
 //   'fastgrnn-wasm/worker'  (TrainingWorker: training off the main thread)
 // mapped by the import map in index.html, and uPlot for the charts.
 
-import { init, FastGRNN, FastGRNNError, configLimits, splitSizes, metricsToJSON } from 'fastgrnn-wasm';
+import { init, FastGRNN, FastGRNNError, configLimits, splitSizes, metricsToJSON, readCSV } from 'fastgrnn-wasm';
+import { Trainer, csvSource, jsonlSource, binarySource, sourceNormalization } from 'fastgrnn-wasm';
 import { TrainingWorker } from 'fastgrnn-wasm/worker';
 import uPlot from 'uplot';
-import { GENERATORS, applyNormalization, toCSV } from './datasets.js';
-import { parseCSV, CsvError } from './csv.js';
+import { GENERATORS, toCSV } from './datasets.js';
+import { drawSequences } from './sequence-view.js';
+import { evaluateModel, drawConfusion, fillClassTable } from './report.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -34,6 +36,11 @@ const PRESETS = {
     model: { hiddenDim: 16, rank: null, nu: 1, zeta: 1 },
     train: { learningRate: 0.01, batchSize: 32, epochs: 30, validationSplit: 0.2, earlyStoppingPatience: 10, lrDecay: 0.5, lrDecayStep: 20, gradClip: 5, l2Reg: 0.00001, seed: 42 },
   },
+  gestures: {
+    data: { n: 600, steps: 24 },
+    model: { hiddenDim: 24, rank: null, nu: 1, zeta: 1 },
+    train: { learningRate: 0.01, batchSize: 32, epochs: 30, validationSplit: 0.2, earlyStoppingPatience: 10, lrDecay: 0.5, lrDecayStep: 20, gradClip: 5, l2Reg: 0.00001, seed: 42 },
+  },
   csv: {
     data: {},
     model: { hiddenDim: 16, rank: null, nu: 1, zeta: 1 },
@@ -42,7 +49,7 @@ const PRESETS = {
 };
 
 const LABELS = {
-  routing: 'Routing', moons: 'Two moons', spirals: 'Two spirals', adding: 'Adding problem', csv: 'CSV',
+  routing: 'Routing', moons: 'Two moons', spirals: 'Two spirals', adding: 'Adding problem', gestures: 'Gesture strokes', csv: 'CSV',
 };
 
 const COLORS = {
@@ -56,7 +63,9 @@ const state = {
   phase: 'loading',
   pageSimd: false,
   data: null,          // the current data set (see datasets.js)
-  csv: null,           // { text, name } of the last CSV file
+  csv: null,           // { file, name } of the last CSV file
+  stream: null,        // { file, kind } of a large file trained from its stream (never read whole)
+  csvSeq: 0,           // the latest CSV read (older reads that finish later are dropped)
   workers: new Map(),  // family -> { key, tw, ready }
   run: null,           // the run in progress
   trained: null,       // { bytes, metrics, name, ... } of the last finished run
@@ -106,7 +115,6 @@ function setStatus(text) { $('status').textContent = text; }
 
 function describeError(e) {
   if (e instanceof FastGRNNError) return e.message;
-  if (e instanceof CsvError) return e.message;
   return e && e.message ? e.message : String(e);
 }
 
@@ -205,7 +213,7 @@ function dataParams(errors) {
   p.n = readNumber('n', 'Samples', errors, { min: 10, max: 100000, integer: true });
   p.seed = readNumber('data-seed', 'Data seed', errors, { min: 0, max: 4294967295, integer: true });
   if (kind === 'moons' || kind === 'spirals') p.noise = readNumber('noise', 'Noise', errors, { min: 0, max: 1 });
-  if (kind === 'adding') p.steps = readNumber('steps', 'Steps T', errors, { min: 10, max: 200, integer: true });
+  if (kind === 'adding' || kind === 'gestures') p.steps = readNumber('steps', 'Steps T', errors, { min: 10, max: 200, integer: true });
   return p;
 }
 
@@ -219,7 +227,8 @@ function regenerate() {
     return false;
   }
   if (p.kind === 'csv') {
-    if (state.csv) loadCSVText(state.csv.text, state.csv.name, false);
+    if (state.stream) showStreamFile();
+    else if (state.csv) loadCSV(state.csv.file, state.csv.name, false);
     else setData(null);
     return true;
   }
@@ -227,6 +236,7 @@ function regenerate() {
   if (p.kind === 'routing') ds = GENERATORS.routing(p.n, p.seed);
   else if (p.kind === 'moons') ds = GENERATORS.moons(p.n, p.seed, p.noise);
   else if (p.kind === 'spirals') ds = GENERATORS.spirals(p.n, p.seed, p.noise);
+  else if (p.kind === 'gestures') ds = GENERATORS.gestures(p.n, p.seed, p.steps);
   else ds = GENERATORS.adding(p.n, p.seed, p.steps);
   ds.paramsKey = JSON.stringify(p);
   setData(ds);
@@ -237,7 +247,7 @@ function updateDataFields(kind) {
   const gen = kind !== 'csv';
   $('gen-fields').hidden = !gen;
   $('noise-field').hidden = !(kind === 'moons' || kind === 'spirals');
-  $('steps-field').hidden = kind !== 'adding';
+  $('steps-field').hidden = kind !== 'adding' && kind !== 'gestures';
   $('drop-zone').classList.toggle('active-source', kind === 'csv');
 }
 
@@ -249,10 +259,12 @@ function summarize(ds) {
   if (ds.outputDim === 1) {
     let pos = 0;
     for (const y of ds.labels) pos += y >= 0.5 ? 1 : 0;
-    parts.push(`${Math.round((100 * pos) / ds.n)} % class 1`);
+    parts.push(`${Math.round((100 * pos) / ds.n)} % ${ds.classNames ? `“${ds.classNames[1]}”` : 'class 1'}`);
   } else {
-    parts.push(`${ds.outputDim} classes`);
+    const names = ds.classNames ? ` (${ds.classNames.slice(0, 4).join(', ')}${ds.classNames.length > 4 ? ', …' : ''})` : '';
+    parts.push(`${ds.outputDim} classes${names}`);
   }
+  if (ds.rowsSkipped) parts.push(`${ds.rowsSkipped} row${ds.rowsSkipped === 1 ? '' : 's'} skipped`);
   const head = ds.name === 'csv' ? `${ds.fileName}: ` : '';
   return head + parts.map((x) => x.replace(/ /g, '\u00a0')).join(' · ');
 }
@@ -269,6 +281,8 @@ function setData(ds) {
     boundary.drawPoints();
   }
   charts.resizeSoon();
+  showSequenceData(ds);
+  clearEvaluation();
   // keep showing predictions for the shown model when it fits the new data
   if (state.shown && ds) predictWith(state.shown.bytes, state.shown.label, { quiet: true });
   else clearPredictions();
@@ -276,38 +290,51 @@ function setData(ds) {
 
 async function loadCSVFile(file) {
   clearMessages();
-  if (file.size > 64 * 1024 * 1024) {
-    showMessage(`${file.name} is ${(file.size / 1048576).toFixed(0)} MB; the demo reads CSV files up to 64 MB.`);
-    return;
-  }
-  let text;
-  try {
-    text = await file.text();
-  } catch (e) {
-    showMessage(`Cannot read ${file.name}: ${describeError(e)}`);
-    return;
-  }
-  loadCSVText(text, file.name, true);
+  if (streamsFile(file)) { selectStreamFile(file); return; } // large files: trained from the file's stream
+  state.stream = null;
+  await loadCSV(file, file.name, true);
 }
 
-function loadCSVText(text, name, fresh) {
-  let ds;
+/** The reader options the page's CSV fields give. */
+function csvOptions(name) {
+  const ignore = $('csv-ignore').value.split(',').map((c) => c.trim()).filter((c) => c !== '');
+  return { name, timesteps: Number($('csv-steps').value) || 1, missing: $('csv-missing').value, ignore };
+}
+
+// Reads the file with the package's reader (the same rules as the JS API and
+// the command line); its errors name the line and column.
+async function loadCSV(file, name, fresh) {
+  const seq = ++state.csvSeq;
+  let d;
   try {
-    ds = parseCSV(text, { timesteps: Number($('csv-steps').value) || 1, name });
+    d = await readCSV(file, csvOptions(name));
   } catch (e) {
-    showMessage(`Cannot use ${name}: ${describeError(e)}`);
+    if (seq !== state.csvSeq) return;
+    const msg = describeError(e);
+    // the reader's messages start with the file name: said once is enough
+    showMessage(`Cannot use ${name}: ${msg.startsWith(`${name} `) ? msg.slice(name.length + 1) : msg}`);
     if (!fresh) setData(null);
     return;
   }
-  ds.fileName = name;
-  state.csv = { text, name };
+  if (seq !== state.csvSeq) return; // a newer file or setting won
+  const F = d.inputDim * d.timesteps;
+  const ds = {
+    name: 'csv', fileName: name, features: d.features, labels: d.labels, n: d.n,
+    timesteps: d.timesteps, inputDim: d.inputDim, outputDim: d.outputDim,
+    featureNames: d.featureNames, labelName: d.labelName, classNames: d.classNames,
+    rowsSkipped: d.rowsSkipped, twoD: d.timesteps === 1 && F === 2 && d.outputDim === 1,
+  };
+  state.csv = { file, name };
   if ($('dataset').value !== 'csv') {
     $('dataset').value = 'csv';
     applyPreset('csv');
     updateDataFields('csv');
   }
   setData(ds);
-  if (fresh) setStatus(`Loaded ${name}. Press Start to train on it.`);
+  if (fresh) {
+    const skipped = d.rowsSkipped ? ` (${d.rowsSkipped} row${d.rowsSkipped === 1 ? '' : 's'} with missing values skipped)` : '';
+    setStatus(`Loaded ${name}${skipped}. Press Start to train on it.`);
+  }
 }
 
 // ------------------------------------------------------------ charts
@@ -441,7 +468,7 @@ const boundary = (() => {
           pts[k + 1] = box.y0 + box.span - ((j + 0.5) / G) * box.span;
         }
       }
-      probs = model.forwardBatch(applyNormalization(pts, 2, model.normalization));
+      probs = model.predictBatch(pts); // raw points: the model applies its normalization
       return true;
     } finally {
       model.dispose();
@@ -603,23 +630,17 @@ async function predictWith(bytes, label, { quiet = false, caption = label, name 
       clearPredictions();
       return false;
     }
-    const x = applyNormalization(ds.features, ds.inputDim, model.normalization);
-    const out = model.forwardBatch(x, { timesteps: ds.timesteps });
+    // Raw features in: the model applies its stored normalization, and C
+    // decides the class (p >= 0.5, or the most probable one).
+    const out = model.predictBatch(ds.features, { timesteps: ds.timesteps });
+    const predicted = model.predictClassBatch(ds.features, { timesteps: ds.timesteps });
     const O = ds.outputDim;
     let correct = 0, checksum = 0;
     const rows = [];
     for (let i = 0; i < ds.n; i++) {
-      let pred, conf;
-      if (O === 1) {
-        conf = out[i];
-        pred = conf >= 0.5 ? 1 : 0;
-        checksum += conf;
-      } else {
-        pred = 0;
-        for (let k = 1; k < O; k++) if (out[i * O + k] > out[i * O + pred]) pred = k;
-        conf = out[i * O + pred];
-        checksum += conf;
-      }
+      const pred = predicted[i];
+      const conf = O === 1 ? out[i] : out[i * O + pred];
+      checksum += conf;
       const truth = O === 1 ? (ds.labels[i] >= 0.5 ? 1 : 0) : ds.labels[i];
       if (pred === truth) correct++;
       if (rows.length < 8) rows.push([i + 1, truth, conf, pred]);
@@ -651,6 +672,7 @@ async function predictWith(bytes, label, { quiet = false, caption = label, name 
     }
     t.replaceChildren(thead, tbody);
     t.dataset.checksum = String(checksum);
+    showEvaluation(model, ds, label);
     if (ds.twoD && O === 1) boundary.showModel(bytes, caption, Number($('boundary').dataset.epoch) || 0);
     return true;
   } catch (e) {
@@ -670,6 +692,60 @@ async function loadModelFile(file) {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const ok = await predictWith(bytes, `Loaded ${file.name}`, { name: file.name });
   if (ok) setStatus(`Loaded ${file.name} and predicted on the current data set.`);
+}
+
+// ------------------------------------------------------------ sequence data and per-class results
+// (T > 1 data: what the model sees; every run: confusion matrix and
+// per-class precision/recall from the library's evaluation)
+
+function showSequenceData(ds, predicted = null) {
+  const card = $('sequence-card');
+  const seq = !!(ds && ds.timesteps > 1);
+  card.hidden = !seq;
+  if (!seq) return;
+  const what = ds.name === 'gestures'
+    ? `Each stroke as the model gets it: ${ds.timesteps} steps of (dx, dy, dt), drawn as the path the steps trace (dot size: the pen's time on the step).`
+    : `The first samples' ${ds.inputDim} feature${ds.inputDim === 1 ? '' : 's'} over the ${ds.timesteps} steps (each trace scaled to its cell).`;
+  $('sequence-caption').textContent = predicted ? `${what} Frames: green = recognised, red = confused (→ the predicted class).` : what;
+  const drawn = drawSequences($('sequence-view'), ds, { predicted });
+  $('sequence-view').dataset.samples = String(drawn);
+  $('sequence-view').dataset.predicted = predicted ? '1' : '0';
+}
+
+function clearEvaluation() {
+  $('eval-card').hidden = true;
+  state.evaluation = null;
+}
+
+/** Confusion matrix and per-class table of `model` on the current data (all samples). */
+function showEvaluation(model, ds, label) {
+  const report = evaluateModel(model, ds.features, ds.labels, { timesteps: ds.timesteps, classNames: ds.classNames });
+  const names = report.classes.map((c) => (ds.classNames || model.card?.classNames ? c.className : `class ${c.index}`));
+  state.evaluation = { report, names };
+  $('eval-card').hidden = false;
+  $('eval-caption').textContent = `${label} on all ${report.samples.toLocaleString('en-US')} samples of the current data ` +
+    `(training and validation): accuracy ${(report.accuracy * 100).toFixed(2)} %, loss ${report.loss.toFixed(4)}.`;
+  $('eval-card').dataset.accuracy = String(report.accuracy);
+  drawConfusion($('eval-confusion'), report, names);
+  fillClassTable($('eval-table'), report, names);
+  if (ds.timesteps > 1) {
+    // the class of each drawn sample, as the library decides it (raw input)
+    const step = ds.timesteps * ds.inputDim;
+    const predicted = new Int32Array(Math.min(ds.n, 64));
+    for (let i = 0; i < predicted.length; i++) {
+      predicted[i] = model.predictClass(ds.features.subarray(i * step, (i + 1) * step), { timesteps: ds.timesteps });
+    }
+    state.lastPredicted = predicted;
+    showSequenceData(ds, predicted);
+  }
+}
+
+function redrawSequenceViews() {
+  if (state.data && state.data.timesteps > 1 && !$('sequence-card').hidden) {
+    const p = $('sequence-view').dataset.predicted === '1' && state.lastPredicted ? state.lastPredicted : null;
+    drawSequences($('sequence-view'), state.data, { predicted: p });
+  }
+  if (state.evaluation) drawConfusion($('eval-confusion'), state.evaluation.report, state.evaluation.names);
 }
 
 // ------------------------------------------------------------ training
@@ -702,13 +778,16 @@ function resetRunView(epochs) {
   $('elapsed').textContent = '0.0 s';
 }
 
-function bestEpoch(metrics) {
-  let best = null;
-  for (const m of metrics) {
-    const key = m.valLoss ?? m.trainLoss;
-    if (best === null || key < (best.valLoss ?? best.trainLoss)) best = m;
+// The metrics of the epoch whose weights the trained model holds, as the C
+// trainer recorded it in the model's card (null when it kept none).
+function keptEpoch(modelBytes, metrics) {
+  const model = FastGRNN.load(modelBytes);
+  try {
+    const t = model.card.training;
+    return t && t.keptEpoch !== null ? metrics.find((m) => m.epoch === t.keptEpoch) ?? null : null;
+  } finally {
+    model.dispose();
   }
-  return best;
 }
 
 async function start() {
@@ -723,6 +802,7 @@ async function start() {
   }
   // data fields edited without a change event yet: regenerate first
   const p = dataParams([]);
+  if (p.kind === 'csv' && state.stream) { await startStream(cfg); return; }
   if (p.kind !== 'csv' && (!state.data || state.data.paramsKey !== JSON.stringify(p))) regenerate();
   const ds = state.data;
   if (!ds) {
@@ -815,12 +895,12 @@ async function start() {
   const metrics = result.metrics;
   charts.setAll(metrics); // complete history (the last epoch included)
   const n = metrics.length;
-  const best = bestEpoch(metrics);
+  const best = keptEpoch(result.model, metrics);
   const bestAcc = best ? (best.valAccuracy ?? best.trainAccuracy) : null;
   run.rate = (n * nTrain) / ((performance.now() - run.tStart) / 1000);
   $('speed').textContent = fmtRate(run.rate);
   $('epoch-counter').textContent = `${n} / ${run.epochs}`;
-  $('progress-bar').style.width = `${(100 * n) / run.epochs}%`;
+  $('progress-bar').style.width = `${run.epochs ? (100 * n) / run.epochs : 100}%`;
   $('elapsed').textContent = fmtSecs(ms);
   $('val-acc').textContent = fmtAcc(bestAcc);
   $('val-acc').dataset.value = String(bestAcc);
@@ -829,7 +909,7 @@ async function start() {
     bytes: result.model, metrics, name: ds.name, hiddenDim: cfg.model.hiddenDim,
   };
   const accWhat = best && best.valAccuracy !== null ? 'validation accuracy' : 'training accuracy';
-  const bestText = best ? ` Best ${accWhat} ${fmtAcc(bestAcc)} (epoch ${best.epoch + 1}); those weights were kept.` : '';
+  const bestText = best ? ` Kept the weights of epoch ${best.epoch + 1} (${accWhat} ${fmtAcc(bestAcc)}).` : '';
   let phase = 'done';
   if (run.stopRequested && n < run.epochs) {
     phase = 'stopped';
@@ -854,6 +934,7 @@ async function start() {
 function stop() {
   const run = state.run;
   if (!run) return;
+  if (run.stream) { stopStream(run); return; }
   if (state.phase === 'training') {
     run.stopRequested = true;
     run.tw.stop();
@@ -905,7 +986,7 @@ async function compare() {
       addHistory({
         data: `${LABELS[ds.name]} (${ds.n})`, model: `H${cfg.model.hiddenDim}${cfg.model.rank ? ` r${cfg.model.rank}` : ''}`,
         build: simd ? 'SIMD128' : 'scalar', epochs: `${result.metrics.length} / ${epochs}`,
-        acc: fmtAcc(bestEpoch(result.metrics)?.valAccuracy), rate: fmtRate(rates[simd ? 'simd' : 'scalar']),
+        acc: fmtAcc(keptEpoch(result.model, result.metrics)?.valAccuracy), rate: fmtRate(rates[simd ? 'simd' : 'scalar']),
         time: fmtSecs(tEnd - t0),
       });
     }
@@ -932,6 +1013,296 @@ function setBadge(simd, running) {
   b.dataset.simd = String(simd);
 }
 
+// ------------------------------------------------------------ large files: training from the file's stream
+// A CSV file above STREAM_THRESHOLD_BYTES, and any .jsonl or .fgrows file, is
+// never read whole: each pass (labels and sizes, normalization statistics,
+// every epoch's training and validation) reopens the File with
+// .slice().stream(), and the package's streaming trainer runs on this page's
+// thread (it yields to the page every few milliseconds).
+
+/** CSV files larger than this train from their stream instead of being loaded. */
+const STREAM_THRESHOLD_BYTES = 64 * 1024 * 1024;
+/** The shuffle buffer of streaming runs (approximate shuffling, in samples). */
+const STREAM_SHUFFLE_BUFFER = 10000;
+
+/** The threshold in force: ?streamAbove=BYTES (a documented test hook) lowers or raises it. */
+function streamThreshold() {
+  const v = new URLSearchParams(location.search).get('streamAbove');
+  const n = v === null ? NaN : Number(v);
+  return Number.isSafeInteger(n) && n >= 0 ? n : STREAM_THRESHOLD_BYTES;
+}
+
+$('stream-hint').textContent = `CSV files above ${fmtBytes(streamThreshold())}, and .jsonl / .fgrows files (binary rows), ` +
+  'are never loaded whole: they train from the file\'s stream, with progress.';
+
+function streamKind(file) {
+  if (/\.jsonl$/i.test(file.name)) return 'jsonl';
+  if (/\.fgrows$/i.test(file.name)) return 'binary';
+  return 'csv';
+}
+
+function streamsFile(file) {
+  return streamKind(file) !== 'csv' || file.size > streamThreshold();
+}
+
+function fmtBytes(b) {
+  if (b >= 1 << 30) return `${(b / (1 << 30)).toFixed(2)} GB`;
+  if (b >= 1 << 20) return `${(b / (1 << 20)).toFixed(1)} MB`;
+  if (b >= 1 << 10) return `${(b / (1 << 10)).toFixed(1)} KB`;
+  return `${b} bytes`;
+}
+
+function fmtEta(s) {
+  if (!Number.isFinite(s) || s < 0) return '–';
+  if (s < 60) return `${Math.ceil(s)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+}
+
+function selectStreamFile(file) {
+  state.stream = { file, kind: streamKind(file) };
+  state.csv = null;
+  state.csvSeq++; // a CSV read still running is dropped
+  if ($('dataset').value !== 'csv') {
+    $('dataset').value = 'csv';
+    applyPreset('csv');
+    updateDataFields('csv');
+  }
+  showStreamFile();
+  setStatus(`${file.name} (${fmtBytes(file.size)}) will be read in pieces while it trains, never whole. Press Start to train on it.`);
+}
+
+function showStreamFile() {
+  setData(null);
+  const { file, kind } = state.stream;
+  const what = { csv: 'CSV', jsonl: 'JSON Lines', binary: 'binary rows' }[kind];
+  $('data-summary').textContent = `${file.name}: ${fmtBytes(file.size)} of ${what}, streamed from the file during training (not loaded)`;
+  $('data-summary').dataset.stream = kind;
+  $('export-csv').disabled = true;
+}
+
+/**
+ * A Blob over the file that counts the bytes every pass reads and gives the
+ * page a turn every ~16 ms of reading (so a pass that never waits for the
+ * disk still lets the page draw). A real Blob: the sources read it with
+ * .slice(start).stream() like any File.
+ */
+class MeteredBlob extends Blob {
+  constructor(parts, meter) {
+    super(parts);
+    this.meter = meter;
+  }
+
+  slice(start, end, type) {
+    return new MeteredBlob([super.slice(start, end, type)], this.meter);
+  }
+
+  stream() {
+    const meter = this.meter;
+    let last = performance.now();
+    return super.stream().pipeThrough(new TransformStream({
+      async transform(chunk, ctl) {
+        if (meter.signal.aborted) throw new DOMException('the run was aborted', 'AbortError');
+        meter.bytes += chunk.byteLength;
+        if (performance.now() - last > 16) {
+          await new Promise((r) => setTimeout(r, 0));
+          last = performance.now();
+        }
+        ctl.enqueue(chunk);
+      },
+    }));
+  }
+}
+
+function streamSource(kind, blob, name) {
+  if (kind === 'binary') return binarySource(blob, { name });
+  const timesteps = Number($('csv-steps').value) || 1;
+  if (kind === 'jsonl') return jsonlSource(blob, { name, timesteps });
+  return csvSource(blob, csvOptions(name));
+}
+
+/** Shows the latest progress of a streaming run (once per animation frame at most). */
+function renderStreamProgress(run) {
+  run.drawPending = false;
+  if (state.run !== run) return;
+  const el = $('stream-progress');
+  const p = run.progress;
+  const elapsed = (performance.now() - run.t0) / 1000;
+  const bytes = run.meter.bytes;
+  const rate = bytes / Math.max(1e-3, elapsed);
+  const left = Math.max(0, run.plannedBytes - bytes);
+  const parts = [];
+  if (run.phase === 'scan') parts.push('Reading the file once for its columns, rows and classes');
+  else if (run.phase === 'stats') parts.push('Reading the file once for the normalization statistics');
+  else if (!p) parts.push(`Epoch 1 / ${run.epochs}`, 'training');
+  else {
+    parts.push(`Epoch ${p.epoch + 1} / ${run.epochs}`);
+    parts.push(p.phase === 'validate' ? 'validating' : 'training');
+  }
+  if (p && p.rows !== undefined && run.phase === 'train') {
+    parts.push(p.totalRows ? `${p.rows.toLocaleString('en-US')} of ${p.totalRows.toLocaleString('en-US')} rows` : `${p.rows.toLocaleString('en-US')} rows`);
+  }
+  if (p && p.rowsPerSecond) run.rowsRate = p.rowsPerSecond; // (validation passes report no training rate)
+  if (run.phase === 'train' && run.rowsRate) parts.push(`${fmtRate(run.rowsRate)} rows/s`);
+  parts.push(`${fmtBytes(bytes)} read (${fmtRate(rate)}B/s)`);
+  parts.push(`ETA ${fmtEta(left / rate)}`);
+  el.textContent = parts.join(' · ');
+  el.dataset.phase = run.phase === 'train' && p ? p.phase : run.phase;
+  el.dataset.bytes = String(bytes);
+  if (p && run.phase === 'train') {
+    el.dataset.rows = String(p.rows);
+    el.dataset.epoch = String(p.epoch + 1);
+    $('epoch-counter').textContent = `${p.epoch + 1} / ${run.epochs}`;
+    if (run.rowsRate) $('speed').textContent = fmtRate(run.rowsRate);
+  }
+  $('progress-bar').style.width = `${Math.min(100, (100 * bytes) / Math.max(1, run.plannedBytes))}%`;
+}
+
+function scheduleStreamProgress(run) {
+  if (run.drawPending) return;
+  run.drawPending = true;
+  requestAnimationFrame(() => renderStreamProgress(run));
+}
+
+async function startStream(cfg) {
+  const { file, kind } = state.stream;
+  const controller = new AbortController();
+  const meter = { bytes: 0, signal: controller.signal };
+  const blob = new MeteredBlob([file], meter);
+  let source;
+  try {
+    source = streamSource(kind, blob, file.name);
+  } catch (e) {
+    showMessage(`Cannot use ${file.name}: ${describeError(e)}`);
+    return;
+  }
+  const epochs = cfg.train.epochs;
+  const perEpoch = cfg.train.validationSplit > 0 ? 2 : 1; // a training pass, and a validation pass over the held-out rows
+  const run = {
+    stream: true, controller, meter, file, epochs, phase: 'scan', progress: null, drawPending: false,
+    trainer: null, stopRequested: false, lastEpoch: 0, simd: state.pageSimd, t0: performance.now(),
+    // bytes the whole run reads (early stopping can end it sooner): the scan (not for binary rows, whose
+    // header says it all), the statistics, then every epoch's passes
+    plannedBytes: file.size * ((kind === 'binary' ? 0 : 1) + 1 + epochs * perEpoch),
+  };
+  state.run = run;
+  document.body.dataset.run = String(++state.runCount);
+  resetRunView(epochs);
+  $('stream-progress').hidden = false;
+  setBadge(run.simd, true);
+  setPhase('training');
+  setStatus(`Training on ${file.name} from its stream on this page (${run.simd ? 'SIMD128' : 'scalar'} build); the file is never loaded whole…`);
+  if ($('module').value === 'scalar' && state.pageSimd) showMessage('Streaming runs use the page\'s own WebAssembly build (SIMD128).', 'info');
+  const ticker = setInterval(() => scheduleStreamProgress(run), 250);
+  const label = `${file.name} (streamed)`;
+  const modelText = `H${cfg.model.hiddenDim}${cfg.model.rank ? ` r${cfg.model.rank}` : ''}`;
+  let model = null;
+  let metrics;
+  try {
+    const info = await source.info();
+    run.phase = 'stats';
+    scheduleStreamProgress(run);
+    const normalization = await sourceNormalization(source);
+    if (controller.signal.aborted) throw new FastGRNNError('Aborted', 'aborted before training');
+    run.info = info;
+    model = new FastGRNN({ ...cfg.model, inputDim: info.inputDim, outputDim: info.outputDim, seed: cfg.train.seed });
+    model.normalization = normalization;
+    run.trainer = new Trainer(model.config, { ...cfg.train });
+    run.phase = 'train';
+    run.tTrain = performance.now();
+    metrics = await run.trainer.train(model, source, {
+      shuffleBuffer: STREAM_SHUFFLE_BUFFER,
+      signal: controller.signal,
+      onProgress: (p) => { run.progress = p; scheduleStreamProgress(run); },
+      onEpoch: (m) => {
+        if (state.run !== run) return;
+        run.lastEpoch = m.epoch + 1;
+        charts.push(m);
+        $('val-acc').textContent = fmtAcc(m.valAccuracy ?? m.trainAccuracy);
+      },
+    });
+    // "Abort now" after Stop: the interrupted run resolved, but it is discarded all the same
+    if (controller.signal.aborted) throw new FastGRNNError('Aborted', 'the run was aborted');
+  } catch (e) {
+    clearInterval(ticker);
+    if (run.trainer) run.trainer.dispose();
+    if (model) model.dispose();
+    if (state.run !== run) return;
+    state.run = null;
+    const ms = performance.now() - run.t0;
+    $('elapsed').textContent = fmtSecs(ms);
+    setBadge(run.simd, false);
+    if (controller.signal.aborted) {
+      setPhase('aborted');
+      setStatus(`Aborted ${run.phase === 'train' ? `during epoch ${run.lastEpoch + 1}` : 'before training'}: the partial model was discarded.`);
+      addHistory({ data: label, model: modelText, build: run.simd ? 'SIMD128' : 'scalar', epochs: `${run.lastEpoch} / ${epochs} (aborted)`, acc: '–', rate: '–', time: fmtSecs(ms) });
+    } else {
+      setPhase('error');
+      const what = e instanceof FastGRNNError && e.code === 'Diverged'
+        ? 'Training diverged (the loss is no longer finite). Try a smaller learning rate or a gradient clip.'
+        : `Training on ${file.name} failed: ${describeError(e)}`;
+      showMessage(what);
+      setStatus('Training failed; see the message above.');
+    }
+    return;
+  }
+  clearInterval(ticker);
+  const bytes = model.save();
+  const summary = run.trainer.summary();
+  const params = model.numParams();
+  run.trainer.dispose();
+  model.dispose();
+  if (state.run !== run) return;
+  renderStreamProgress(run);
+  state.run = null;
+  const ms = performance.now() - run.t0;
+  charts.setAll(metrics);
+  const n = metrics.length;
+  const best = keptEpoch(bytes, metrics);
+  const bestAcc = best ? (best.valAccuracy ?? best.trainAccuracy) : null;
+  const rate = run.rowsRate || 0;
+  $('speed').textContent = fmtRate(rate);
+  $('epoch-counter').textContent = `${n} / ${epochs}`;
+  $('progress-bar').style.width = '100%';
+  $('elapsed').textContent = fmtSecs(ms);
+  $('val-acc').textContent = fmtAcc(bestAcc);
+  $('val-acc').dataset.value = String(bestAcc);
+  $('stream-progress').dataset.phase = 'done';
+  setBadge(run.simd, false);
+  state.trained = { bytes, metrics, name: file.name.replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_') || 'stream', hiddenDim: cfg.model.hiddenDim };
+  const accWhat = best && best.valAccuracy !== null ? 'validation accuracy' : 'training accuracy';
+  const bestText = best ? ` Kept the weights of epoch ${best.epoch + 1} (${accWhat} ${fmtAcc(bestAcc)}).` : '';
+  const read = `${fmtBytes(run.meter.bytes)} read from the file in pieces`;
+  let phase = 'done';
+  if (summary.stopReason === 'interrupted') {
+    phase = 'stopped';
+    setStatus(`Stopped during epoch ${n + 1} of ${epochs} (${n} complete; ${read}).${bestText}`);
+  } else if (n < epochs) {
+    setStatus(`Stopped early at epoch ${n} of ${epochs}: the validation loss did not improve for ${cfg.train.earlyStoppingPatience} epochs (${read}).${bestText}`);
+  } else {
+    setStatus(`Finished ${n} epochs on ${file.name} in ${fmtSecs(ms)} (${read}).${bestText}`);
+  }
+  addHistory({ data: label, model: modelText, build: run.simd ? 'SIMD128' : 'scalar', epochs: `${n} / ${epochs}`, acc: fmtAcc(bestAcc), rate: fmtRate(rate), time: fmtSecs(ms) });
+  state.shown = null;
+  clearPredictions();
+  $('pred-source').textContent = `Model trained on ${file.name} (streamed, ${run.info.rows === null ? '' : `${run.info.rows.toLocaleString('en-US')} rows, `}` +
+    `${params.toLocaleString('en-US')} parameters): download it, or load it back on a data set that fits in the page to see predictions.`;
+  setPhase(phase);
+}
+
+// Stop: the run ends at the next batch (trainer.interrupt(); the best weights so far are kept);
+// before training starts, and on "Abort now", the run is discarded.
+function stopStream(run) {
+  if (state.phase === 'training' && run.trainer && run.phase === 'train') {
+    run.stopRequested = true;
+    run.trainer.interrupt();
+    setPhase('stopping');
+    setStatus('Stopping at the next batch… (press “Abort now” to discard the run)');
+  } else {
+    run.controller.abort();
+  }
+}
+
 // ------------------------------------------------------------ heartbeat
 
 function heartbeat() {
@@ -953,9 +1324,10 @@ function wire() {
   for (const id of ['n', 'data-seed', 'noise', 'steps']) {
     $(id).addEventListener('change', () => { clearMessages(); regenerate(); });
   }
-  $('csv-steps').addEventListener('change', () => {
+  for (const id of ['csv-steps', 'csv-missing', 'csv-ignore']) $(id).addEventListener('change', () => {
     clearMessages();
-    if (state.csv) loadCSVText(state.csv.text, state.csv.name, true);
+    if (state.stream) showStreamFile();
+    else if (state.csv) loadCSV(state.csv.file, state.csv.name, true);
   });
   $('csv-file').addEventListener('change', (ev) => {
     const f = ev.target.files && ev.target.files[0];
@@ -1021,6 +1393,7 @@ function wire() {
     if (t) download(metricsToJSON(t.metrics) + '\n', `fastgrnn-${t.name}-metrics.json`, 'application/json');
   });
   window.addEventListener('resize', () => { if (boundary.active) boundary.redraw(); });
+  window.addEventListener('resize', redrawSequenceViews);
   new ResizeObserver(() => { if (boundary.active) boundary.redraw(); }).observe($('boundary'));
 }
 

@@ -5,6 +5,8 @@
 //   { name, features: Float32Array [N*T*D], labels: Float32Array [N],
 //     n, timesteps, inputDim, outputDim, featureNames, twoD? }
 
+import { GESTURE_T, GESTURE_FEATURES, TEMPLATES, builtinGestures, strokesToData } from './gestures.js';
+
 /** mulberry32: a small, fast, seeded 32-bit generator returning [0, 1). */
 export function rng(seed) {
   let a = (Number(seed) >>> 0) || 0x9e3779b9;
@@ -122,7 +124,26 @@ export function adding(n = 2000, seed = 7, T = 12) {
   };
 }
 
-export const GENERATORS = { routing, moons, spirals, adding };
+/**
+ * Pen strokes of six shapes (circle, zigzag, check mark, triangle, wave, V),
+ * generated from templates with jitter (web/gestures.js), as T steps of
+ * (dx, dy, dt): the stroke resampled to T + 1 points along its length, the
+ * steps between them scaled by the stroke's size, and the pen's time per
+ * step (1 = average speed). Six classes; `noise` adds rotation, wobble
+ * and tremor; `strokes` keeps the pen points for drawing.
+ */
+export function gestures(n = 600, seed = 7, T = GESTURE_T, noise = 0.5) {
+  const classes = Object.keys(TEMPLATES);
+  const g = builtinGestures({ classes, perClass: Math.ceil(n / classes.length), seed, noise });
+  const strokes = g.strokes.slice(0, n);
+  const { features, labels } = strokesToData(strokes, T);
+  return {
+    name: 'gestures', features, labels, n: labels.length, timesteps: T, inputDim: 3, outputDim: classes.length,
+    featureNames: GESTURE_FEATURES.slice(), classNames: classes, strokes,
+  };
+}
+
+export const GENERATORS = { routing, moons, spirals, adding, gestures };
 
 /** Per-feature z-score parameters applied to a copy of flat features [N*T*D]. */
 export function applyNormalization(features, inputDim, norm) {

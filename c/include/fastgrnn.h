@@ -296,7 +296,8 @@ const float *fg_dataset_soft_targets(const fg_dataset *ds);
  *    "classes": [{"index", "precision", "recall", "f1", "support"} x K],
  *    "roc_auc": f | null}
  * True class: binary label >= 0.5, else the label. Predicted class: as
- * fg_model_predict_class_batch. loss and accuracy equal fg_trainer_evaluate's.
+ * fg_model_predict_class_batch. loss and accuracy equal fg_trainer_evaluate's on the
+ * features the model sees (normalized ones when raw != 0).
  * precision = TP / predicted (null when nothing is predicted as the class),
  * recall = TP / support (null when support is 0), f1 = 2 TP / (support +
  * predicted) (null when both are 0). roc_auc (binary only; null when a class
@@ -392,8 +393,12 @@ const fg_training_metrics *fg_trainer_metrics(const fg_trainer *tr);
  * Recorded by every end of a run: fg_trainer_finish (completed, early
  * stopping, or stopped by the caller / epoch callback), fg_trainer_interrupt,
  * fg_trainer_cancel, and fg_trainer_step / fg_trainer_train failing with
- * FG_ERR_DIVERGED. Each of them also writes it into the model's card
- * ("training", with "timesteps") - cancel and divergence when memory allows. */
+ * FG_ERR_DIVERGED. A run that ends normally (finish, interrupt, and so
+ * fg_trainer_train) also writes it into the model's card ("training", with
+ * the run's "timesteps"), in room fg_trainer_begin reserved: ending a run
+ * allocates nothing. A cancelled or diverged run leaves the card as it was.
+ * An epoch callback of fg_trainer_train may call fg_trainer_interrupt (train
+ * then returns FG_OK) or fg_trainer_cancel (FG_ERR_ABORTED). */
 typedef enum {
     FG_STOP_COMPLETED = 0,       /* every configured epoch ran                */
     FG_STOP_EARLY_STOPPING = 1,  /* patience ran out                          */
@@ -484,6 +489,9 @@ fg_status fg_trainer_stream_end_epoch(fg_trainer *tr, int32_t *event_out);
 /* Training samples pushed in the current epoch (the position in the source
  * that a checkpoint records). */
 int64_t fg_trainer_stream_position(const fg_trainer *tr);
+/* Timesteps per sample of the running streaming run (0 when none): what a
+ * resumed run expects its samples to hold. */
+int32_t fg_trainer_stream_timesteps(const fg_trainer *tr);
 /* out[i] = 1 when sample number first_row + i (0-based, in the source's
  * order) belongs to the validation hold-out of fraction ratio in [0, 1) for
  * seed, else 0: a hash of (seed, row), so the same rows are held out in

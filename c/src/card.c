@@ -27,24 +27,28 @@
 #include "internal.h"
 #include "json_internal.h"
 
-#define BAD(...) return fg_fail(FG_ERR_INVALID_INPUT, __VA_ARGS__)
-#define QUOTE 64                /* how much of an offending value a message quotes */
+#define BAD(...)       return fg_fail(FG_ERR_INVALID_INPUT, __VA_ARGS__)
+#define QUOTE          64        /* how much of an offending value a message quotes */
 #define CARD_MAX_BYTES (1 << 24) /* the card's JSON text                        */
-#define VERSION_MAX 64
-#define INT32_TOP 2147483647.0
+#define VERSION_MAX    64
+#define INT32_TOP      2147483647.0
 
 const char *fg_version(void) { return FG_VERSION; }
 
 /* Keys in the order the card is kept and printed. */
-static const char *const CARD_KEYS[] = {"library_version", "feature_names", "label_name", "class_names",
-                                        "timesteps", "normalization", "training", "data"};
-static const char *const TRAINING_KEYS[] = {"epochs_run", "kept_epoch", "kept_reason", "stop_reason",
-                                            "train_samples", "validation_samples", "final"};
-static const char *const FINAL_KEYS[] = {"train_loss", "train_accuracy", "val_loss", "val_accuracy"};
+static const char *const CARD_KEYS[] = {"library_version", "feature_names", "label_name",
+                                        "class_names",     "timesteps",     "normalization",
+                                        "training",        "data"};
+static const char *const TRAINING_KEYS[] = {"epochs_run",  "kept_epoch",    "kept_reason",
+                                            "stop_reason", "train_samples", "validation_samples",
+                                            "final"};
+static const char *const FINAL_KEYS[] = {"train_loss", "train_accuracy", "val_loss",
+                                         "val_accuracy"};
 /* Indexed by fg_stop_reason and fg_kept_reason. */
-static const char *const STOP_NAMES[] = {"completed", "early_stopping", "stopped_by_callback",
-                                         "interrupted", "cancelled", "diverged"};
-static const char *const KEPT_NAMES[] = {"best_validation_loss", "best_training_loss", "last_epoch"};
+static const char *const STOP_NAMES[] = {"completed",   "early_stopping", "stopped_by_callback",
+                                         "interrupted", "cancelled",      "diverged"};
+static const char *const KEPT_NAMES[] = {"best_validation_loss", "best_training_loss",
+                                         "last_epoch"};
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static int find_name(const char *const *names, int n, const char *s) {
@@ -57,7 +61,8 @@ static int find_name(const char *const *names, int n, const char *s) {
  * (which JSON text can hold, as 1e999) is "a non-finite number", not the
  * "null" cJSON would print. */
 static void describe_value(const cJSON *item, char *buf, size_t size) {
-    if (cJSON_IsNumber(item) && !isfinite(item->valuedouble)) snprintf(buf, size, "a non-finite number");
+    if (cJSON_IsNumber(item) && !isfinite(item->valuedouble))
+        snprintf(buf, size, "a non-finite number");
     else fg_json_describe(item, buf, size);
 }
 
@@ -72,18 +77,44 @@ static size_t first_bad_char(const unsigned char *s, size_t n, uint32_t *cp) {
     while (i < n) {
         uint32_t c = s[i], min;
         size_t len;
-        if (c < 0x80) { len = 1; min = 0; }
-        else if ((c & 0xE0) == 0xC0) { len = 2; c &= 0x1F; min = 0x80; }
-        else if ((c & 0xF0) == 0xE0) { len = 3; c &= 0x0F; min = 0x800; }
-        else if ((c & 0xF8) == 0xF0) { len = 4; c &= 0x07; min = 0x10000; }
-        else { *cp = UINT32_MAX; return i; }
-        if (len > n - i) { *cp = UINT32_MAX; return i; }
+        if (c < 0x80) {
+            len = 1;
+            min = 0;
+        } else if ((c & 0xE0) == 0xC0) {
+            len = 2;
+            c &= 0x1F;
+            min = 0x80;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+            c &= 0x0F;
+            min = 0x800;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+            c &= 0x07;
+            min = 0x10000;
+        } else {
+            *cp = UINT32_MAX;
+            return i;
+        }
+        if (len > n - i) {
+            *cp = UINT32_MAX;
+            return i;
+        }
         for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) { *cp = UINT32_MAX; return i; }
+            if ((s[i + k] & 0xC0) != 0x80) {
+                *cp = UINT32_MAX;
+                return i;
+            }
             c = (c << 6) | (s[i + k] & 0x3F);
         }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) { *cp = UINT32_MAX; return i; }
-        if (c < 0x20 || (c >= 0x7F && c < 0xA0)) { *cp = c; return i; }
+        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
+            *cp = UINT32_MAX;
+            return i;
+        }
+        if (c < 0x20 || (c >= 0x7F && c < 0xA0)) {
+            *cp = c;
+            return i;
+        }
         i += len;
     }
     return SIZE_MAX;
@@ -146,20 +177,22 @@ static fg_status check_names(const cJSON *arr, const char *key, size_t expected,
     name_at *sorted = fg_alloc_zero(n, sizeof *sorted, "card name list");
     if (sorted == NULL) return FG_ERR_OUT_OF_MEMORY;
     i = 0;
-    for (const cJSON *c = arr->child; c != NULL; c = c->next, i++) sorted[i] = (name_at){c->valuestring, i};
+    for (const cJSON *c = arr->child; c != NULL; c = c->next, i++)
+        sorted[i] = (name_at){c->valuestring, i};
     qsort(sorted, n, sizeof *sorted, cmp_name_at);
     st = FG_OK;
     for (i = 1; i < n && st == FG_OK; i++)
         if (strcmp(sorted[i - 1].s, sorted[i].s) == 0)
-            st = fg_fail(FG_ERR_INVALID_INPUT, "card.%s has \"%.*s\" twice (at %zu and %zu); names must be distinct",
-                         key, QUOTE, sorted[i].s, sorted[i - 1].at, sorted[i].at);
+            st = fg_fail(FG_ERR_INVALID_INPUT,
+                         "card.%s has \"%.*s\" twice (at %zu and %zu); names must be distinct", key,
+                         QUOTE, sorted[i].s, sorted[i - 1].at, sorted[i].at);
     fg_free(sorted);
     return st;
 }
 
 /* An integer in [lo, hi]. */
-static fg_status check_int(const cJSON *item, const char *prefix, const char *key, double lo, double hi,
-                           int64_t *out) {
+static fg_status check_int(const cJSON *item, const char *prefix, const char *key, double lo,
+                           double hi, int64_t *out) {
     if (fg_json_as_integer(item, lo, hi, out)) return FG_OK;
     char got[QUOTE + 8];
     describe_value(item, got, sizeof got);
@@ -196,7 +229,8 @@ static fg_status check_final(const cJSON *obj, const char *prefix, int64_t nval)
         if (cJSON_IsNull(v)) continue;
         if (!fg_json_as_float(v, &f) || (accuracy && !(f >= 0 && f <= 1))) {
             describe_value(v, got, sizeof got);
-            BAD("%s.final.%s must be null or a finite number%s, got %s", prefix, key, accuracy ? " in [0, 1]" : "", got);
+            BAD("%s.final.%s must be null or a finite number%s, got %s", prefix, key,
+                accuracy ? " in [0, 1]" : "", got);
         }
     }
     return FG_OK;
@@ -219,9 +253,13 @@ static fg_status check_training(const cJSON *t, const char *prefix) {
             BAD("%s.%s is missing", prefix, TRAINING_KEYS[k]);
 #define ITEM(k) cJSON_GetObjectItemCaseSensitive(t, k)
     int64_t epochs, kept = -1, ntrain, nval;
-    if ((st = check_int(ITEM("epochs_run"), prefix, "epochs_run", 0, INT32_TOP, &epochs))) return st;
-    if ((st = check_int(ITEM("train_samples"), prefix, "train_samples", 1, INT32_TOP, &ntrain))) return st;
-    if ((st = check_int(ITEM("validation_samples"), prefix, "validation_samples", 0, INT32_TOP, &nval))) return st;
+    if ((st = check_int(ITEM("epochs_run"), prefix, "epochs_run", 0, INT32_TOP, &epochs)))
+        return st;
+    if ((st = check_int(ITEM("train_samples"), prefix, "train_samples", 1, INT32_TOP, &ntrain)))
+        return st;
+    if ((st = check_int(ITEM("validation_samples"), prefix, "validation_samples", 0, INT32_TOP,
+                        &nval)))
+        return st;
     const cJSON *ke = ITEM("kept_epoch");
     if (!cJSON_IsNull(ke)) {
         if (epochs == 0) {
@@ -230,18 +268,20 @@ static fg_status check_training(const cJSON *t, const char *prefix) {
         }
         if ((st = check_int(ke, prefix, "kept_epoch", 0, (double)(epochs - 1), &kept))) return st;
     }
-    int reasons[2];
+    int reasons[2] = {-1, -1};
     const char *rkeys[2] = {"kept_reason", "stop_reason"};
     for (int r = 0; r < 2; r++) {
         const cJSON *v = ITEM(rkeys[r]);
-        reasons[r] = cJSON_IsString(v) ? (r == 0 ? find_name(KEPT_NAMES, COUNT(KEPT_NAMES), v->valuestring)
-                                                 : find_name(STOP_NAMES, COUNT(STOP_NAMES), v->valuestring))
-                                       : -1;
+        reasons[r] = cJSON_IsString(v)
+                         ? (r == 0 ? find_name(KEPT_NAMES, COUNT(KEPT_NAMES), v->valuestring)
+                                   : find_name(STOP_NAMES, COUNT(STOP_NAMES), v->valuestring))
+                         : -1;
         if (reasons[r] < 0) {
             describe_value(v, got, sizeof got);
             BAD("%s.%s must be one of %s, got %s", prefix, rkeys[r],
                 r == 0 ? "\"best_validation_loss\", \"best_training_loss\", \"last_epoch\""
-                       : "\"completed\", \"early_stopping\", \"stopped_by_callback\", \"interrupted\", \"cancelled\", \"diverged\"",
+                       : "\"completed\", \"early_stopping\", \"stopped_by_callback\", "
+                         "\"interrupted\", \"cancelled\", \"diverged\"",
                 got);
         }
     }
@@ -251,21 +291,27 @@ static fg_status check_training(const cJSON *t, const char *prefix) {
     if (kept_reason != FG_KEPT_LAST_EPOCH && kept < 0)
         BAD("%s.kept_reason \"%s\" needs a kept_epoch, got null", prefix, KEPT_NAMES[kept_reason]);
     if (kept_reason == FG_KEPT_BEST_VALIDATION_LOSS && nval == 0)
-        BAD("%s.kept_reason \"best_validation_loss\" needs validation samples, but validation_samples is 0", prefix);
+        BAD("%s.kept_reason \"best_validation_loss\" needs validation samples, but "
+            "validation_samples is 0",
+            prefix);
     if (kept_reason == FG_KEPT_BEST_TRAINING_LOSS && nval > 0)
-        BAD("%s.kept_reason \"best_training_loss\" is for runs without validation samples, but validation_samples is %" PRId64,
+        BAD("%s.kept_reason \"best_training_loss\" is for runs without validation samples, but "
+            "validation_samples is %" PRId64,
             prefix, nval);
     if (kept_reason == FG_KEPT_LAST_EPOCH && kept >= 0 && kept != epochs - 1)
-        BAD("%s.kept_epoch %" PRId64 " is not the last of epochs_run %" PRId64 " (kept_reason \"last_epoch\")", prefix,
-            kept, epochs);
+        BAD("%s.kept_epoch %" PRId64 " is not the last of epochs_run %" PRId64
+            " (kept_reason \"last_epoch\")",
+            prefix, kept, epochs);
     if (stop_reason == FG_STOP_EARLY_STOPPING && epochs == 0)
-        BAD("%s.stop_reason \"early_stopping\" needs at least one epoch, but epochs_run is 0", prefix);
+        BAD("%s.stop_reason \"early_stopping\" needs at least one epoch, but epochs_run is 0",
+            prefix);
     if (kept < 0) {
         if (cJSON_IsNull(final)) return FG_OK;
         describe_value(final, got, sizeof got);
         BAD("%s.final must be null when kept_epoch is null, got %s", prefix, got);
     }
-    if (cJSON_IsNull(final)) BAD("%s.final must be an object when kept_epoch is set, got null", prefix);
+    if (cJSON_IsNull(final))
+        BAD("%s.final must be an object when kept_epoch is set, got null", prefix);
     return check_final(final, prefix, nval);
 }
 
@@ -294,8 +340,8 @@ static fg_status check_version(const cJSON *v) {
     for (const char *p = v->valuestring; *p; p++)
         if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
               *p == '.' || *p == '-' || *p == '+'))
-            BAD("card.library_version \"%.*s\" is not a version (digits, letters, '.', '-', '+')", QUOTE,
-                v->valuestring);
+            BAD("card.library_version \"%.*s\" is not a version (digits, letters, '.', '-', '+')",
+                QUOTE, v->valuestring);
     return FG_OK;
 }
 
@@ -324,10 +370,13 @@ static fg_status check_card(const cJSON *card, int32_t D, int32_t O) {
             int64_t T;
             st = check_int(c, "card", "timesteps", 1, INT32_TOP, &T);
             if (st == FG_OK && (uint64_t)T * (uint64_t)D > ((uint64_t)1 << 31))
-                st = fg_fail(FG_ERR_INVALID_INPUT, "card.timesteps %" PRId64 " x input_dim %" PRId32
-                             " exceeds 2^31 values per sample", T, D);
+                st = fg_fail(FG_ERR_INVALID_INPUT,
+                             "card.timesteps %" PRId64 " x input_dim %" PRId32
+                             " exceeds 2^31 values per sample",
+                             T, D);
         } else if (strcmp(key, "normalization") == 0) {
-            st = fg_fail(FG_ERR_INVALID_INPUT, "card.normalization is read-only: it is the model's normalization "
+            st = fg_fail(FG_ERR_INVALID_INPUT,
+                         "card.normalization is read-only: it is the model's normalization "
                          "(set with fg_model_set_normalization, saved in its own metadata entry)");
         } else if (strcmp(key, "training") == 0) {
             st = check_training(c, "card.training");
@@ -346,7 +395,8 @@ static fg_status check_card(const cJSON *card, int32_t D, int32_t O) {
  * CARD_MAX_BYTES. */
 static cJSON *parse_object(const char *text, size_t len) {
     if (len > CARD_MAX_BYTES) {
-        fg_fail(FG_ERR_SERIALIZATION, "card is %zu bytes of JSON; the limit is %d", len, CARD_MAX_BYTES);
+        fg_fail(FG_ERR_SERIALIZATION, "card is %zu bytes of JSON; the limit is %d", len,
+                CARD_MAX_BYTES);
         return NULL;
     }
     cJSON *root = fg_json_parse("card", text, len);
@@ -395,7 +445,8 @@ static fg_status print_card(cJSON *card, char **out) {
             cJSON_Delete(card);
             return fg_fail(FG_ERR_OUT_OF_MEMORY, "out of memory building the card");
         }
-        cJSON *sorted = reorder(cJSON_DetachItemViaPointer(card, t), TRAINING_KEYS, COUNT(TRAINING_KEYS));
+        cJSON *sorted =
+            reorder(cJSON_DetachItemViaPointer(card, t), TRAINING_KEYS, COUNT(TRAINING_KEYS));
         if (sorted == NULL || !cJSON_AddItemToObject(card, "training", sorted)) {
             cJSON_Delete(sorted);
             cJSON_Delete(card);
@@ -426,7 +477,8 @@ static int put(cJSON *obj, const char *key, cJSON *item) {
     return 0;
 }
 
-static fg_status make_reservation(const fg_model *m, const char *card_text, int32_t T, fg_card_reservation *out);
+static fg_status make_reservation(const fg_model *m, const char *card_text, int32_t T,
+                                  fg_card_reservation *out);
 
 /* Validates the merged card, then stores it in m (deletes card), and
  * rebuilds the reservation of a running training run from it. */
@@ -568,33 +620,41 @@ fg_status fg_card_load(fg_model *m, const char *text, size_t len) {
  * kept_epoch no summary can have. */
 static int summary_text(const fg_training_summary *s, char *buf, size_t cap) {
     if (s->stop_reason < 0 || s->stop_reason >= COUNT(STOP_NAMES)) {
-        fg_fail(FG_ERR_INVALID_INPUT, "training summary.stop_reason %" PRId32 " is not a fg_stop_reason", s->stop_reason);
+        fg_fail(FG_ERR_INVALID_INPUT,
+                "training summary.stop_reason %" PRId32 " is not a fg_stop_reason", s->stop_reason);
         return -1;
     }
     if (s->kept_reason < 0 || s->kept_reason >= COUNT(KEPT_NAMES)) {
-        fg_fail(FG_ERR_INVALID_INPUT, "training summary.kept_reason %" PRId32 " is not a fg_kept_reason", s->kept_reason);
+        fg_fail(FG_ERR_INVALID_INPUT,
+                "training summary.kept_reason %" PRId32 " is not a fg_kept_reason", s->kept_reason);
         return -1;
     }
     if (s->kept_epoch < -1) {
-        fg_fail(FG_ERR_INVALID_INPUT, "training summary.kept_epoch must be -1 (none) or >= 0, got %" PRId32, s->kept_epoch);
+        fg_fail(FG_ERR_INVALID_INPUT,
+                "training summary.kept_epoch must be -1 (none) or >= 0, got %" PRId32,
+                s->kept_epoch);
         return -1;
     }
     char kept[16] = "null", final[192] = "null", f[4][32];
     if (s->kept_epoch >= 0) {
-        const float v[4] = {s->kept.train_loss, s->kept.train_accuracy, s->kept.val_loss, s->kept.val_accuracy};
+        const float v[4] = {s->kept.train_loss, s->kept.train_accuracy, s->kept.val_loss,
+                            s->kept.val_accuracy};
         for (int i = 0; i < 4; i++) {
             if (isfinite(v[i])) fg_json_format_float(v[i], f[i], sizeof f[i]);
             else snprintf(f[i], sizeof f[i], "null");
         }
         snprintf(kept, sizeof kept, "%" PRId32, s->kept_epoch);
-        snprintf(final, sizeof final, "{\"train_loss\":%s,\"train_accuracy\":%s,\"val_loss\":%s,\"val_accuracy\":%s}",
+        snprintf(final, sizeof final,
+                 "{\"train_loss\":%s,\"train_accuracy\":%s,\"val_loss\":%s,\"val_accuracy\":%s}",
                  f[0], f[1], f[2], f[3]);
     }
-    int n = snprintf(buf, cap,
-                     "{\"epochs_run\":%" PRId32 ",\"kept_epoch\":%s,\"kept_reason\":\"%s\",\"stop_reason\":\"%s\","
-                     "\"train_samples\":%" PRId32 ",\"validation_samples\":%" PRId32 ",\"final\":%s}",
-                     s->epochs_run, kept, KEPT_NAMES[s->kept_reason], STOP_NAMES[s->stop_reason], s->train_samples,
-                     s->validation_samples, final);
+    int n =
+        snprintf(buf, cap,
+                 "{\"epochs_run\":%" PRId32
+                 ",\"kept_epoch\":%s,\"kept_reason\":\"%s\",\"stop_reason\":\"%s\","
+                 "\"train_samples\":%" PRId32 ",\"validation_samples\":%" PRId32 ",\"final\":%s}",
+                 s->epochs_run, kept, KEPT_NAMES[s->kept_reason], STOP_NAMES[s->stop_reason],
+                 s->train_samples, s->validation_samples, final);
     if (n < 0 || (size_t)n >= cap) {
         fg_fail(FG_ERR_INVALID_INPUT, "training summary: text longer than %zu bytes", cap);
         return -1;
@@ -626,9 +686,13 @@ fg_status fg_training_summary_to_json(const fg_training_summary *s, char **json_
  * with this library's version, "timesteps" T and a one-byte placeholder
  * for "training" (a control character: no JSON string holds one raw), which
  * is then cut out, leaving its offset. */
-static fg_status make_reservation(const fg_model *m, const char *card_text, int32_t T, fg_card_reservation *out) {
-    cJSON *card = card_text ? fg_json_parse("stored card", card_text, strlen(card_text)) : cJSON_CreateObject();
-    if (card == NULL) return card_text ? fg_last_status() : fg_fail(FG_ERR_OUT_OF_MEMORY, "out of memory building the card");
+static fg_status make_reservation(const fg_model *m, const char *card_text, int32_t T,
+                                  fg_card_reservation *out) {
+    cJSON *card = card_text ? fg_json_parse("stored card", card_text, strlen(card_text))
+                            : cJSON_CreateObject();
+    if (card == NULL)
+        return card_text ? fg_last_status()
+                         : fg_fail(FG_ERR_OUT_OF_MEMORY, "out of memory building the card");
     cJSON_DeleteItemFromObjectCaseSensitive(card, "training");
     if (!put(card, "library_version", cJSON_CreateString(FG_VERSION)) ||
         !put(card, "timesteps", cJSON_CreateNumber((double)T))) {
@@ -651,7 +715,8 @@ static fg_status make_reservation(const fg_model *m, const char *card_text, int3
     char *buf = mark ? fg_alloc(len + FG_SUMMARY_TEXT_MAX, "training run card") : NULL;
     if (buf == NULL) {
         fg_free(text);
-        return mark ? FG_ERR_OUT_OF_MEMORY : fg_fail(FG_ERR_INVALID_INPUT, "card: no place for the training summary");
+        return mark ? FG_ERR_OUT_OF_MEMORY
+                    : fg_fail(FG_ERR_INVALID_INPUT, "card: no place for the training summary");
     }
     size_t at = (size_t)(mark - text);
     memcpy(buf, text, at);

@@ -511,7 +511,7 @@ fg_status fg_trainer_resume(fg_trainer *tr, const uint8_t *bytes, size_t len, fg
     tr->best_epoch = (int32_t)st.best_epoch;
     tr->ntrain = (int32_t)st.ntrain;
     tr->nval = (int32_t)st.nval;
-    memcpy(tr->hist, hist, nhist * sizeof *hist);
+    if (nhist) memcpy(tr->hist, hist, nhist * sizeof *hist);
     tr->nhist = nhist;
     if (fg_sparse_training(c) && (tr->epoch > tr->phase3 || (tr->epoch == tr->phase3 && tr->epoch_open != 0))) {
         /* the support was fixed before this checkpoint: it is the model's mask */

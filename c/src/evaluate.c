@@ -8,6 +8,7 @@
  *                 training accuracy
  *   loss          mean data loss (binary cross-entropy / softmax
  *                 cross-entropy), exactly as fg_trainer_evaluate computes it
+ *                 on the features the model sees
  *   accuracy      correct / n
  *   confusion     C[t][p] = samples of true class t predicted as p
  *   support_k     sum_p C[k][p];  predicted_k = sum_t C[t][k]
@@ -31,8 +32,8 @@
 #include "internal.h"
 
 typedef struct {
-    float score;    /* P(class 1)                                           */
-    int32_t pos;    /* 1 for a positive sample                              */
+    float score; /* P(class 1)                                           */
+    int32_t pos; /* 1 for a positive sample                              */
 } scored;
 
 static int cmp_scored(const void *a, const void *b) {
@@ -49,7 +50,10 @@ static float roc_auc(scored *s, int32_t n) {
         while (j < n && s[j].score == s[i].score) j++;
         double avg_rank = 0.5 * ((double)(i + 1) + (double)j); /* ranks i+1 .. j */
         for (int32_t k = i; k < j; k++)
-            if (s[k].pos) { pos += 1; rank_sum += avg_rank; }
+            if (s[k].pos) {
+                pos += 1;
+                rank_sum += avg_rank;
+            }
         i = j;
     }
     double neg = (double)n - pos;
@@ -57,16 +61,19 @@ static float roc_auc(scored *s, int32_t n) {
     return (float)((rank_sum - pos * (pos + 1) / 2) / (pos * neg));
 }
 
-fg_status fg_model_evaluate(const fg_model *model, const fg_dataset *ds, int raw, char **report_json_out) {
+fg_status fg_model_evaluate(const fg_model *model, const fg_dataset *ds, int raw,
+                            char **report_json_out) {
     if (!model) return fg_fail(FG_ERR_INVALID_INPUT, "model is NULL");
     if (!ds) return fg_fail(FG_ERR_INVALID_INPUT, "dataset is NULL");
     if (!report_json_out) return fg_fail(FG_ERR_INVALID_INPUT, "report_json_out is NULL");
     if (ds->D != model->D)
-        return fg_fail(FG_ERR_INVALID_INPUT, "dataset input_dim %d differs from the model's input_dim %d",
-                       ds->D, model->D);
+        return fg_fail(FG_ERR_INVALID_INPUT,
+                       "dataset input_dim %d differs from the model's input_dim %d", ds->D,
+                       model->D);
     if (ds->O != model->O)
-        return fg_fail(FG_ERR_INVALID_INPUT, "dataset output_dim %d differs from the model's output_dim %d",
-                       ds->O, model->O);
+        return fg_fail(FG_ERR_INVALID_INPUT,
+                       "dataset output_dim %d differs from the model's output_dim %d", ds->O,
+                       model->O);
     if (ds->n <= 0) return fg_fail(FG_ERR_INVALID_INPUT, "cannot evaluate on an empty dataset");
     int32_t n = ds->n, T = ds->T, O = model->O, K = O == 1 ? 2 : O;
     size_t row = (size_t)T * (size_t)ds->D;
@@ -81,7 +88,8 @@ fg_status fg_model_evaluate(const fg_model *model, const fg_dataset *ds, int raw
     int64_t *counts = fg_alloc_zero(KK + (size_t)K, sizeof(int64_t), "confusion matrix");
     float *stats = fg_alloc_zero((size_t)K * 3, sizeof(float), "per-class metrics");
     scored *sc = O == 1 ? fg_alloc((size_t)n * sizeof *sc, "ROC scores") : NULL;
-    float *buf = normalize ? fg_alloc((size_t)chunk * row * sizeof(float), "normalized features") : NULL;
+    float *buf =
+        normalize ? fg_alloc((size_t)chunk * row * sizeof(float), "normalized features") : NULL;
     if (!counts || !stats || (O == 1 && !sc) || (normalize && !buf)) {
         s = FG_ERR_OUT_OF_MEMORY;
         goto done;
@@ -122,13 +130,20 @@ fg_status fg_model_evaluate(const fg_model *model, const fg_dataset *ds, int raw
         }
         precision[k] = predicted ? (float)((double)tp / (double)predicted) : NAN;
         recall[k] = support[k] ? (float)((double)tp / (double)support[k]) : NAN;
-        f1[k] = support[k] + predicted ? (float)(2.0 * (double)tp / (double)(support[k] + predicted)) : NAN;
+        f1[k] = support[k] + predicted
+                    ? (float)(2.0 * (double)tp / (double)(support[k] + predicted))
+                    : NAN;
     }
     fg_evaluation e = {
-        .samples = n, .num_classes = K,
-        .loss = (float)(loss_sum / n), .accuracy = (float)((double)correct / n),
-        .confusion = conf, .support = support,
-        .precision = precision, .recall = recall, .f1 = f1,
+        .samples = n,
+        .num_classes = K,
+        .loss = (float)(loss_sum / n),
+        .accuracy = (float)((double)correct / n),
+        .confusion = conf,
+        .support = support,
+        .precision = precision,
+        .recall = recall,
+        .f1 = f1,
         .roc_auc = O == 1 ? roc_auc(sc, n) : NAN,
     };
     s = fg_evaluation_to_json(&e, report_json_out);

@@ -20,7 +20,7 @@
 /* Seeds must be exact in JSON and JavaScript numbers: [0, 2^53]. */
 #define FG_MAX_SEED 9007199254740992.0
 
-#define LIM(key, lo, hi, lo_open, hi_open, integer, nullable) \
+#define LIM(key, lo, hi, lo_open, hi_open, integer, nullable)                                      \
     { #key, (double)(lo), (double)(hi), lo_open, hi_open, integer, nullable }
 
 const fg_limit fg_model_limits[FG_NUM_MODEL_LIMITS] = {

@@ -18,7 +18,8 @@
 int32_t fg_decide_class(const fg_real *logits, int32_t O) {
     if (O == 1) return logits[0] >= 0 ? 1 : 0;
     int32_t arg = 0;
-    for (int32_t k = 1; k < O; k++) if (logits[k] > logits[arg]) arg = k;
+    for (int32_t k = 1; k < O; k++)
+        if (logits[k] > logits[arg]) arg = k;
     return arg;
 }
 
@@ -32,7 +33,8 @@ fg_status fg_model_normalize_rows(const fg_model *m, const float *src, size_t ro
     size_t D = (size_t)m->D, count = rows * D;
     for (size_t i = 0; i < count; i++)
         if (!isfinite(src[i]))
-            return fg_fail(FG_ERR_INVALID_INPUT, "features[%zu] must be finite, got %g", i, (double)src[i]);
+            return fg_fail(FG_ERR_INVALID_INPUT, "features[%zu] must be finite, got %g", i,
+                           (double)src[i]);
     if (!m->norm_means) {
         if (dst) memcpy(dst, src, count * sizeof(float));
         return FG_OK;
@@ -44,8 +46,9 @@ fg_status fg_model_normalize_rows(const fg_model *m, const float *src, size_t ro
             if (!isfinite(v))
                 return fg_fail(FG_ERR_INVALID_INPUT,
                                "features[%zu] = %g gives a non-finite value after the model's "
-                               "normalization (mean %g, std %g)", i, (double)src[i],
-                               (double)m->norm_means[d], (double)m->norm_stds[d]);
+                               "normalization (mean %g, std %g)",
+                               i, (double)src[i], (double)m->norm_means[d],
+                               (double)m->norm_stds[d]);
             if (dst) dst[i] = v;
         }
     return FG_OK;
@@ -60,7 +63,8 @@ static fg_status predict_run(const fg_model *m, const float *x, int32_t n, int32
     size_t rows, count, bytes;
     if (!fg_mul_ok((size_t)n, (size_t)T, &rows) || !fg_mul_ok(rows, (size_t)m->D, &count) ||
         !fg_mul_ok(count, sizeof(float), &bytes))
-        return fg_fail(FG_ERR_INVALID_INPUT, "n %d x timesteps %d x input_dim %d is too large", n, T, m->D);
+        return fg_fail(FG_ERR_INVALID_INPUT, "n %d x timesteps %d x input_dim %d is too large", n,
+                       T, m->D);
     float *xn = fg_alloc(bytes, "normalized features");
     if (!xn) return FG_ERR_OUT_OF_MEMORY;
     fg_status s = fg_model_normalize_rows(m, x, rows, xn);
@@ -69,12 +73,13 @@ static fg_status predict_run(const fg_model *m, const float *x, int32_t n, int32
     return s;
 }
 
-fg_status fg_model_predict(const fg_model *model, const float *x, int32_t timesteps, float *probs_out) {
+fg_status fg_model_predict(const fg_model *model, const float *x, int32_t timesteps,
+                           float *probs_out) {
     return predict_run(model, x, 1, timesteps, 1, probs_out);
 }
 
-fg_status fg_model_predict_batch(const fg_model *model, const float *x, int32_t n, int32_t timesteps,
-                                 float *probs_out) {
+fg_status fg_model_predict_batch(const fg_model *model, const float *x, int32_t n,
+                                 int32_t timesteps, float *probs_out) {
     return predict_run(model, x, n, timesteps, 1, probs_out);
 }
 
@@ -91,10 +96,11 @@ fg_status fg_model_predict_class_batch(const fg_model *model, const float *x, in
     if (!x) return fg_fail(FG_ERR_INVALID_INPUT, "features is NULL");
     if (!classes_out) return fg_fail(FG_ERR_INVALID_INPUT, "output buffer is NULL");
     if (n <= 0) return fg_fail(FG_ERR_INVALID_INPUT, "n must be > 0, got %d", n);
-    if (timesteps <= 0) return fg_fail(FG_ERR_INVALID_INPUT, "timesteps must be > 0, got %d", timesteps);
+    if (timesteps <= 0)
+        return fg_fail(FG_ERR_INVALID_INPUT, "timesteps must be > 0, got %d", timesteps);
     size_t rows, row = (size_t)timesteps * (size_t)model->D, count;
-    if (!fg_mul_ok((size_t)n, (size_t)timesteps, &rows) || !fg_mul_ok(rows, (size_t)model->D, &count) ||
-        count > ((size_t)1 << 31))
+    if (!fg_mul_ok((size_t)n, (size_t)timesteps, &rows) ||
+        !fg_mul_ok(rows, (size_t)model->D, &count) || count > ((size_t)1 << 31))
         return fg_fail(FG_ERR_INVALID_INPUT, "n %d x timesteps %d x input_dim %d is too large", n,
                        timesteps, model->D);
     fg_status s = fg_model_normalize_rows(model, x, rows, NULL); /* check everything first */
@@ -103,7 +109,10 @@ fg_status fg_model_predict_class_batch(const fg_model *model, const float *x, in
     fg_workspace *ws;
     if ((s = fg_workspace_create(model, chunk, timesteps, &ws))) return s;
     float *buf = fg_alloc((size_t)chunk * row * sizeof(float), "normalized features");
-    if (!buf) { fg_workspace_destroy(ws); return FG_ERR_OUT_OF_MEMORY; }
+    if (!buf) {
+        fg_workspace_destroy(ws);
+        return FG_ERR_OUT_OF_MEMORY;
+    }
     for (int32_t start = 0; start < n; start += chunk) {
         int32_t nb = n - start < chunk ? n - start : chunk;
         fg_model_normalize_rows(model, x + (size_t)start * row, (size_t)nb * timesteps, buf);

@@ -252,6 +252,10 @@ int64_t fg_trainer_stream_position(const fg_trainer *tr) {
     return tr && tr->running && tr->streaming ? tr->rows_in : 0;
 }
 
+int32_t fg_trainer_stream_timesteps(const fg_trainer *tr) {
+    return tr && tr->running && tr->streaming ? tr->T : 0;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Hash hold-out                                                            */
 

@@ -500,7 +500,8 @@ void fg_train_end_run(fg_trainer *tr, int32_t reason, int restore, int write_car
     restore = restore && tr->cfg.restore_best_weights && tr->have_best;
     s.epochs_run = tr->epoch;
     s.stop_reason = reason;
-    s.train_samples = tr->ntrain;
+    /* a streaming run stopped in its first epoch: the samples it took */
+    s.train_samples = tr->streaming && tr->ntrain == 0 && tr->rows_in <= INT32_MAX ? (int32_t)tr->rows_in : tr->ntrain;
     s.validation_samples = tr->nval;
     if (restore) {
         s.kept_epoch = tr->best_epoch;

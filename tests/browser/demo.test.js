@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer, launch, watchErrors, SCREENSHOTS } from './helpers.js';
 import { init, FastGRNN } from '../../js/index.js';
-import { routing, moons, applyNormalization, toCSV } from '../../web/datasets.js';
+import { routing, moons, toCSV } from '../../web/datasets.js';
 
 let server;
 let browser;
@@ -156,6 +156,10 @@ test('routing data: trains with live charts and counter, validation accuracy >= 
   assert.equal(await page.getAttribute('#chart-lr', 'data-points'), '20');
   assert.match(await text('#speed'), /\d/);
   assert.match(await text('#status'), /Finished 20 epochs/);
+  // the kept epoch is the one the C trainer recorded (the best validation loss here)
+  const kept = Number(/Kept the weights of epoch (\d+) \(validation accuracy/.exec(await text('#status'))?.[1]);
+  const losses = await page.evaluate(() => window.fastgrnnDemo.state.trained.metrics.map((m) => m.valLoss));
+  assert.equal(kept, losses.indexOf(Math.min(...losses)) + 1);
   assert.match(await text('#pred-source'), /Trained model .* accuracy on all 8,000 samples/);
   assert.equal(await page.locator('#history tbody tr').count(), 1);
   await shot('desktop-1280x800-routing.png');
@@ -200,7 +204,7 @@ test('download the model and metrics, load the model back: the same predictions 
   const model = FastGRNN.load(new Uint8Array(fs.readFileSync(modelPath)));
   try {
     const ds = routing(8000, 7);
-    const p = model.forwardBatch(applyNormalization(ds.features, 5, model.normalization));
+    const p = model.predictBatch(ds.features);
     const shown = await page.$$eval('#pred-table tbody tr', (rows) => rows.map((r) => r.children[2].textContent));
     assert.deepEqual(shown, Array.from(p.subarray(0, shown.length), (v) => v.toFixed(4)));
   } finally {
@@ -331,7 +335,7 @@ test('CSV: a malformed file shows a clear message; a good file trains', async ()
   const summaryBefore = await text('#data-summary');
   await page.setInputFiles('#csv-file', badCell);
   await page.waitForSelector('#messages .message.error');
-  assert.match(await text('#messages'), /Line 3, column "b": "abc" is not a number/);
+  assert.match(await text('#messages'), /Cannot use bad-cell\.csv: line 3, column 2 \(b\): "abc" is not a number/);
   assert.equal(await text('#data-summary'), summaryBefore, 'the data set is unchanged');
   await shot('desktop-1280x800-csv-error.png');
 
@@ -344,8 +348,8 @@ test('CSV: a malformed file shows a clear message; a good file trains', async ()
     zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
     zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
   }, content);
-  await page.waitForFunction(() => /No label column/.test(document.getElementById('messages').textContent));
-  assert.match(await text('#messages'), /header must have a column named "label" \(found: "a", "b", "c"\)/);
+  await page.waitForFunction(() => /no label column/.test(document.getElementById('messages').textContent));
+  assert.match(await text('#messages'), /Cannot use no-label\.csv: line 1, column 1 \(a\): there is no label column: name one column "label", "target" or "class", or choose the label column by name \(columns: "a", "b", "c"\)/);
   assert.doesNotMatch(await text('#messages'), /not a number/, 'old messages are cleared');
 
   await page.setInputFiles('#csv-file', good);

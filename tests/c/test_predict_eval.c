@@ -33,7 +33,10 @@ static fg_model *hand_model(int32_t O, const float *wo, const float *bo) {
     if (fg_model_create(&cfg, &m) != FG_OK) return NULL;
     size_t n = fg_model_num_params(m);
     float p[32] = {0};
-    if (n > 32) { fg_model_destroy(m); return NULL; }
+    if (n > 32) {
+        fg_model_destroy(m);
+        return NULL;
+    }
     for (int i = 0; i < fg_model_num_tensors(m); i++) {
         const char *name;
         int32_t rows, cols;
@@ -41,10 +44,15 @@ static fg_model *hand_model(int32_t O, const float *wo, const float *bo) {
         fg_model_tensor_info(m, i, &name, &rows, &cols, &off);
         if (!strcmp(name, "cell.W")) p[off] = 1;
         else if (!strcmp(name, "cell.bias_gate")) p[off] = -30;
-        else if (!strcmp(name, "head.weight")) for (int k = 0; k < O; k++) p[off + k] = wo[k];
-        else if (!strcmp(name, "head.bias")) for (int k = 0; k < O; k++) p[off + k] = bo[k];
+        else if (!strcmp(name, "head.weight"))
+            for (int k = 0; k < O; k++) p[off + k] = wo[k];
+        else if (!strcmp(name, "head.bias"))
+            for (int k = 0; k < O; k++) p[off + k] = bo[k];
     }
-    if (fg_model_set_params(m, p, n) != FG_OK) { fg_model_destroy(m); return NULL; }
+    if (fg_model_set_params(m, p, n) != FG_OK) {
+        fg_model_destroy(m);
+        return NULL;
+    }
     return m;
 }
 
@@ -105,36 +113,45 @@ static void test_predict_equals_forward(void) {
         int32_t classes[N];
 
         /* without stored normalization predict is forward */
-        CHECK_STATUS(fg_model_predict_batch(m, x, N, T, a), FG_OK, "predict_batch, no normalization");
+        CHECK_STATUS(fg_model_predict_batch(m, x, N, T, a), FG_OK,
+                     "predict_batch, no normalization");
         CHECK_STATUS(fg_model_forward_batch(m, x, N, T, b), FG_OK, "forward_batch");
-        CHECK(!memcmp(a, b, sizeof(float) * N * O), "O=%d: predict == forward without normalization", O);
+        CHECK(!memcmp(a, b, sizeof(float) * N * O),
+              "O=%d: predict == forward without normalization", O);
 
         CHECK_STATUS(fg_model_set_normalization(m, means, stds, D), FG_OK, "set normalization");
         fg_dataset *ds = NULL;
         for (int i = 0; i < N; i++) labels[i] = 0;
         CHECK_STATUS(fg_dataset_create(x, labels, N, T, D, O, &ds), FG_OK, "dataset");
-        CHECK_STATUS(fg_dataset_apply_normalization(ds, means, stds, D), FG_OK, "apply normalization");
+        CHECK_STATUS(fg_dataset_apply_normalization(ds, means, stds, D), FG_OK,
+                     "apply normalization");
         memcpy(xn, fg_dataset_features(ds), sizeof xn);
         fg_dataset_destroy(ds);
 
         CHECK_STATUS(fg_model_predict_batch(m, x, N, T, a), FG_OK, "predict_batch");
         CHECK_STATUS(fg_model_forward_batch(m, xn, N, T, b), FG_OK, "forward_batch normalized");
-        CHECK(!memcmp(a, b, sizeof(float) * N * O), "O=%d: predict_batch(x) == forward_batch(normalized x) bit for bit", O);
+        CHECK(!memcmp(a, b, sizeof(float) * N * O),
+              "O=%d: predict_batch(x) == forward_batch(normalized x) bit for bit", O);
         CHECK_STATUS(fg_model_forward_batch(m, x, N, T, b), FG_OK, "forward_batch raw");
-        CHECK(memcmp(a, b, sizeof(float) * N * O) != 0, "O=%d: forward on raw x differs (normalization matters)", O);
+        CHECK(memcmp(a, b, sizeof(float) * N * O) != 0,
+              "O=%d: forward on raw x differs (normalization matters)", O);
 
         CHECK_STATUS(fg_model_predict_logits_batch(m, x, N, T, a), FG_OK, "predict_logits_batch");
         CHECK_STATUS(fg_model_logits_batch(m, xn, N, T, b), FG_OK, "logits_batch normalized");
-        CHECK(!memcmp(a, b, sizeof(float) * N * O), "O=%d: predict_logits == logits(normalized) bit for bit", O);
+        CHECK(!memcmp(a, b, sizeof(float) * N * O),
+              "O=%d: predict_logits == logits(normalized) bit for bit", O);
 
         /* classes from the logits: binary logit >= 0, else first argmax */
-        CHECK_STATUS(fg_model_predict_class_batch(m, x, N, T, classes), FG_OK, "predict_class_batch");
+        CHECK_STATUS(fg_model_predict_class_batch(m, x, N, T, classes), FG_OK,
+                     "predict_class_batch");
         int agree = 1;
         for (int i = 0; i < N; i++) {
             const float *l = b + (size_t)i * O;
             int want = 0;
             if (O == 1) want = l[0] >= 0;
-            else for (int k = 1; k < O; k++) if (l[k] > l[want]) want = k;
+            else
+                for (int k = 1; k < O; k++)
+                    if (l[k] > l[want]) want = k;
             agree &= classes[i] == want;
         }
         CHECK(agree, "O=%d: predict_class_batch follows the logits", O);
@@ -142,23 +159,29 @@ static void test_predict_equals_forward(void) {
         float one[3], ref[3];
         CHECK_STATUS(fg_model_predict(m, x + 7 * T * D, T, one), FG_OK, "predict one");
         CHECK_STATUS(fg_model_forward(m, xn + 7 * T * D, T, ref), FG_OK, "forward one");
-        CHECK(!memcmp(one, ref, sizeof(float) * O), "O=%d: predict(x) == forward(normalized x) for one sample", O);
+        CHECK(!memcmp(one, ref, sizeof(float) * O),
+              "O=%d: predict(x) == forward(normalized x) for one sample", O);
 
         /* bad inputs: typed errors */
         float bad[D * T];
         memcpy(bad, x, sizeof bad);
         bad[4] = NAN;
         CHECK_STATUS(fg_model_predict(m, bad, T, one), FG_ERR_INVALID_INPUT, "predict NaN feature");
-        CHECK(strstr(fg_last_error(), "features[4]") != NULL, "message names features[4]: %s", fg_last_error());
+        CHECK(strstr(fg_last_error(), "features[4]") != NULL, "message names features[4]: %s",
+              fg_last_error());
         bad[4] = 3e38f;
         const float tiny[D] = {1e-30f, 1e-30f, 1e-30f};
         CHECK_STATUS(fg_model_set_normalization(m, means, tiny, D), FG_OK, "tiny stds");
-        CHECK_STATUS(fg_model_predict_batch(m, bad, 1, T, one), FG_ERR_INVALID_INPUT, "predict overflowing normalization");
-        CHECK(strstr(fg_last_error(), "non-finite") != NULL, "message says non-finite: %s", fg_last_error());
-        CHECK_STATUS(fg_model_predict_batch(m, x, 0, T, a), FG_ERR_INVALID_INPUT, "predict_batch n = 0");
+        CHECK_STATUS(fg_model_predict_batch(m, bad, 1, T, one), FG_ERR_INVALID_INPUT,
+                     "predict overflowing normalization");
+        CHECK(strstr(fg_last_error(), "non-finite") != NULL, "message says non-finite: %s",
+              fg_last_error());
+        CHECK_STATUS(fg_model_predict_batch(m, x, 0, T, a), FG_ERR_INVALID_INPUT,
+                     "predict_batch n = 0");
         CHECK_STATUS(fg_model_predict(m, x, 0, one), FG_ERR_INVALID_INPUT, "predict timesteps 0");
         CHECK_STATUS(fg_model_predict(NULL, x, 1, one), FG_ERR_INVALID_INPUT, "predict NULL model");
-        CHECK_STATUS(fg_model_predict_class_batch(m, x, -1, T, classes), FG_ERR_INVALID_INPUT, "class_batch n = -1");
+        CHECK_STATUS(fg_model_predict_class_batch(m, x, -1, T, classes), FG_ERR_INVALID_INPUT,
+                     "class_batch n = -1");
         fg_model_destroy(m);
     }
 }
@@ -184,7 +207,8 @@ static void test_evaluate_binary(void) {
         for (int k = 0; k < 2; k++) {
             const cJSON *c = class_entry(r, k);
             CHECK(num(c, "index") == k && num(c, "support") == 4, "class %d: support 4", k);
-            CHECK(near(num(c, "precision"), 0.75) && near(num(c, "recall"), 0.75) && near(num(c, "f1"), 0.75),
+            CHECK(near(num(c, "precision"), 0.75) && near(num(c, "recall"), 0.75) &&
+                      near(num(c, "f1"), 0.75),
                   "class %d: precision = recall = F1 = 3/4", k);
         }
         /* positives {-1,1,2,3} vs negatives {-3,-2,0.5,-0.5}: 2+4+4+4 = 14 of 16 */
@@ -197,7 +221,8 @@ static void test_evaluate_binary(void) {
         CHECK_STATUS(fg_trainer_create(&mc, &tc, &tr), FG_OK, "trainer");
         CHECK_STATUS(fg_trainer_evaluate(tr, m, ds, &loss, &acc), FG_OK, "trainer evaluate");
         CHECK((float)num(r, "loss") == loss && (float)num(r, "accuracy") == acc,
-              "loss %g and accuracy equal fg_trainer_evaluate's (%g, %g)", num(r, "loss"), (double)loss, (double)acc);
+              "loss %g and accuracy equal fg_trainer_evaluate's (%g, %g)", num(r, "loss"),
+              (double)loss, (double)acc);
         fg_trainer_destroy(tr);
         cJSON_Delete(r);
     }
@@ -207,7 +232,8 @@ static void test_evaluate_binary(void) {
     const float xt[4] = {1, 1, -1, 2}, yt[4] = {1, 0, 0, 1};
     CHECK_STATUS(fg_dataset_create(xt, yt, 4, 1, 1, 1, &ds), FG_OK, "tie dataset");
     r = evaluate_json(m, ds, 1);
-    CHECK(r && near(num(r, "roc_auc"), 0.875), "ROC-AUC with a tie counted 1/2: %g", r ? num(r, "roc_auc") : NAN);
+    CHECK(r && near(num(r, "roc_auc"), 0.875), "ROC-AUC with a tie counted 1/2: %g",
+          r ? num(r, "roc_auc") : NAN);
     cJSON_Delete(r);
     fg_dataset_destroy(ds);
 
@@ -244,13 +270,17 @@ static void test_evaluate_binary(void) {
     fg_dataset *wide = NULL;
     const float xw[4] = {1, 2, 3, 4}, yw[2] = {0, 1};
     CHECK_STATUS(fg_dataset_create(xw, yw, 2, 1, 2, 1, &wide), FG_OK, "2-feature dataset");
-    CHECK_STATUS(fg_model_evaluate(m, wide, 1, &json), FG_ERR_INVALID_INPUT, "evaluate: input_dim mismatch");
-    CHECK(strstr(fg_last_error(), "input_dim") != NULL, "message names input_dim: %s", fg_last_error());
+    CHECK_STATUS(fg_model_evaluate(m, wide, 1, &json), FG_ERR_INVALID_INPUT,
+                 "evaluate: input_dim mismatch");
+    CHECK(strstr(fg_last_error(), "input_dim") != NULL, "message names input_dim: %s",
+          fg_last_error());
     fg_dataset_destroy(wide);
     CHECK_STATUS(fg_dataset_create(xs, ys, 2, 1, 1, 3, &wide), FG_OK, "3-class dataset");
-    CHECK_STATUS(fg_model_evaluate(m, wide, 1, &json), FG_ERR_INVALID_INPUT, "evaluate: output_dim mismatch");
+    CHECK_STATUS(fg_model_evaluate(m, wide, 1, &json), FG_ERR_INVALID_INPUT,
+                 "evaluate: output_dim mismatch");
     fg_dataset_destroy(wide);
-    CHECK_STATUS(fg_model_evaluate(m, NULL, 1, &json), FG_ERR_INVALID_INPUT, "evaluate: NULL dataset");
+    CHECK_STATUS(fg_model_evaluate(m, NULL, 1, &json), FG_ERR_INVALID_INPUT,
+                 "evaluate: NULL dataset");
     CHECK_STATUS(fg_model_evaluate(m, ds, 1, NULL), FG_ERR_INVALID_INPUT, "evaluate: NULL out");
     CHECK(json == NULL, "nothing returned on failure");
     fg_dataset_destroy(ds);
@@ -274,15 +304,21 @@ static void test_evaluate_classes(void) {
         /* predicted [0,1,1,2,2,0] vs true [0,1,2,2,1,0] */
         const int want[16] = {2, 0, 0, 0, /**/ 0, 1, 1, 0, /**/ 0, 1, 1, 0, /**/ 0, 0, 0, 0};
         CHECK(confusion_is(r, want, 4), "4-class confusion matrix");
-        CHECK(num(r, "num_classes") == 4 && near(num(r, "accuracy"), 4.0 / 6), "num_classes 4, accuracy 4/6");
-        const cJSON *c0 = class_entry(r, 0), *c1 = class_entry(r, 1), *c2 = class_entry(r, 2), *c3 = class_entry(r, 3);
-        CHECK(near(num(c0, "precision"), 1) && near(num(c0, "recall"), 1) && near(num(c0, "f1"), 1) &&
-              num(c0, "support") == 2, "class 0: 1, 1, 1, support 2");
-        CHECK(near(num(c1, "precision"), 0.5) && near(num(c1, "recall"), 0.5) && near(num(c1, "f1"), 0.5),
+        CHECK(num(r, "num_classes") == 4 && near(num(r, "accuracy"), 4.0 / 6),
+              "num_classes 4, accuracy 4/6");
+        const cJSON *c0 = class_entry(r, 0), *c1 = class_entry(r, 1), *c2 = class_entry(r, 2),
+                    *c3 = class_entry(r, 3);
+        CHECK(near(num(c0, "precision"), 1) && near(num(c0, "recall"), 1) &&
+                  near(num(c0, "f1"), 1) && num(c0, "support") == 2,
+              "class 0: 1, 1, 1, support 2");
+        CHECK(near(num(c1, "precision"), 0.5) && near(num(c1, "recall"), 0.5) &&
+                  near(num(c1, "f1"), 0.5),
               "class 1: 1/2, 1/2, 1/2");
-        CHECK(near(num(c2, "precision"), 0.5) && near(num(c2, "recall"), 0.5) && near(num(c2, "f1"), 0.5),
+        CHECK(near(num(c2, "precision"), 0.5) && near(num(c2, "recall"), 0.5) &&
+                  near(num(c2, "f1"), 0.5),
               "class 2: 1/2, 1/2, 1/2");
-        CHECK(is_null(c3, "precision") && is_null(c3, "recall") && is_null(c3, "f1") && num(c3, "support") == 0,
+        CHECK(is_null(c3, "precision") && is_null(c3, "recall") && is_null(c3, "f1") &&
+                  num(c3, "support") == 0,
               "class 3 (absent, never predicted): null, null, null, support 0");
         CHECK(is_null(r, "roc_auc"), "multi-class: roc_auc null");
         cJSON_Delete(r);
@@ -299,15 +335,18 @@ static void test_split_sizes(void) {
             static float x[64], y[64];
             fg_dataset *ds = NULL, *tr = NULL, *va = NULL;
             int32_t nt = -1, nv = -1;
-            if (fg_dataset_create(x, y, n, 1, 1, 1, &ds) || fg_dataset_split(ds, ratios[r], 7, &tr, &va) ||
+            if (fg_dataset_create(x, y, n, 1, 1, 1, &ds) ||
+                fg_dataset_split(ds, ratios[r], 7, &tr, &va) ||
                 fg_split_sizes(n, ratios[r], &nt, &nv)) {
                 all = 0;
             } else if (fg_dataset_len(tr) != nt || fg_dataset_len(va) != nv) {
-                printf("n %d ratio %g: split %d/%d, sizes %d/%d\n", n, (double)ratios[r], fg_dataset_len(tr),
-                       fg_dataset_len(va), nt, nv);
+                printf("n %d ratio %g: split %d/%d, sizes %d/%d\n", n, (double)ratios[r],
+                       fg_dataset_len(tr), fg_dataset_len(va), nt, nv);
                 all = 0;
             }
-            fg_dataset_destroy(ds); fg_dataset_destroy(tr); fg_dataset_destroy(va);
+            fg_dataset_destroy(ds);
+            fg_dataset_destroy(tr);
+            fg_dataset_destroy(va);
         }
     CHECK(all, "fg_split_sizes equals fg_dataset_split's sizes for every n, ratio tried");
     int32_t t = 0, v = 0;
@@ -338,7 +377,9 @@ static void test_split_sizes(void) {
     CHECK_STATUS(fg_split_sizes(23, 0.3f, &t, &v), FG_OK, "23 x 0.3");
     CHECK(v == 7 && fg_trainer_metrics_count(tr) == 1 && !isnan(fg_trainer_metrics(tr)[0].val_loss),
           "trainer split of 23 x 0.3 has a validation set of %d", v);
-    fg_trainer_destroy(tr); fg_model_destroy(m); fg_dataset_destroy(ds);
+    fg_trainer_destroy(tr);
+    fg_model_destroy(m);
+    fg_dataset_destroy(ds);
 }
 
 /* Sets one config field (by key) to v through the JSON reader, which ends
@@ -386,7 +427,8 @@ static void test_limits(void) {
             /* output_dim / input_dim upper bounds also hit the parameter cap:
              * check the bound itself with a tiny other side. */
             int big_dim = is_model && hi == 16777216;
-            if (!big_dim || !strcmp(key, "rank") || !strcmp(key, "w_rank") || !strcmp(key, "u_rank")) {
+            if (!big_dim || !strcmp(key, "rank") || !strcmp(key, "w_rank") ||
+                !strcmp(key, "u_rank")) {
                 fg_status at_hi = config_with(is_model, key, hi, integer);
                 CHECK((at_hi == FG_OK) == !hi_open, "%s.%s at max %.17g: %s", groups[g], key, hi,
                       hi_open ? "rejected" : "accepted");
@@ -402,7 +444,8 @@ static void test_limits(void) {
             if (hi != 2147483647.0 && hi != (double)FLT_MAX) {
                 fg_status s = config_with(is_model, key, step_in(hi, 1, integer), integer);
                 CHECK(s == FG_ERR_INVALID_INPUT && strstr(fg_last_error(), key) != NULL,
-                      "%s.%s just above max rejected naming the key: %s", groups[g], key, fg_last_error());
+                      "%s.%s just above max rejected naming the key: %s", groups[g], key,
+                      fg_last_error());
             }
             checked++;
         }

@@ -1,4 +1,4 @@
-// Tests of the command-line trainer (js/cli.js), run as a child process.
+// Tests of `fastgrnn train` (js/cli.js train), run as a child process.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -17,7 +17,7 @@ after(() => { fs.rmSync(tmp, { recursive: true, force: true }); });
 /** Runs the CLI; resolves { code, stdout, stderr }. onStdout(child, text) sees output as it comes. */
 function run(args, { onStdout, timeoutMs = 30000 } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'train', ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`timeout: ${args.join(' ')}`)); }, timeoutMs);
     child.stdout.setEncoding('utf8');
@@ -54,13 +54,13 @@ function assertUsageError(res, re) {
   assert.equal(res.code, 2, `exit status 2 expected, got ${res.code}; stderr: ${res.stderr}`);
   const lines = res.stderr.trimEnd().split('\n');
   assert.equal(lines.length, 1, `one line on stderr expected, got: ${res.stderr}`);
-  assert.match(lines[0], /^fastgrnn-train: /);
+  assert.match(lines[0], /^fastgrnn train: /);
   assert.match(lines[0], re);
 }
 
 const METRIC_KEYS = ['epoch', 'learning_rate', 'train_accuracy', 'train_loss', 'val_accuracy', 'val_loss'];
 
-describe('fastgrnn-train', { concurrency: true }, () => {
+describe('fastgrnn train', { concurrency: true }, () => {
   test('--help exits 0 and lists every flag with defaults', async () => {
     const res = await run(['--help']);
     assert.equal(res.code, 0);
@@ -165,7 +165,7 @@ describe('fastgrnn-train', { concurrency: true }, () => {
 
   test('bad flags and values: exit 2 with a one-line message', async () => {
     const cases = [
-      [['--epochs', '-1'], /--epochs must be an integer >= 1, got "-1"/],
+      [['--epochs', '-1'], /--epochs must be an integer >= 0, got "-1"/],
       [['--learning-rate', 'abc'], /--learning-rate must be a number > 0, got "abc"/],
       [['--learning-rate=0'], /--learning-rate must be a number > 0, got "0"/],
       [['--bogus'], /unknown flag --bogus/],
@@ -190,16 +190,17 @@ describe('fastgrnn-train', { concurrency: true }, () => {
 
   test('malformed CSVs: exit 2 naming the problem', async () => {
     const cases = [
-      ['nonnum.csv', 'a,b,label\n1,2,1\n3,oops,0\n', [], /nonnum\.csv line 3, column "b": "oops" is not a number/],
-      ['nolabel.csv', 'a,b,target\n1,2,1\n', [], /nolabel\.csv has no label column "label" \(columns: a, b, target\)/],
-      ['ragged.csv', 'a,b,label\n1,2,1\n3,4\n', [], /ragged\.csv line 3: 2 cells, but the header has 3 columns/],
-      ['noheader.csv', '1,2,1\n3,4,0\n', [], /noheader\.csv has no header row/],
-      ['empty.csv', '', [], /empty\.csv is empty/],
-      ['headeronly.csv', 'a,b,label\n', [], /headeronly\.csv has a header but no data rows/],
-      ['emptycell.csv', 'a,b,label\n1,,1\n', [], /emptycell\.csv line 2, column "b": empty cell/],
-      ['badlabel.csv', 'a,b,label\n1,2,3\n', [], /badlabel\.csv line 2, column "label": label 3 is not in \[0, 1\]/],
-      ['steps.csv', 'a,b,c,label\n1,2,3,1\n', ['--timesteps', '2'], /3 feature columns, not a multiple of --timesteps 2/],
-      ['dup.csv', 'a,a,label\n1,2,1\n', [], /column name "a" appears twice/],
+      ['nonnum.csv', 'a,b,label\n1,2,1\n3,oops,0\n', [], /nonnum\.csv line 3, column 2 \(b\): "oops" is not a number/],
+      ['nolabel.csv', 'a,b,y\n1,2,1\n', [], /nolabel\.csv line 1, column 1 \(a\): there is no label column/],
+      ['ragged.csv', 'a,b,label\n1,2,1\n3,4\n', [], /ragged\.csv line 3, column 3 \(label\): the row ends after 2 cells, but the header has 3 columns/],
+      ['noheader.csv', '1,2,1\n3,4,0\n', [], /noheader\.csv line 1, column 1 \(1\): the first row looks like data/],
+      ['empty.csv', '', [], /empty\.csv line 1, column 1: the file is empty/],
+      ['headeronly.csv', 'a,b,label\n', [], /headeronly\.csv line 2, column 1 \(a\): the file has a header but no data rows/],
+      ['emptycell.csv', 'a,b,label\n1,,1\n', [], /emptycell\.csv line 2, column 2 \(b\): the value is missing/],
+      ['badlabel.csv', 'a,b,label\n1,2,-1\n', [], /badlabel\.csv line 2, column 3 \(label\): /],
+      ['steps.csv', 'a,b,c,label\n1,2,3,1\n', ['--timesteps', '2'], /3 feature columns cannot be split into 2 timesteps/],
+      ['dup.csv', 'a,a,label\n1,2,1\n', [], /the column name "a" is also the name of column 1/],
+      ['od.csv', 'a,label\n1,0\n2,1\n', ['--output-dim', '3'], /--output-dim 3 does not match the labels of .*od\.csv, which give 1 output \(binary\)/],
     ];
     await Promise.all(cases.map(async ([name, text, extra, re]) => {
       const csv = writeCsv(name, text);
@@ -211,7 +212,7 @@ describe('fastgrnn-train', { concurrency: true }, () => {
     const bad = writeCsv('teacher.safetensors', 'not a model');
     const res = await run(['--teacher', bad, '--epochs', '1', '--out', path.join(tmp, 'never2')]);
     assert.equal(res.code, 1, res.stderr);
-    assert.match(res.stderr, /^fastgrnn-train: --teacher .*teacher\.safetensors: .+ \(SerializationError\)\n$/);
+    assert.match(res.stderr, /^fastgrnn train: --teacher .*teacher\.safetensors: .+ \(SerializationError\)\n$/);
   });
 
   test('distillation from a teacher trained by the CLI', async () => {
@@ -225,18 +226,5 @@ describe('fastgrnn-train', { concurrency: true }, () => {
     assert.match(s.stdout, /distillation \(T 3, alpha 0\.7\)/);
     assert.ok(fs.existsSync(path.join(sOut, 'model.safetensors')));
   });
-
-  test('Ctrl-C (SIGINT) aborts training cleanly: exit 130, nothing written', async () => {
-    const out = path.join(tmp, 'out-interrupted');
-    let sent = false;
-    const res = await run(['--epochs', '1000000', '--early-stopping-patience', 'none', '--out', out], {
-      onStdout: (child, text) => {
-        if (!sent && epochLines(text).length >= 2) { sent = true; child.kill('SIGINT'); }
-      },
-    });
-    assert.ok(sent, 'no epoch line seen');
-    assert.equal(res.code, 130, res.stderr);
-    assert.match(res.stderr, /^fastgrnn-train: interrupted after \d+ epochs; nothing written\n$/);
-    assert.ok(!fs.existsSync(out));
-  });
+  // Ctrl-C: tests/js/cli-commands.test.js.
 });

@@ -73,6 +73,8 @@ console.log(JSON.stringify({ simd: info.simd, epochs: metrics.length, valAccurac
       // the CLI is linked when the package ships it
       if (files.includes('js/cli.js')) {
         assert.ok(existsSync(join(app, 'node_modules/.bin/fastgrnn-train')), 'bin fastgrnn-train is linked');
+        assert.ok(existsSync(join(app, 'node_modules/.bin/fastgrnn')), 'bin fastgrnn is linked');
+        assert.ok(files.includes('js/fastgrnn-train.js') && files.includes('js/cli/main.js'), 'the CLI\'s files are packed');
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

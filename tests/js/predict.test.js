@@ -161,6 +161,17 @@ for (const flavor of FLAVORS) {
         });
         assert.deepEqual(model.save(), bytes, `${id}: the model is unchanged`);
       }
+      // P11: with timesteps in the model card, a row of another width is an error
+      const carded = new FastGRNN({ inputDim: 3, hiddenDim: 4 });
+      const card = carded.card;
+      Object.defineProperty(carded, 'card', { value: { ...(card ?? {}), timesteps: 2 } });
+      assert.equal(typeof carded.predict([1, 2, 3, 4, 5, 6]), 'number');
+      assert.throws(() => carded.predict([1, 2, 3, 4, 5, 6, 7, 8, 9]),
+        expectError('InvalidInput', /^predict: x: length 9 does not equal timesteps \* inputDim = 6$/));
+      assert.throws(() => carded.predictBatch([[1, 2, 3]]),
+        expectError('InvalidInput', /^predictBatch: x\[0\] has length 3, expected timesteps \* inputDim = 6$/));
+      assert.equal(carded.predictBatch([[1, 2, 3]], { timesteps: 1 }).length, 1); // an explicit timesteps wins
+      carded.dispose();
       assert.deepEqual(model.predictBatch([]), new Float32Array(0));
       assert.deepEqual(model.predictClassBatch([]), new Int32Array(0));
       model.dispose();

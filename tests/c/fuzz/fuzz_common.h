@@ -90,4 +90,35 @@ static inline int fz_same_params(const fg_model *a, const fg_model *b) {
     return same;
 }
 
+/* The trainers of the checkpoint target and its seeds (gen_corpus.c):
+ * kind 0 binary T 3, shuffle buffer, sparse; kind 1 three classes, T 2,
+ * distillation, raw inputs with a stored normalization. */
+static inline void fz_checkpoint_configs(int kind, fg_model_config *mc, fg_training_config *tc,
+                                         int32_t *timesteps, int32_t *shuffle_buffer,
+                                         int32_t *flags) {
+    *mc = fg_model_config_default();
+    *tc = fg_training_config_default();
+    mc->input_dim = 2;
+    mc->hidden_dim = 4;
+    mc->rank = 2;
+    tc->batch_size = 4;
+    tc->epochs = 6;
+    tc->learning_rate = 0.05f;
+    tc->lr_decay_step = 2;
+    if (kind == 0) {
+        mc->output_dim = 1;
+        tc->sparsity_w = 0.5f;
+        *timesteps = 3;
+        *shuffle_buffer = 5;
+        *flags = 0;
+    } else {
+        mc->output_dim = 3;
+        tc->enable_distillation = 1;
+        tc->shuffle = 0;
+        *timesteps = 2;
+        *shuffle_buffer = 0;
+        *flags = FG_STREAM_SOFT_TARGETS | FG_STREAM_RAW_INPUTS;
+    }
+}
+
 #endif /* FG_FUZZ_COMMON_H */

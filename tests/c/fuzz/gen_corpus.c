@@ -21,6 +21,9 @@
 #include <cjson/cJSON.h>
 
 #include "fastgrnn.h"
+#define LLVMFuzzerTestOneInput fz_unused_entry
+#include "fuzz_common.h"
+#undef LLVMFuzzerTestOneInput
 
 static const char *root;
 static int written;
@@ -758,6 +761,70 @@ static void gen_datasets(void) {
     dataset_seed("adopt_null_labels.bin", 128 | 1 | 3 << 2, 2, 1, 2, 1, 1, 0, 0, 0x42, 16);
 }
 
+/* Checkpoints of the fuzz_checkpoint trainers at several points of a run:
+ * mid-epoch with a full shuffle buffer, at an epoch boundary, while
+ * validating, in the fixed-support phase. Selector byte + checkpoint. */
+static void gen_checkpoints(void) {
+    for (int kind = 0; kind < 2; kind++) {
+        fg_model_config mc;
+        fg_training_config tc;
+        int32_t T, K, flags;
+        fz_checkpoint_configs(kind, &mc, &tc, &T, &K, &flags);
+        fg_model *m = NULL;
+        fg_trainer *tr = NULL;
+        fg_model_create(&mc, &m);
+        if (kind == 1) {
+            float mu[2] = {1, -1}, sd[2] = {2, 0.5f};
+            fg_model_set_normalization(m, mu, sd, 2);
+        }
+        fg_trainer_create(&mc, &tc, &tr);
+        fg_trainer_stream_begin(tr, m, T, K, flags);
+        float x[9 * 3 * 2], y[9], soft[9 * 3];
+        for (int i = 0; i < 9 * 3 * 2; i++) x[i] = (float)((i * 5) % 7) * 0.5f - 1.5f;
+        for (int i = 0; i < 9; i++) y[i] = (float)(i % (kind == 0 ? 2 : 3));
+        for (int i = 0; i < 27; i++) soft[i] = kind == 0 ? 0.25f : 1.0f / 3.0f;
+        int shot = 0;
+        for (int epoch = 0; epoch < 6; epoch++) {
+            fg_trainer_stream_push(tr, x, y, soft, 9);
+            if (epoch == 0 || epoch == 5) {
+                uint8_t *ck = NULL;
+                size_t len = 0;
+                if (fg_trainer_checkpoint(tr, "{\"pos\":9}", &ck, &len) == FG_OK) {
+                    uint8_t *buf = malloc(len + 1);
+                    buf[0] = (uint8_t)kind;
+                    memcpy(buf + 1, ck, len);
+                    char name[64];
+                    snprintf(name, sizeof name, "valid_kind%d_mid_%d.ckpt", kind, shot++);
+                    write_bytes("checkpoint", name, buf, len + 1);
+                    free(buf);
+                    fg_free(ck);
+                }
+            }
+            fg_trainer_stream_validate(tr, x, y, 3);
+            int32_t ev;
+            if (fg_trainer_stream_end_epoch(tr, &ev) || ev == FG_EVENT_DONE) break;
+            if (epoch == 1 || epoch == 3) {
+                uint8_t *ck = NULL;
+                size_t len = 0;
+                if (fg_trainer_checkpoint(tr, "{\"pos\":0}", &ck, &len) == FG_OK) {
+                    uint8_t *buf = malloc(len + 1);
+                    buf[0] = (uint8_t)kind;
+                    memcpy(buf + 1, ck, len);
+                    char name[64];
+                    snprintf(name, sizeof name, "valid_kind%d_epoch_%d.ckpt", kind, epoch + 1);
+                    write_bytes("checkpoint", name, buf, len + 1);
+                    free(buf);
+                    fg_free(ck);
+                }
+            }
+        }
+        fg_trainer_destroy(tr);
+        fg_model_destroy(m);
+    }
+    write_bytes("checkpoint", "bad_empty.ckpt", "\0", 1);
+    write_text("checkpoint", "bad_not_checkpoint.ckpt", "\001{\"format\":\"x\"}");
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
@@ -771,6 +838,7 @@ int main(int argc, char **argv) {
     gen_json();
     gen_datasets();
     gen_cards();
+    gen_checkpoints();
     printf("gen_corpus: wrote %d files under %s\n", written, root);
     return 0;
 }
