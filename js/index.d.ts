@@ -883,3 +883,5 @@ export class SearchResult {
 export function search(options: SearchOptions): Promise<SearchResult>;
 /** The seed of trial `index` of a search seeded `seed`. */
 export function trialSeed(seed: number, index: number): number;
+/** The trials no other trial beats on both valAccuracy (higher) and sizeBytes (lower), smallest first. */
+export function paretoFront<T extends Pick<SearchTrial, 'status' | 'valAccuracy' | 'sizeBytes' | 'index'>>(trials: readonly T[]): T[];

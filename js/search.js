@@ -378,7 +378,7 @@ function compareRecords(objective) {
 }
 
 /** Marks the non-dominated records (higher valAccuracy, fewer bytes). */
-function paretoFront(records) {
+export function paretoFront(records) {
   const ok = records.filter((r) => r.status === 'ok' && !Number.isNaN(r.valAccuracy));
   const front = ok.filter((r) => !ok.some((o) => o !== r &&
     o.valAccuracy >= r.valAccuracy && o.sizeBytes <= r.sizeBytes &&
