@@ -183,9 +183,15 @@ function prepareData(data) {
     out.outputDim = data.outputDim;
   } else {
     // Validate here (the same C checks the workers will run), with a clear message.
-    const ds = new TrainingDataset(data.features, data.labels, {
-      inputDim: data.inputDim, timesteps: data.timesteps, outputDim: data.outputDim,
-    });
+    let ds;
+    try {
+      ds = new TrainingDataset(data.features, data.labels, {
+        inputDim: data.inputDim, timesteps: data.timesteps, outputDim: data.outputDim,
+      });
+    } catch (e) {
+      if (e instanceof FastGRNNError) throw new FastGRNNError(e.code, `search: data: ${e.message}`, { cause: e });
+      throw e;
+    }
     try {
       if (data.softTargets) ds.withSoftTargets(data.softTargets);
       out.features = ds.features;

@@ -65,7 +65,7 @@ export function mountSearchPanel(root, { getData }) {
   root.append(actions);
   const status = el('p', { id: 'search-status', class: 'status', 'aria-live': 'polite' }, 'Idle.');
   root.append(status);
-  const svg = svgEl('svg', { id: 'search-plot', viewBox: `0 0 ${W} ${H}`, width: '100%', role: 'img',
+  const svg = svgEl('svg', { id: 'search-plot', viewBox: `0 0 ${W} ${H}`, width: '100%', style: 'max-width: 640px', role: 'img',
     'aria-label': 'validation accuracy against model size, one dot per trial' });
   root.append(svg);
   const table = el('table', { id: 'search-table', class: 'class-table' });

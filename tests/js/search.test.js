@@ -217,7 +217,7 @@ describe('search', () => {
       [{ strategy: 'random', trials: undefined }, /trials is required with strategy 'random'/],
       [{ workers: 0 }, /workers must be an integer >= 1, got 0/],
       [{ sizeBudget: -3 }, /sizeBudget must be a positive integer \(bytes\), got -3/],
-      [{ data: { features, labels: labels.subarray(1), inputDim: 5 } }, /labels/],
+      [{ data: { features, labels: labels.subarray(1), inputDim: 5 } }, /^search: data: features and labels have different lengths: 300 samples vs 299 labels/],
       [{ halving: { eta: 2 } }, /halving options apply to strategy 'halving' only/],
       [{ strategy: 'halving', halving: { eta: 1 } }, /halving.eta must be an integer >= 2, got 1/],
       [{ colour: 'red' }, /unknown option 'colour'/],
