@@ -235,6 +235,7 @@ class SearchWorker {
     const { url, setup } = this.pool;
     if (isNode) {
       const { Worker } = await workerThreads();
+      if (this.dead) throw new FastGRNNError('Aborted', 'search aborted');
       const w = new Worker(url ? (/^file:/i.test(url) ? new URL(url) : url)
         : new URL('./search-worker.js', import.meta.url));
       this.w = w;
@@ -261,6 +262,10 @@ class SearchWorker {
   }
 
   request(msg, timeoutMs, what) {
+    if (this.dead) {
+      return Promise.resolve({ type: 'failed', index: msg.index, rung: msg.rung, code: 'Aborted',
+        message: 'the search worker was terminated', workerLost: true });
+    }
     return new Promise((resolve) => {
       const timer = timeoutMs > 0 && Number.isFinite(timeoutMs) ? setTimeout(() => {
         this.die(`the search worker did not answer within ${timeoutMs} ms while ${what}; it was terminated`);
@@ -280,18 +285,18 @@ class SearchWorker {
 
   die(message) {
     if (this.dead) return;
+    this.terminate(message);
+  }
+
+  /** Ends the worker; a pending request resolves as failed with `message` (and its timer stops). */
+  terminate(message = 'the search worker was terminated') {
     this.dead = true;
-    this.terminate();
     const p = this.pending;
     this.pending = null;
     if (p) {
       if (p.timer) clearTimeout(p.timer);
       p.resolve({ type: 'failed', index: p.msg.index, rung: p.msg.rung, code: 'Aborted', message, workerLost: true });
     }
-  }
-
-  terminate() {
-    this.dead = true;
     const w = this.w;
     this.w = null;
     if (w) {
@@ -349,6 +354,7 @@ class Pool {
   /** Runs one trial message; resolves to the worker's answer (never rejects on trial faults). */
   async run(msg) {
     const w = await this.acquire();
+    if (this.closed) throw new FastGRNNError('Aborted', 'search aborted');
     const answer = await w.request(msg, this.timeoutMs, `running trial ${msg.index}`);
     this.release(w);
     return answer;
