@@ -3,6 +3,8 @@
 // "Streaming").
 //
 //   node bench/stream.js [--smoke] [--reps N] [--big GB] [--keep]
+//   (default: 5 repetitions after one untimed warm-up run of each path;
+//   medians)
 //
 //   S1  B1's work (N 100,000, T 1, D 5, H 16, batch 32, one pass) trained
 //       in memory (Trainer.train on a TrainingDataset) and streamed from a
@@ -30,7 +32,7 @@ const value = (name, def) => {
   return i >= 0 && i + 1 < args.length ? args[i + 1] : def;
 };
 const smoke = flag('--smoke');
-const reps = Number(value('--reps', smoke ? 1 : 3));
+const reps = Number(value('--reps', smoke ? 1 : 5));
 const now = () => performance.now();
 const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(0));
@@ -65,7 +67,8 @@ async function s1() {
   const file = path.join(DIR, 'b1.fgrows');
   writeRows(file, features, labels, 5);
   const mem = [], str = [];
-  for (let r = 0; r < reps; r++) {
+  // one untimed run of each first: both paths' JS is compiled before timing
+  for (let r = -1; r < reps; r++) {
     for (const kind of r % 2 ? ['stream', 'memory'] : ['memory', 'stream']) {
       const model = new fg.FastGRNN(MODEL);
       const trainer = new fg.Trainer(model.config, PASS);
@@ -74,14 +77,14 @@ async function s1() {
         const ds = new fg.TrainingDataset(features, labels, { inputDim: 5 });
         t = now();
         await trainer.train(model, ds, { sliceMs: 1000 });
-        mem.push(n / ((now() - t) / 1000));
+        if (r >= 0) mem.push(n / ((now() - t) / 1000));
         ds.dispose();
       } else {
         const src = fg.binarySource(file);
         await src.info();
         t = now();
         await trainer.train(model, src, { sliceMs: 1000, holdout: 0 });
-        str.push(n / ((now() - t) / 1000));
+        if (r >= 0) str.push(n / ((now() - t) / 1000));
       }
       model.dispose();
       trainer.dispose();

@@ -226,17 +226,25 @@ export class TrainingWorker {
       // the unbundled file as an extra asset (or make a context module).
       const base = import.meta.url;
       const url = this._url || new URL(NODE_WORKER_FILE, base);
-      // The worker inherits the process's Node options, except --input-type
-      // (node --input-type=module -e '...'), which a worker file rejects.
-      const execArgv = [];
-      for (let i = 0; i < process.execArgv.length; i++) {
-        const a = process.execArgv[i];
-        if (a === '--input-type') i++;
-        else if (!a.startsWith('--input-type=')) execArgv.push(a);
+      const opts = {};
+      // The worker inherits the process's Node options; --input-type (node
+      // --input-type=module -e '...') is one a worker file rejects, so drop it.
+      if (process.execArgv.some((a) => a === '--input-type' || a.startsWith('--input-type='))) {
+        const execArgv = [];
+        for (let i = 0; i < process.execArgv.length; i++) {
+          const a = process.execArgv[i];
+          if (a === '--input-type') i++;
+          else if (!a.startsWith('--input-type=')) execArgv.push(a);
+        }
+        opts.execArgv = execArgv;
       }
-      const opts = { execArgv };
       if (this._resourceLimits) opts.resourceLimits = this._resourceLimits;
-      const w = new Worker(url, opts);
+      let w;
+      try {
+        w = new Worker(url, opts);
+      } catch (e) {
+        throw new FastGRNNError('Aborted', `cannot start the training worker: ${e.message}`);
+      }
       w.unref();
       this._worker = w;
       this._post = (m, t) => w.postMessage(m, t);

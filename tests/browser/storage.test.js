@@ -36,6 +36,8 @@ before(async () => {
   browser = await launch();
 });
 after(async () => {
+  // the restart test replaced the context launch() made: close the current one too
+  await browser.context.close().catch(() => {});
   await browser.close();
   await server.stop();
 });

@@ -1,0 +1,30 @@
+// Rollup: node-resolve finds the package; import-meta-assets emits the .wasm
+// files that js/loader.js references with new URL('…', import.meta.url).
+// Rollup does not bundle workers: the training worker is a second input,
+// written next to the app's chunk where js/worker.js looks for it, and
+// import-meta-assets leaves js/worker.js alone (it would copy the worker
+// unbundled).
+import { readFileSync } from 'node:fs';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import { importMetaAssets } from '@web/rollup-plugin-import-meta-assets';
+
+// index.html next to the bundle (a stand-in for @rollup/plugin-html).
+const html = {
+  name: 'html',
+  generateBundle() {
+    this.emitFile({ type: 'asset', fileName: 'index.html', source: readFileSync('index.html', 'utf8') });
+  },
+};
+
+export default {
+  input: {
+    main: 'src/main.js',
+    'training-worker': 'node_modules/fastgrnn-wasm/js/training-worker.js',
+  },
+  output: { dir: 'dist', format: 'es', entryFileNames: 'src/[name].js' },
+  plugins: [
+    nodeResolve({ browser: true }),
+    importMetaAssets({ exclude: '**/fastgrnn-wasm/js/worker.js' }),
+    html,
+  ],
+};
