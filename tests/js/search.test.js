@@ -82,6 +82,14 @@ describe('search', () => {
     for (const h of [model, trainer, all, train, val]) h.dispose();
   });
 
+  it('data as a TrainingDataset gives the same results as the same arrays', async () => {
+    const ds = new TrainingDataset(features, labels, { inputDim: 5 });
+    const a = await search({ ...BASE, data: ds, strategy: 'random', trials: 2, workers: 1 });
+    const b = await search({ ...BASE, strategy: 'random', trials: 2, workers: 1 });
+    assert.deepEqual(a.toJSON(), b.toJSON());
+    ds.dispose();
+  });
+
   it('grid: every combination once, first key slowest; steps of a range; trials caps the grid', async () => {
     const space = { hiddenDim: [4, 6], rank: { min: 2, max: 4, steps: 3 }, quantize: [false, true] };
     const r = await search({ ...BASE, space, strategy: 'grid', workers: 2 });
