@@ -768,3 +768,120 @@ export function readCSV(input: CSVInput, options: CSVOptions & { label: false })
 export function readCSV(input: CSVInput, options?: CSVOptions): Promise<CSVData>;
 /** Reads a CSV as batches of rows (streaming). */
 export function readCSVRows(input: CSVInput, options?: CSVOptions): AsyncIterable<CSVRowBatch>;
+
+// ------------------------------------------------------------------ search
+
+/** A searched key: a list of values, or a numeric range (integers for integer keys). */
+export type SearchDimension =
+  | readonly (number | boolean | null)[]
+  | { min: number; max: number; log?: boolean; /** grid points of the range (default gridSteps) */ steps?: number };
+
+/**
+ * The search space: any model or training config key (but inputDim,
+ * outputDim, seed), plus 'prune' (fraction pruned after training) and
+ * 'quantize' (INT8 after training).
+ */
+export type SearchSpace = {
+  [K in Exclude<keyof ModelConfig | keyof TrainingConfig, 'inputDim' | 'outputDim' | 'seed'>]?: SearchDimension;
+} & { prune?: SearchDimension; quantize?: readonly boolean[] };
+
+export interface SearchData {
+  features: Float32Array | ArrayLike<number> | readonly (ArrayLike<number>)[];
+  labels: Float32Array | ArrayLike<number>;
+  inputDim?: number;
+  timesteps?: number;
+  outputDim?: number;
+  softTargets?: Float32Array | ArrayLike<number>;
+  featureNames?: string[];
+  classNames?: string[];
+  labelName?: string;
+}
+
+export interface SearchOptions {
+  space: SearchSpace;
+  data: SearchData | TrainingDataset;
+  /** Number of trials (required for 'random' and 'halving'; caps the grid). */
+  trials?: number;
+  /** Default 'random'. */
+  strategy?: 'grid' | 'random' | 'halving';
+  /** Pool size (default: hardware concurrency, at most 4). Results do not depend on it. */
+  workers?: number;
+  /** Default 'valLoss' (lower is better); 'valAccuracy' (higher is better). */
+  objective?: 'valLoss' | 'valAccuracy';
+  /** Bytes after compression (model.sizeBytes()); trials above it rank after those within. */
+  sizeBudget?: number;
+  signal?: AbortSignal;
+  /** Called as each trial (each rung of a trial for 'halving') finishes, in finishing order. */
+  onTrial?: (trial: SearchTrial) => void;
+  /** Search seed (default 42): trial i's seed is trialSeed(seed, i). */
+  seed?: number;
+  /** Base model config every trial starts from. */
+  model?: Partial<ModelConfig>;
+  /** Base training config every trial starts from. */
+  training?: Partial<TrainingConfig>;
+  /** Fraction held out (split once with the search seed) that scores every trial; default 0.2. */
+  validationSplit?: number;
+  /** z-score with the training part's statistics (stored in each model); default true. */
+  normalize?: boolean;
+  /** Successive halving: rung r trains minEpochs * eta^r epochs (at most maxEpochs), keeps the best 1/eta. */
+  halving?: { eta?: number; minEpochs?: number; maxEpochs?: number };
+  /** Grid points of a range without `steps` (default 3). */
+  gridSteps?: number;
+  /** A trial (or a worker's setup) that takes longer fails; its worker is replaced. Default 600000. */
+  trialTimeoutMs?: number;
+  /** Another worker script speaking the search protocol (default: the package's search-worker.js). */
+  workerUrl?: URL | string;
+  /** Passed to init() in the main thread and in every worker. */
+  init?: InitOptions;
+}
+
+export interface SearchTrial {
+  index: number;
+  /** 1-based rank in the result (null until the search ends). */
+  rank: number | null;
+  seed: number;
+  params: Record<string, number | boolean | null>;
+  status: 'ok' | 'failed';
+  /** 'halving': the rung of this evaluation; else null. */
+  rung: number | null;
+  epochs: number;
+  epochsRun: number | null;
+  valLoss: number | null;
+  valAccuracy: number | null;
+  sizeBytes: number | null;
+  withinBudget: boolean;
+  pareto: boolean;
+  error: { code: string; message: string } | null;
+}
+
+export class SearchResult {
+  readonly strategy: 'grid' | 'random' | 'halving';
+  readonly objective: 'valLoss' | 'valAccuracy';
+  readonly seed: number;
+  readonly sizeBudget: number | null;
+  readonly paramKeys: string[];
+  /** Every trial (its last evaluation), by index. */
+  readonly trials: SearchTrial[];
+  /** Every evaluation, by rung then index. */
+  readonly evaluations: SearchTrial[];
+  /** Best first; ties broken by index; failed trials last. */
+  readonly ranked: SearchTrial[];
+  /** Non-dominated trials on valAccuracy vs sizeBytes, smallest first. */
+  readonly pareto: SearchTrial[];
+  readonly best: SearchTrial | null;
+  /** The best trial's model: safetensors bytes with its card. */
+  readonly bestModel: Uint8Array | null;
+  modelBytes(index: number): Uint8Array | null;
+  toJSON(): {
+    strategy: string; objective: string; seed: number; sizeBudget: number | null;
+    best: number | null; pareto: number[]; trials: SearchTrial[];
+  };
+  toCSV(): string;
+}
+
+/** Hyperparameter search over a pool of workers. */
+export function search(options: SearchOptions): Promise<SearchResult>;
+/** The seed of trial `index` of a search seeded `seed`. */
+export function trialSeed(seed: number, index: number): number;
+/** The trials no other trial beats on both valAccuracy (higher) and sizeBytes (lower), smallest first. */
+export function paretoFront<T extends Pick<SearchTrial, 'status' | 'valAccuracy' | 'sizeBytes' | 'index'>>(trials: readonly T[]): T[];

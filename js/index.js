@@ -15,6 +15,7 @@ export { FastGRNNError };
 export { routingData, seededRandom, ROUTING_FEATURES } from './data.js';
 export { ONNX_MIN_OPSET, ONNX_MAX_OPSET, ONNX_DEFAULT_OPSET, ONNX_MAX_UNROLL } from './onnx.js';
 export { readCSV, readCSVRows } from './csv.js';
+export { search, SearchResult, trialSeed, paretoFront } from './search.js';
 import { readCSV } from './csv.js';
 import { DataSource, runStream, readCheckpoint } from './stream.js';
 export {

@@ -10,6 +10,7 @@ import uPlot from 'uplot';
 import { GENERATORS, toCSV } from './datasets.js';
 import { drawSequences } from './sequence-view.js';
 import { evaluateModel, drawConfusion, fillClassTable } from './report.js';
+import { mountSearchPanel } from './search-panel.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -1413,6 +1414,7 @@ async function main() {
       $('compare').title = 'This browser has no WebAssembly SIMD128';
     }
     workerFor('auto'); // start and warm up the training worker
+    mountSearchPanel($('search-panel'), { getData: () => state.data });
     const warm = new FastGRNN({ inputDim: 2, hiddenDim: 4, rank: null }); // and the page's own path
     warm.forwardBatch(new Float32Array(2 * 64));
     FastGRNN.load(warm.save()).dispose();

@@ -13,6 +13,7 @@ import * as predict from './predict.js';
 import * as evaluate from './evaluate.js';
 import * as inspect from './inspect.js';
 import * as exportOnnx from './export-onnx.js';
+import * as searchCmd from './search.js';
 
 const COMMANDS = {
   train: { mod: train, args: '[--data FILE.csv] [options]', about: 'train on a CSV file or built-in data' },
@@ -20,6 +21,7 @@ const COMMANDS = {
   evaluate: { mod: evaluate, args: 'MODEL DATA.csv [--json]', about: 'loss, accuracy, confusion matrix, ...' },
   inspect: { mod: inspect, args: 'MODEL [--json]', about: 'the model card and sizes' },
   'export-onnx': { mod: exportOnnx, args: 'MODEL OUT.onnx [options]', about: 'the model as an ONNX graph' },
+  search: { mod: searchCmd, args: '--space JSON [--data FILE.csv]', about: 'hyperparameter search over worker threads' },
 };
 
 function help() {
