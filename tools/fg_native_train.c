@@ -51,21 +51,23 @@ static float *read_f32(const char *path, size_t *count) {
 }
 
 static void usage(void) {
-    fprintf(stderr,
-            "usage: fg_native_train --model-config JSON --training-config JSON\n"
-            "         --features F32FILE --labels F32FILE [--timesteps T]\n"
-            "         [--soft F32FILE] [--normalize] --out MODEL.safetensors\n"
-            "         [--metrics METRICS.json]\n");
+    fprintf(stderr, "usage: fg_native_train --model-config JSON --training-config JSON\n"
+                    "         --features F32FILE --labels F32FILE [--timesteps T]\n"
+                    "         [--soft F32FILE] [--normalize] --out MODEL.safetensors\n"
+                    "         [--metrics METRICS.json]\n");
     exit(2);
 }
 
 int main(int argc, char **argv) {
-    const char *mcfg_json = "{}", *tcfg_json = "{}", *fpath = NULL, *lpath = NULL,
-               *spath = NULL, *out = NULL, *metrics = NULL;
+    const char *mcfg_json = "{}", *tcfg_json = "{}", *fpath = NULL, *lpath = NULL, *spath = NULL,
+               *out = NULL, *metrics = NULL;
     int timesteps = 1, normalize = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--normalize")) { normalize = 1; continue; }
+        if (!strcmp(a, "--normalize")) {
+            normalize = 1;
+            continue;
+        }
         if (i + 1 >= argc) usage();
         const char *v = argv[++i];
         if (!strcmp(a, "--model-config")) mcfg_json = v;

@@ -41,12 +41,12 @@ const char *fg_version(void);
 
 typedef enum {
     FG_OK = 0,
-    FG_ERR_INVALID_INPUT = 1,   /* InvalidInput: bad argument, data or config */
-    FG_ERR_SERIALIZATION = 2,   /* SerializationError: malformed bytes / JSON */
-    FG_ERR_IO = 3,              /* IoError: file could not be read / written  */
-    FG_ERR_ABORTED = 4,         /* Aborted: training cancelled by the caller  */
-    FG_ERR_DIVERGED = 5,        /* Diverged: the loss became non-finite       */
-    FG_ERR_OUT_OF_MEMORY = 6    /* OutOfMemory: an allocation failed          */
+    FG_ERR_INVALID_INPUT = 1, /* InvalidInput: bad argument, data or config */
+    FG_ERR_SERIALIZATION = 2, /* SerializationError: malformed bytes / JSON */
+    FG_ERR_IO = 3,            /* IoError: file could not be read / written  */
+    FG_ERR_ABORTED = 4,       /* Aborted: training cancelled by the caller  */
+    FG_ERR_DIVERGED = 5,      /* Diverged: the loss became non-finite       */
+    FG_ERR_OUT_OF_MEMORY = 6  /* OutOfMemory: an allocation failed          */
 } fg_status;
 
 /* "InvalidInput", "SerializationError", ... ("Ok" for FG_OK). */
@@ -62,19 +62,19 @@ void fg_free(void *ptr);
 /* ------------------------------------------------------------------------ */
 /* Configuration                                                            */
 
-#define FG_RANK_NONE (-1)      /* rank not set: full rank                    */
-#define FG_PATIENCE_NONE (-1)  /* early_stopping_patience = None             */
+#define FG_RANK_NONE     (-1) /* rank not set: full rank                    */
+#define FG_PATIENCE_NONE (-1) /* early_stopping_patience = None             */
 
 typedef struct {
-    int32_t input_dim;     /* D > 0                                          */
-    int32_t hidden_dim;    /* H > 0                                          */
-    int32_t output_dim;    /* O > 0: 1 = binary, > 1 = classes               */
-    float nu;              /* initial raw (pre-sigmoid) nu                   */
-    float zeta;            /* initial raw (pre-sigmoid) zeta                 */
-    int32_t rank;          /* rank of W and U, or FG_RANK_NONE               */
-    int32_t w_rank;        /* overrides rank for W, or FG_RANK_NONE          */
-    int32_t u_rank;        /* overrides rank for U, or FG_RANK_NONE          */
-    uint64_t seed;         /* initialisation seed, [0, 2^53] (exact in JSON/JS) */
+    int32_t input_dim;  /* D > 0                                          */
+    int32_t hidden_dim; /* H > 0                                          */
+    int32_t output_dim; /* O > 0: 1 = binary, > 1 = classes               */
+    float nu;           /* initial raw (pre-sigmoid) nu                   */
+    float zeta;         /* initial raw (pre-sigmoid) zeta                 */
+    int32_t rank;       /* rank of W and U, or FG_RANK_NONE               */
+    int32_t w_rank;     /* overrides rank for W, or FG_RANK_NONE          */
+    int32_t u_rank;     /* overrides rank for U, or FG_RANK_NONE          */
+    uint64_t seed;      /* initialisation seed, [0, 2^53] (exact in JSON/JS) */
 } fg_model_config;
 
 /* The specification's FastGRNNConfig::default(): D 5, H 8, O 1, nu 1, zeta 1,
@@ -167,8 +167,8 @@ fg_status fg_model_forward(const fg_model *model, const float *x, int32_t timest
 fg_status fg_model_forward_batch(const fg_model *model, const float *x, int32_t n,
                                  int32_t timesteps, float *probs_out);
 /* Raw outputs y = W_o h_T + b_o: [n, O]. */
-fg_status fg_model_logits_batch(const fg_model *model, const float *x, int32_t n,
-                                int32_t timesteps, float *logits_out);
+fg_status fg_model_logits_batch(const fg_model *model, const float *x, int32_t n, int32_t timesteps,
+                                float *logits_out);
 
 /* Normalization parameters carried with the model (saved in the safetensors
  * metadata). forward / forward_batch / logits_batch do NOT apply them (they
@@ -187,7 +187,7 @@ int fg_model_get_normalization(const fg_model *model, const float **means, const
  * predict equals forward. Shapes as for forward. FG_ERR_INVALID_INPUT when x
  * or a normalized value is not finite. */
 fg_status fg_model_predict(const fg_model *model, const float *x, int32_t timesteps,
-                           float *probs_out);                     /* O floats          */
+                           float *probs_out); /* O floats          */
 fg_status fg_model_predict_batch(const fg_model *model, const float *x, int32_t n,
                                  int32_t timesteps, float *probs_out); /* [n] or [n, O] */
 fg_status fg_model_predict_logits_batch(const fg_model *model, const float *x, int32_t n,
@@ -205,8 +205,8 @@ fg_status fg_model_set_params(fg_model *model, const float *in, size_t count);
 /* Tensor table: name, shape (up to 2 dims; dims[1] = 0 for a vector),
  * offset into the flat parameter buffer. Returns the number of tensors. */
 int fg_model_num_tensors(const fg_model *model);
-fg_status fg_model_tensor_info(const fg_model *model, int index, const char **name,
-                               int32_t *rows, int32_t *cols, size_t *offset);
+fg_status fg_model_tensor_info(const fg_model *model, int index, const char **name, int32_t *rows,
+                               int32_t *cols, size_t *offset);
 
 /* ---- compression ----
  * Magnitude pruning of the cell matrices (W, U or their low-rank factors;
@@ -275,8 +275,8 @@ fg_status fg_dataset_split(const fg_dataset *ds, float val_ratio, uint64_t seed,
  * becomes 1. means_out/stds_out: input_dim floats each (may be NULL). */
 fg_status fg_dataset_normalize(fg_dataset *ds, float *means_out, float *stds_out);
 /* (x - mean) / std with given parameters; dim must equal input_dim, stds > 0. */
-fg_status fg_dataset_apply_normalization(fg_dataset *ds, const float *means,
-                                         const float *stds, int32_t dim);
+fg_status fg_dataset_apply_normalization(fg_dataset *ds, const float *means, const float *stds,
+                                         int32_t dim);
 int32_t fg_dataset_len(const fg_dataset *ds);
 int fg_dataset_is_empty(const fg_dataset *ds);
 int32_t fg_dataset_timesteps(const fg_dataset *ds);
@@ -315,8 +315,8 @@ fg_status fg_model_evaluate(const fg_model *model, const fg_dataset *ds, int raw
 typedef struct fg_batch_iter fg_batch_iter;
 
 /* Holds a reference to ds: ds must outlive the iterator. */
-fg_status fg_batch_iter_create(const fg_dataset *ds, int32_t batch_size, int shuffle,
-                               uint64_t seed, fg_batch_iter **out);
+fg_status fg_batch_iter_create(const fg_dataset *ds, int32_t batch_size, int shuffle, uint64_t seed,
+                               fg_batch_iter **out);
 void fg_batch_iter_destroy(fg_batch_iter *it);
 /* Returns the number of samples in the next batch (the last may be partial)
  * and points features/labels/soft (soft NULL without soft targets) at
@@ -330,13 +330,13 @@ void fg_batch_iter_reset(fg_batch_iter *it);
 /* Trainer                                                                  */
 
 typedef struct {
-    int32_t epoch;           /* 0-based                                      */
-    float train_loss;        /* mean data loss over the epoch's samples, each
+    int32_t epoch;        /* 0-based                                      */
+    float train_loss;     /* mean data loss over the epoch's samples, each
                               * measured by its batch's forward pass        */
-    float val_loss;          /* NaN when there is no validation set          */
-    float train_accuracy;    /* measured the same way, during the pass       */
-    float val_accuracy;      /* NaN when there is no validation set          */
-    float learning_rate;     /* the rate used in this epoch                  */
+    float val_loss;       /* NaN when there is no validation set          */
+    float train_accuracy; /* measured the same way, during the pass       */
+    float val_accuracy;   /* NaN when there is no validation set          */
+    float learning_rate;  /* the rate used in this epoch                  */
 } fg_training_metrics;
 
 typedef struct fg_trainer fg_trainer;
@@ -362,9 +362,9 @@ fg_status fg_trainer_train(fg_trainer *tr, fg_model *model, const fg_dataset *ds
  * configured); cancel ends now and keeps the current weights. The model and
  * dataset must stay alive and unchanged between begin and finish/cancel. */
 typedef enum {
-    FG_EVENT_NONE = 0,       /* more batches of the current epoch remain      */
-    FG_EVENT_EPOCH_END = 1,  /* an epoch finished; its metrics are appended   */
-    FG_EVENT_DONE = 2        /* all epochs ran or early stopping triggered    */
+    FG_EVENT_NONE = 0,      /* more batches of the current epoch remain      */
+    FG_EVENT_EPOCH_END = 1, /* an epoch finished; its metrics are appended   */
+    FG_EVENT_DONE = 2       /* all epochs ran or early stopping triggered    */
 } fg_train_event;
 
 fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds);
@@ -400,12 +400,12 @@ const fg_training_metrics *fg_trainer_metrics(const fg_trainer *tr);
  * An epoch callback of fg_trainer_train may call fg_trainer_interrupt (train
  * then returns FG_OK) or fg_trainer_cancel (FG_ERR_ABORTED). */
 typedef enum {
-    FG_STOP_COMPLETED = 0,       /* every configured epoch ran                */
-    FG_STOP_EARLY_STOPPING = 1,  /* patience ran out                          */
-    FG_STOP_CALLBACK = 2,        /* the epoch callback / caller finished early */
-    FG_STOP_INTERRUPTED = 3,     /* fg_trainer_interrupt                      */
-    FG_STOP_CANCELLED = 4,       /* fg_trainer_cancel                         */
-    FG_STOP_DIVERGED = 5         /* the loss or the weights became non-finite */
+    FG_STOP_COMPLETED = 0,      /* every configured epoch ran                */
+    FG_STOP_EARLY_STOPPING = 1, /* patience ran out                          */
+    FG_STOP_CALLBACK = 2,       /* the epoch callback / caller finished early */
+    FG_STOP_INTERRUPTED = 3,    /* fg_trainer_interrupt                      */
+    FG_STOP_CANCELLED = 4,      /* fg_trainer_cancel                         */
+    FG_STOP_DIVERGED = 5        /* the loss or the weights became non-finite */
 } fg_stop_reason;
 
 typedef enum {
@@ -415,15 +415,15 @@ typedef enum {
 } fg_kept_reason;
 
 typedef struct {
-    int32_t epochs_run;          /* epochs completed                          */
-    int32_t kept_epoch;          /* epoch whose weights the model holds; -1 when
+    int32_t epochs_run;  /* epochs completed                          */
+    int32_t kept_epoch;  /* epoch whose weights the model holds; -1 when
                                   * none (no epoch completed, or the run ended
                                   * mid-epoch without restoring)              */
-    int32_t kept_reason;         /* fg_kept_reason                            */
-    int32_t stop_reason;         /* fg_stop_reason                            */
+    int32_t kept_reason; /* fg_kept_reason                            */
+    int32_t stop_reason; /* fg_stop_reason                            */
     int32_t train_samples;
     int32_t validation_samples;
-    fg_training_metrics kept;    /* metrics of kept_epoch (epoch -1 and NaN
+    fg_training_metrics kept; /* metrics of kept_epoch (epoch -1 and NaN
                                   * everywhere when there is none)            */
 } fg_training_summary;
 
@@ -472,7 +472,8 @@ fg_status fg_trainer_interrupt(fg_trainer *tr);
  * epoch trains on what the buffer and the partial batch still hold, and
  * pushing training samples is then refused until the epoch ends. */
 #define FG_STREAM_SOFT_TARGETS 1 /* samples carry soft targets (distillation)   */
-#define FG_STREAM_RAW_INPUTS 2   /* samples are raw: the model's stored
+#define FG_STREAM_RAW_INPUTS                                                                       \
+    2 /* samples are raw: the model's stored
                                   * normalization is applied as they arrive     */
 fg_status fg_trainer_stream_begin(fg_trainer *tr, fg_model *model, int32_t timesteps,
                                   int32_t shuffle_buffer, int32_t flags);
@@ -552,9 +553,9 @@ fg_status fg_trainer_resume(fg_trainer *tr, const uint8_t *bytes, size_t len, fg
  * ("card") and is validated on load like the rest of it
  * (FG_ERR_SERIALIZATION naming the field); a file without one loads with
  * an empty card. */
-#define FG_CARD_NAME_MAX 256
+#define FG_CARD_NAME_MAX  256
 #define FG_CARD_VALUE_MAX 4096
-#define FG_CARD_DATA_MAX 64
+#define FG_CARD_DATA_MAX  64
 
 /* Merges a JSON object into the card: each key replaces the card's (null
  * removes it). Every field is validated (FG_ERR_INVALID_INPUT naming it;
@@ -596,8 +597,7 @@ float fg_temperature_softmax(float logit, float temperature);
 /* Soft targets from a teacher: sigmoid(logit / T) for binary ([n]), softmax
  * of logits / T for multi-class ([n, O]). */
 fg_status fg_generate_teacher_predictions(const fg_model *teacher, const float *x, int32_t n,
-                                          int32_t timesteps, float temperature,
-                                          float *soft_out);
+                                          int32_t timesteps, float temperature, float *soft_out);
 
 #ifdef __cplusplus
 }

@@ -33,7 +33,10 @@ static int cmp_desc(const void *a, const void *b) {
 }
 
 void fg_top_k_mask(const fg_real *w, size_t n, size_t k, uint8_t *keep, fg_real *scratch) {
-    if (k >= n) { memset(keep, 1, n); return; }
+    if (k >= n) {
+        memset(keep, 1, n);
+        return;
+    }
     memset(keep, 0, n);
     if (k == 0) return;
     for (size_t i = 0; i < n; i++) scratch[i] = w[i] < 0 ? -w[i] : w[i];
@@ -41,15 +44,22 @@ void fg_top_k_mask(const fg_real *w, size_t n, size_t k, uint8_t *keep, fg_real 
     fg_real thr = scratch[k - 1]; /* the k-th largest magnitude */
     size_t kept = 0;
     for (size_t i = 0; i < n; i++)
-        if ((w[i] < 0 ? -w[i] : w[i]) > thr) { keep[i] = 1; kept++; }
+        if ((w[i] < 0 ? -w[i] : w[i]) > thr) {
+            keep[i] = 1;
+            kept++;
+        }
     for (size_t i = 0; i < n && kept < k; i++)
-        if ((w[i] < 0 ? -w[i] : w[i]) == thr) { keep[i] = 1; kept++; }
+        if ((w[i] < 0 ? -w[i] : w[i]) == thr) {
+            keep[i] = 1;
+            kept++;
+        }
 }
 
 fg_status fg_model_prune(fg_model *m, float sparsity) {
     if (!m) return fg_fail(FG_ERR_INVALID_INPUT, "model is NULL");
     if (!(sparsity >= 0.0f && sparsity < 1.0f))
-        return fg_fail(FG_ERR_INVALID_INPUT, "sparsity must be in [0, 1), got %g", (double)sparsity);
+        return fg_fail(FG_ERR_INVALID_INPUT, "sparsity must be in [0, 1), got %g",
+                       (double)sparsity);
     if (m->quantized)
         return fg_fail(FG_ERR_INVALID_INPUT, "model is quantized: prune before quantize()");
     size_t biggest = 1;
@@ -58,7 +68,10 @@ fg_status fg_model_prune(fg_model *m, float sparsity) {
             biggest = m->tensors[i].size;
     uint8_t *mask = fg_alloc(m->num_params, "model mask");
     fg_real *scratch = mask ? fg_alloc(biggest * sizeof(fg_real), "pruning scratch") : NULL;
-    if (!scratch) { fg_free(mask); return FG_ERR_OUT_OF_MEMORY; }
+    if (!scratch) {
+        fg_free(mask);
+        return FG_ERR_OUT_OF_MEMORY;
+    }
     memset(mask, 1, m->num_params);
     for (int i = 0; i < m->num_tensors; i++) {
         const fg_tensor *t = &m->tensors[i];

@@ -13,14 +13,16 @@
 
 fg_status fg_check_label(float y, int32_t O, const char *what, int64_t i) {
     if (!isfinite(y))
-        return fg_fail(FG_ERR_INVALID_INPUT, "%s[%lld] must be finite, got %g", what, (long long)i, (double)y);
+        return fg_fail(FG_ERR_INVALID_INPUT, "%s[%lld] must be finite, got %g", what, (long long)i,
+                       (double)y);
     if (O == 1) {
         if (y < 0.0f || y > 1.0f)
-            return fg_fail(FG_ERR_INVALID_INPUT, "%s[%lld] must be in [0, 1] for a binary model, got %g",
-                           what, (long long)i, (double)y);
+            return fg_fail(FG_ERR_INVALID_INPUT,
+                           "%s[%lld] must be in [0, 1] for a binary model, got %g", what,
+                           (long long)i, (double)y);
     } else if (y < 0.0f || y >= (float)O || y != floorf(y)) {
-        return fg_fail(FG_ERR_INVALID_INPUT, "%s[%lld] must be a class index in [0, %d), got %g", what,
-                       (long long)i, O, (double)y);
+        return fg_fail(FG_ERR_INVALID_INPUT, "%s[%lld] must be a class index in [0, %d), got %g",
+                       what, (long long)i, O, (double)y);
     }
     return FG_OK;
 }
@@ -30,7 +32,10 @@ static fg_status dataset_alloc(int32_t n, int32_t T, int32_t D, int32_t O, int w
                                fg_dataset **out) {
     fg_dataset *ds = fg_alloc_zero(1, sizeof *ds, "dataset");
     if (!ds) return FG_ERR_OUT_OF_MEMORY;
-    ds->n = n; ds->T = T; ds->D = D; ds->O = O;
+    ds->n = n;
+    ds->T = T;
+    ds->D = D;
+    ds->O = O;
     ds->soft_width = O == 1 ? 1 : O;
     ds->x = fg_alloc_zero((size_t)n * T * D, sizeof(float), "dataset features");
     ds->y = ds->x ? fg_alloc_zero((size_t)n, sizeof(float), "dataset labels") : NULL;
@@ -49,15 +54,19 @@ static fg_status check_new(const float *features, const float *labels, int32_t n
                            int32_t input_dim, int32_t output_dim, fg_dataset **out) {
     if (!out) return fg_fail(FG_ERR_INVALID_INPUT, "out is NULL");
     if (n <= 0) return fg_fail(FG_ERR_INVALID_INPUT, "dataset is empty: n must be > 0, got %d", n);
-    if (timesteps <= 0) return fg_fail(FG_ERR_INVALID_INPUT, "timesteps must be > 0, got %d", timesteps);
-    if (input_dim <= 0) return fg_fail(FG_ERR_INVALID_INPUT, "input_dim must be > 0, got %d", input_dim);
-    if (output_dim <= 0) return fg_fail(FG_ERR_INVALID_INPUT, "output_dim must be > 0, got %d", output_dim);
+    if (timesteps <= 0)
+        return fg_fail(FG_ERR_INVALID_INPUT, "timesteps must be > 0, got %d", timesteps);
+    if (input_dim <= 0)
+        return fg_fail(FG_ERR_INVALID_INPUT, "input_dim must be > 0, got %d", input_dim);
+    if (output_dim <= 0)
+        return fg_fail(FG_ERR_INVALID_INPUT, "output_dim must be > 0, got %d", output_dim);
     if (!features) return fg_fail(FG_ERR_INVALID_INPUT, "features is NULL");
     if (!labels) return fg_fail(FG_ERR_INVALID_INPUT, "labels is NULL");
     uint64_t count = (uint64_t)n * (uint64_t)timesteps * (uint64_t)input_dim;
     if (count > ((uint64_t)1 << 31))
-        return fg_fail(FG_ERR_INVALID_INPUT, "n %d x timesteps %d x input_dim %d overflows (max 2^31 values)",
-                       n, timesteps, input_dim);
+        return fg_fail(FG_ERR_INVALID_INPUT,
+                       "n %d x timesteps %d x input_dim %d overflows (max 2^31 values)", n,
+                       timesteps, input_dim);
     for (uint64_t i = 0; i < count; i++)
         if (!isfinite(features[i]))
             return fg_fail(FG_ERR_INVALID_INPUT, "features[%llu] must be finite, got %g",
@@ -68,8 +77,9 @@ static fg_status check_new(const float *features, const float *labels, int32_t n
     return FG_OK;
 }
 
-fg_status fg_dataset_create(const float *features, const float *labels, int32_t n, int32_t timesteps,
-                            int32_t input_dim, int32_t output_dim, fg_dataset **out) {
+fg_status fg_dataset_create(const float *features, const float *labels, int32_t n,
+                            int32_t timesteps, int32_t input_dim, int32_t output_dim,
+                            fg_dataset **out) {
     fg_status s = check_new(features, labels, n, timesteps, input_dim, output_dim, out);
     if (s) return s;
     fg_dataset *ds;
@@ -86,7 +96,10 @@ fg_status fg_dataset_adopt(float *features, float *labels, int32_t n, int32_t ti
     if (s) return s;
     fg_dataset *ds = fg_alloc_zero(1, sizeof *ds, "dataset");
     if (!ds) return FG_ERR_OUT_OF_MEMORY;
-    ds->n = n; ds->T = timesteps; ds->D = input_dim; ds->O = output_dim;
+    ds->n = n;
+    ds->T = timesteps;
+    ds->D = input_dim;
+    ds->O = output_dim;
     ds->soft_width = output_dim == 1 ? 1 : output_dim;
     ds->x = features;
     ds->y = labels;
@@ -103,7 +116,8 @@ void fg_dataset_destroy(fg_dataset *ds) {
 }
 
 /* A new dataset holding the samples idx[0..n) of src. */
-static fg_status dataset_select(const fg_dataset *src, const int32_t *idx, int32_t n, fg_dataset **out) {
+static fg_status dataset_select(const fg_dataset *src, const int32_t *idx, int32_t n,
+                                fg_dataset **out) {
     fg_dataset *ds;
     fg_status s = dataset_alloc(n, src->T, src->D, src->O, src->soft != NULL, &ds);
     if (s) return s;
@@ -128,12 +142,12 @@ fg_status fg_dataset_with_soft_targets(fg_dataset *ds, const float *soft, size_t
     if (!soft) return fg_fail(FG_ERR_INVALID_INPUT, "soft_targets is NULL");
     size_t want = (size_t)ds->n * (size_t)ds->soft_width;
     if (count != want)
-        return fg_fail(FG_ERR_INVALID_INPUT,
-                       "soft_targets length must equal %s = %zu, got %zu",
+        return fg_fail(FG_ERR_INVALID_INPUT, "soft_targets length must equal %s = %zu, got %zu",
                        ds->O == 1 ? "the number of samples" : "samples x output_dim", want, count);
     for (size_t i = 0; i < count; i++)
         if (!isfinite(soft[i]) || soft[i] < 0.0f || soft[i] > 1.0f)
-            return fg_fail(FG_ERR_INVALID_INPUT, "soft_targets[%zu] must be finite and in [0, 1], got %g", i,
+            return fg_fail(FG_ERR_INVALID_INPUT,
+                           "soft_targets[%zu] must be finite and in [0, 1], got %g", i,
                            (double)soft[i]);
     float *copy = fg_alloc(count * sizeof(float), "soft targets");
     if (!copy) return FG_ERR_OUT_OF_MEMORY;
@@ -145,10 +159,12 @@ fg_status fg_dataset_with_soft_targets(fg_dataset *ds, const float *soft, size_t
 
 /* n_val = round(n * val_ratio), halves up, in double; n_train = n - n_val. */
 fg_status fg_split_sizes(int32_t n, float val_ratio, int32_t *train_out, int32_t *val_out) {
-    if (!train_out || !val_out) return fg_fail(FG_ERR_INVALID_INPUT, "train_out or val_out is NULL");
+    if (!train_out || !val_out)
+        return fg_fail(FG_ERR_INVALID_INPUT, "train_out or val_out is NULL");
     if (n < 0) return fg_fail(FG_ERR_INVALID_INPUT, "n must be >= 0, got %d", n);
     if (!(val_ratio >= 0.0f && val_ratio <= 1.0f))
-        return fg_fail(FG_ERR_INVALID_INPUT, "val_ratio must be in [0, 1], got %g", (double)val_ratio);
+        return fg_fail(FG_ERR_INVALID_INPUT, "val_ratio must be in [0, 1], got %g",
+                       (double)val_ratio);
     int32_t n_val = (int32_t)floor((double)n * (double)val_ratio + 0.5);
     if (n_val > n) n_val = n;
     *train_out = n - n_val;
@@ -156,7 +172,8 @@ fg_status fg_split_sizes(int32_t n, float val_ratio, int32_t *train_out, int32_t
     return FG_OK;
 }
 
-void fg_split_indices(int32_t n, float val_ratio, uint64_t seed, int32_t *perm, int32_t *n_val_out) {
+void fg_split_indices(int32_t n, float val_ratio, uint64_t seed, int32_t *perm,
+                      int32_t *n_val_out) {
     int32_t n_train = n, n_val = 0;
     fg_split_sizes(n, val_ratio, &n_train, &n_val); /* callers validated val_ratio */
     fg_rng rng;
@@ -165,12 +182,14 @@ void fg_split_indices(int32_t n, float val_ratio, uint64_t seed, int32_t *perm, 
     *n_val_out = n_val;
 }
 
-fg_status fg_dataset_split(const fg_dataset *ds, float val_ratio, uint64_t seed, fg_dataset **train_out,
-                           fg_dataset **val_out) {
+fg_status fg_dataset_split(const fg_dataset *ds, float val_ratio, uint64_t seed,
+                           fg_dataset **train_out, fg_dataset **val_out) {
     if (!ds) return fg_fail(FG_ERR_INVALID_INPUT, "dataset is NULL");
-    if (!train_out || !val_out) return fg_fail(FG_ERR_INVALID_INPUT, "train_out or val_out is NULL");
+    if (!train_out || !val_out)
+        return fg_fail(FG_ERR_INVALID_INPUT, "train_out or val_out is NULL");
     if (!(val_ratio >= 0.0f && val_ratio <= 1.0f))
-        return fg_fail(FG_ERR_INVALID_INPUT, "val_ratio must be in [0, 1], got %g", (double)val_ratio);
+        return fg_fail(FG_ERR_INVALID_INPUT, "val_ratio must be in [0, 1], got %g",
+                       (double)val_ratio);
     int32_t n = ds->n, n_val;
     int32_t *perm = fg_alloc((size_t)(n ? n : 1) * sizeof(int32_t), "split permutation");
     if (!perm) return FG_ERR_OUT_OF_MEMORY;
@@ -179,7 +198,10 @@ fg_status fg_dataset_split(const fg_dataset *ds, float val_ratio, uint64_t seed,
     fg_status s = dataset_select(ds, perm, n - n_val, &tr);
     if (!s) s = dataset_select(ds, perm + (n - n_val), n_val, &va);
     fg_free(perm);
-    if (s) { fg_dataset_destroy(tr); return s; }
+    if (s) {
+        fg_dataset_destroy(tr);
+        return s;
+    }
     *train_out = tr;
     *val_out = va;
     return FG_OK;
@@ -216,16 +238,20 @@ fg_status fg_dataset_normalize(fg_dataset *ds, float *means_out, float *stds_out
     return s;
 }
 
-fg_status fg_dataset_apply_normalization(fg_dataset *ds, const float *means, const float *stds, int32_t dim) {
+fg_status fg_dataset_apply_normalization(fg_dataset *ds, const float *means, const float *stds,
+                                         int32_t dim) {
     if (!ds) return fg_fail(FG_ERR_INVALID_INPUT, "dataset is NULL");
     if (!means || !stds) return fg_fail(FG_ERR_INVALID_INPUT, "means or stds is NULL");
     if (dim != ds->D)
-        return fg_fail(FG_ERR_INVALID_INPUT, "normalization dim must equal input_dim %d, got %d", ds->D, dim);
+        return fg_fail(FG_ERR_INVALID_INPUT, "normalization dim must equal input_dim %d, got %d",
+                       ds->D, dim);
     for (int32_t d = 0; d < dim; d++) {
         if (!isfinite(means[d]))
-            return fg_fail(FG_ERR_INVALID_INPUT, "means[%d] must be finite, got %g", d, (double)means[d]);
+            return fg_fail(FG_ERR_INVALID_INPUT, "means[%d] must be finite, got %g", d,
+                           (double)means[d]);
         if (!isfinite(stds[d]) || !(stds[d] > 0.0f))
-            return fg_fail(FG_ERR_INVALID_INPUT, "stds[%d] must be finite and > 0, got %g", d, (double)stds[d]);
+            return fg_fail(FG_ERR_INVALID_INPUT, "stds[%d] must be finite and > 0, got %g", d,
+                           (double)stds[d]);
     }
     size_t rows = (size_t)ds->n * ds->T;
     /* check first that every result is finite, so a failure changes nothing */
@@ -233,11 +259,12 @@ fg_status fg_dataset_apply_normalization(fg_dataset *ds, const float *means, con
         for (int32_t d = 0; d < dim; d++) {
             float v = (ds->x[r * dim + d] - means[d]) / stds[d];
             if (!isfinite(v))
-                return fg_fail(FG_ERR_INVALID_INPUT, "normalizing features[%zu] gives a non-finite value",
-                               r * dim + d);
+                return fg_fail(FG_ERR_INVALID_INPUT,
+                               "normalizing features[%zu] gives a non-finite value", r * dim + d);
         }
     for (size_t r = 0; r < rows; r++)
-        for (int32_t d = 0; d < dim; d++) ds->x[r * dim + d] = (ds->x[r * dim + d] - means[d]) / stds[d];
+        for (int32_t d = 0; d < dim; d++)
+            ds->x[r * dim + d] = (ds->x[r * dim + d] - means[d]) / stds[d];
     return FG_OK;
 }
 
@@ -257,24 +284,28 @@ struct fg_batch_iter {
     int32_t batch_size, pos;
     int shuffle;
     fg_rng rng;
-    int32_t *order;        /* [n]                                         */
-    float *x, *y, *soft;   /* [batch, T, D], [batch], [batch, soft_width] */
+    int32_t *order;      /* [n]                                         */
+    float *x, *y, *soft; /* [batch, T, D], [batch], [batch, soft_width] */
 };
 
 fg_status fg_batch_iter_create(const fg_dataset *ds, int32_t batch_size, int shuffle, uint64_t seed,
                                fg_batch_iter **out) {
     if (!ds) return fg_fail(FG_ERR_INVALID_INPUT, "dataset is NULL");
     if (!out) return fg_fail(FG_ERR_INVALID_INPUT, "out is NULL");
-    if (batch_size <= 0) return fg_fail(FG_ERR_INVALID_INPUT, "batch_size must be > 0, got %d", batch_size);
+    if (batch_size <= 0)
+        return fg_fail(FG_ERR_INVALID_INPUT, "batch_size must be > 0, got %d", batch_size);
     int32_t cap = batch_size < ds->n ? batch_size : (ds->n ? ds->n : 1);
     fg_batch_iter *it = fg_alloc_zero(1, sizeof *it, "batch iterator");
     if (!it) return FG_ERR_OUT_OF_MEMORY;
-    it->ds = ds; it->batch_size = batch_size; it->shuffle = shuffle != 0;
+    it->ds = ds;
+    it->batch_size = batch_size;
+    it->shuffle = shuffle != 0;
     fg_rng_seed(&it->rng, seed);
     it->order = fg_alloc_zero((size_t)(ds->n ? ds->n : 1), sizeof(int32_t), "batch order");
     it->x = fg_alloc_zero((size_t)cap * ds->T * ds->D, sizeof(float), "batch features");
     it->y = fg_alloc_zero((size_t)cap, sizeof(float), "batch labels");
-    if (ds->soft) it->soft = fg_alloc_zero((size_t)cap * ds->soft_width, sizeof(float), "batch soft targets");
+    if (ds->soft)
+        it->soft = fg_alloc_zero((size_t)cap * ds->soft_width, sizeof(float), "batch soft targets");
     if (!it->order || !it->x || !it->y || (ds->soft && !it->soft)) {
         fg_batch_iter_destroy(it);
         return FG_ERR_OUT_OF_MEMORY;
@@ -286,7 +317,10 @@ fg_status fg_batch_iter_create(const fg_dataset *ds, int32_t batch_size, int shu
 
 void fg_batch_iter_destroy(fg_batch_iter *it) {
     if (!it) return;
-    fg_free(it->order); fg_free(it->x); fg_free(it->y); fg_free(it->soft);
+    fg_free(it->order);
+    fg_free(it->x);
+    fg_free(it->y);
+    fg_free(it->soft);
     fg_free(it);
 }
 
@@ -294,7 +328,8 @@ void fg_batch_iter_reset(fg_batch_iter *it) {
     if (!it) return;
     it->pos = 0;
     if (it->shuffle) fg_rng_permutation(&it->rng, it->order, it->ds->n);
-    else for (int32_t i = 0; i < it->ds->n; i++) it->order[i] = i;
+    else
+        for (int32_t i = 0; i < it->ds->n; i++) it->order[i] = i;
 }
 
 int32_t fg_batch_iter_next(fg_batch_iter *it, const float **features, const float **labels,

@@ -18,13 +18,20 @@ static FG_TLS fg_status last_status = FG_OK;
 
 const char *fg_status_name(fg_status status) {
     switch (status) {
-    case FG_OK: return "Ok";
-    case FG_ERR_INVALID_INPUT: return "InvalidInput";
-    case FG_ERR_SERIALIZATION: return "SerializationError";
-    case FG_ERR_IO: return "IoError";
-    case FG_ERR_ABORTED: return "Aborted";
-    case FG_ERR_DIVERGED: return "Diverged";
-    case FG_ERR_OUT_OF_MEMORY: return "OutOfMemory";
+        case FG_OK:
+            return "Ok";
+        case FG_ERR_INVALID_INPUT:
+            return "InvalidInput";
+        case FG_ERR_SERIALIZATION:
+            return "SerializationError";
+        case FG_ERR_IO:
+            return "IoError";
+        case FG_ERR_ABORTED:
+            return "Aborted";
+        case FG_ERR_DIVERGED:
+            return "Diverged";
+        case FG_ERR_OUT_OF_MEMORY:
+            return "OutOfMemory";
     }
     return "Unknown";
 }

@@ -47,16 +47,21 @@ typedef struct {
     int oom;
 } sbuf;
 
-static void sb_grow(sbuf *b, size_t need)
-{
+static void sb_grow(sbuf *b, size_t need) {
     if (b->oom || b->len + need + 1 <= b->cap) return;
     size_t cap = b->cap ? b->cap : 4096;
     while (cap < b->len + need + 1) {
-        if (cap > SIZE_MAX / 2) { b->oom = 1; return; }
+        if (cap > SIZE_MAX / 2) {
+            b->oom = 1;
+            return;
+        }
         cap *= 2;
     }
     char *n = fg_alloc(cap, "exported C source");
-    if (n == NULL) { b->oom = 1; return; }
+    if (n == NULL) {
+        b->oom = 1;
+        return;
+    }
     if (b->s != NULL) memcpy(n, b->s, b->len + 1);
     else n[0] = '\0';
     fg_free(b->s);
@@ -70,14 +75,16 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
 #endif
     ;
 
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
+static void sb_printf(sbuf *b, const char *fmt, ...) {
     if (b->oom) return;
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0) { b->oom = 1; return; }
+    if (n < 0) {
+        b->oom = 1;
+        return;
+    }
     sb_grow(b, (size_t)n);
     if (b->oom) return;
     va_start(ap, fmt);
@@ -86,8 +93,7 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-static void sb_puts(sbuf *b, const char *s)
-{
+static void sb_puts(sbuf *b, const char *s) {
     size_t n = strlen(s);
     sb_grow(b, n);
     if (b->oom) return;
@@ -98,8 +104,7 @@ static void sb_puts(sbuf *b, const char *s)
 /* A float literal that converts back to exactly v: %.9g for normal numbers,
  * an exact hex literal for subnormals (their decimal forms are inexact, which
  * some compilers warn about). */
-static void fmt_float(char *buf, size_t cap, float v)
-{
+static void fmt_float(char *buf, size_t cap, float v) {
     if (v == 0.0f) {
         snprintf(buf, cap, "%s", signbit(v) ? "-0.0f" : "0.0f");
         return;
@@ -120,8 +125,7 @@ static void fmt_float(char *buf, size_t cap, float v)
     snprintf(buf, cap, "%s%sf", tmp, has_point ? "" : ".0");
 }
 
-static void emit_floats(sbuf *b, const char *decl, const float *v, size_t n)
-{
+static void emit_floats(sbuf *b, const char *decl, const float *v, size_t n) {
     char num[48];
     sb_printf(b, "%s[%zu] = {", decl, n ? n : 1);
     if (n == 0) sb_puts(b, "0.0f");
@@ -132,8 +136,7 @@ static void emit_floats(sbuf *b, const char *decl, const float *v, size_t n)
     sb_puts(b, n ? "\n};\n" : "};\n");
 }
 
-static void emit_ints(sbuf *b, const char *decl, const long *v, size_t n)
-{
+static void emit_ints(sbuf *b, const char *decl, const long *v, size_t n) {
     sb_printf(b, "%s[%zu] = {", decl, n ? n : 1);
     if (n == 0) sb_puts(b, "0");
     for (size_t i = 0; i < n; i++)
@@ -145,18 +148,18 @@ static void emit_ints(sbuf *b, const char *decl, const long *v, size_t n)
 
 typedef struct {
     const fg_tensor *t;
-    const char *cname;   /* W, W1, W2, U, U1, U2, Wo                     */
+    const char *cname; /* W, W1, W2, U, U1, U2, Wo                     */
     int sparse, quant;
     float scale;
     size_t nnz;
 } mat_info;
 
-static const char *short_name(const char *name)
-{
+static const char *short_name(const char *name) {
     static const char *const map[][2] = {
-        {"cell.W", "W"}, {"cell.W1", "W1"}, {"cell.W2", "W2"}, {"cell.U", "U"}, {"cell.U1", "U1"},
-        {"cell.U2", "U2"}, {"cell.bias_gate", "bz"}, {"cell.bias_update", "bh"}, {"cell.zeta", "zeta"},
-        {"cell.nu", "nu"}, {"head.weight", "Wo"}, {"head.bias", "bo"},
+        {"cell.W", "W"},          {"cell.W1", "W1"},          {"cell.W2", "W2"},
+        {"cell.U", "U"},          {"cell.U1", "U1"},          {"cell.U2", "U2"},
+        {"cell.bias_gate", "bz"}, {"cell.bias_update", "bh"}, {"cell.zeta", "zeta"},
+        {"cell.nu", "nu"},        {"head.weight", "Wo"},      {"head.bias", "bo"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(name, map[i][0]) == 0) return map[i][1];
@@ -169,8 +172,7 @@ typedef struct {
     long *l;
 } scratch;
 
-static fg_status check_prefix(const char *prefix)
-{
+static fg_status check_prefix(const char *prefix) {
     if (prefix == NULL) return fg_fail(FG_ERR_INVALID_INPUT, "export: prefix is NULL");
     size_t n = strlen(prefix);
     int ok = n >= 1 && n <= EXPORT_PREFIX_MAX &&
@@ -181,14 +183,14 @@ static fg_status check_prefix(const char *prefix)
     }
     if (!ok)
         return fg_fail(FG_ERR_INVALID_INPUT,
-                       "export: prefix must be a C identifier of 1 to %d letters, digits and '_' starting with a letter, got \"%.40s%s\"",
+                       "export: prefix must be a C identifier of 1 to %d letters, digits and '_' "
+                       "starting with a letter, got \"%.40s%s\"",
                        EXPORT_PREFIX_MAX, prefix, n > 40 ? "..." : "");
     return FG_OK;
 }
 
 /* The int8 value of a quantized weight (the model holds exactly q * scale). */
-static int int8_value(float v, float scale, long *q_out)
-{
+static int int8_value(float v, float scale, long *q_out) {
     if (!(scale > 0.0f) || !isfinite(scale)) return 0;
     double q = nearbyint((double)v / (double)scale);
     if (!(q >= -127.0 && q <= 127.0) || (float)q * scale != v) return 0;
@@ -197,8 +199,8 @@ static int int8_value(float v, float scale, long *q_out)
 }
 
 /* Emits one weight matrix's arrays. */
-static fg_status emit_matrix(sbuf *b, const fg_model *m, const char *P, const mat_info *mi, scratch *sc)
-{
+static fg_status emit_matrix(sbuf *b, const fg_model *m, const char *P, const mat_info *mi,
+                             scratch *sc) {
     const fg_tensor *t = mi->t;
     const fg_real *w = m->params + t->offset;
     const uint8_t *keep = mi->sparse ? m->mask + t->offset : NULL;
@@ -207,31 +209,36 @@ static fg_status emit_matrix(sbuf *b, const fg_model *m, const char *P, const ma
     for (size_t j = 0; j < t->size; j++) {
         if (keep != NULL && !keep[j]) {
             if (w[j] != 0)
-                return fg_fail(FG_ERR_INVALID_INPUT, "export: %s[%zu] = %g is pruned (masked) but not zero", t->name, j,
+                return fg_fail(FG_ERR_INVALID_INPUT,
+                               "export: %s[%zu] = %g is pruned (masked) but not zero", t->name, j,
                                (double)w[j]);
             continue;
         }
         if (mi->quant) {
             if (!int8_value((float)w[j], mi->scale, &sc->l[n]))
-                return fg_fail(FG_ERR_INVALID_INPUT, "export: quantized %s[%zu] = %g is not an int8 multiple of its scale %g",
-                               t->name, j, (double)w[j], (double)mi->scale);
+                return fg_fail(
+                    FG_ERR_INVALID_INPUT,
+                    "export: quantized %s[%zu] = %g is not an int8 multiple of its scale %g",
+                    t->name, j, (double)w[j], (double)mi->scale);
         } else {
             sc->f[n] = (float)w[j];
         }
         n++;
     }
-    sb_printf(b, "/* %s [%d, %d]%s%s", t->name, t->rows, t->cols, mi->sparse ? ", sparse (CSR)" : "",
-              mi->quant ? ", int8" : "");
+    sb_printf(b, "/* %s [%d, %d]%s%s", t->name, t->rows, t->cols,
+              mi->sparse ? ", sparse (CSR)" : "", mi->quant ? ", int8" : "");
     if (mi->sparse) sb_printf(b, ": %zu of %zu entries kept", n, t->size);
     sb_puts(b, " */\n");
     if (mi->quant) {
         char num[48];
         fmt_float(num, sizeof num, mi->scale);
         sb_printf(b, "static const float %s_%s_scale = %s;\n", P, mi->cname, num);
-        snprintf(decl, sizeof decl, "static const int8_t %s_%s_%s", P, mi->cname, mi->sparse ? "val" : "q");
+        snprintf(decl, sizeof decl, "static const int8_t %s_%s_%s", P, mi->cname,
+                 mi->sparse ? "val" : "q");
         emit_ints(b, decl, sc->l, n);
     } else {
-        snprintf(decl, sizeof decl, "static const float %s_%s_%s", P, mi->cname, mi->sparse ? "val" : "w");
+        snprintf(decl, sizeof decl, "static const float %s_%s_%s", P, mi->cname,
+                 mi->sparse ? "val" : "w");
         emit_floats(b, decl, sc->f, n);
     }
     if (mi->sparse) {
@@ -255,21 +262,23 @@ static fg_status emit_matrix(sbuf *b, const fg_model *m, const char *P, const ma
 }
 
 /* A call y = M x for matrix mi. */
-static void emit_mv(sbuf *b, const char *P, const mat_info *mi, const char *x, const char *y, const char *indent)
-{
+static void emit_mv(sbuf *b, const char *P, const mat_info *mi, const char *x, const char *y,
+                    const char *indent) {
     const fg_tensor *t = mi->t;
     const char *c = mi->cname;
     if (mi->sparse && mi->quant)
-        sb_printf(b, "%s%s_mv_sparse_q(%s_%s_ptr, %s_%s_col, %s_%s_val, %s_%s_scale, %ld, %s, %s);\n", indent, P, P, c, P,
-                  c, P, c, P, c, (long)t->rows, x, y);
+        sb_printf(b,
+                  "%s%s_mv_sparse_q(%s_%s_ptr, %s_%s_col, %s_%s_val, %s_%s_scale, %ld, %s, %s);\n",
+                  indent, P, P, c, P, c, P, c, P, c, (long)t->rows, x, y);
     else if (mi->sparse)
-        sb_printf(b, "%s%s_mv_sparse(%s_%s_ptr, %s_%s_col, %s_%s_val, %ld, %s, %s);\n", indent, P, P, c, P, c, P, c,
-                  (long)t->rows, x, y);
+        sb_printf(b, "%s%s_mv_sparse(%s_%s_ptr, %s_%s_col, %s_%s_val, %ld, %s, %s);\n", indent, P,
+                  P, c, P, c, P, c, (long)t->rows, x, y);
     else if (mi->quant)
-        sb_printf(b, "%s%s_mv_q(%s_%s_q, %s_%s_scale, %ld, %ld, %s, %s);\n", indent, P, P, c, P, c, (long)t->rows,
-                  (long)t->cols, x, y);
+        sb_printf(b, "%s%s_mv_q(%s_%s_q, %s_%s_scale, %ld, %ld, %s, %s);\n", indent, P, P, c, P, c,
+                  (long)t->rows, (long)t->cols, x, y);
     else
-        sb_printf(b, "%s%s_mv(%s_%s_w, %ld, %ld, %s, %s);\n", indent, P, P, c, (long)t->rows, (long)t->cols, x, y);
+        sb_printf(b, "%s%s_mv(%s_%s_w, %ld, %ld, %s, %s);\n", indent, P, P, c, (long)t->rows,
+                  (long)t->cols, x, y);
 }
 
 /* ---- the fixed code ------------------------------------------------------ */
@@ -387,7 +396,8 @@ static const char CODE_MV[] =
 
 static const char CODE_MV_Q[] =
     "/* the same with int8 weights: w = (float)q * scale */\n"
-    "static void @_mv_q(const int8_t *q, float scale, long rows, long cols, const float *x, float *y)\n"
+    "static void @_mv_q(const int8_t *q, float scale, long rows, long cols, const float *x, float "
+    "*y)\n"
     "{\n"
     "    long r, k;\n"
     "    for (r = 0; r < rows; r++) {\n"
@@ -415,21 +425,22 @@ static const char CODE_MV_SPARSE[] =
 
 static const char CODE_MV_SPARSE_Q[] =
     "/* sparse (CSR) with int8 values */\n"
-    "static void @_mv_sparse_q(const @_ptr_t *ptr, const @_col_t *col, const int8_t *val, float scale,\n"
+    "static void @_mv_sparse_q(const @_ptr_t *ptr, const @_col_t *col, const int8_t *val, float "
+    "scale,\n"
     "                          long rows, const float *x, float *y)\n"
     "{\n"
     "    long r;\n"
     "    unsigned long i;\n"
     "    for (r = 0; r < rows; r++) {\n"
     "        float acc = 0.0f;\n"
-    "        for (i = ptr[r]; i < (unsigned long)ptr[r + 1]; i++) acc += x[col[i]] * ((float)val[i] * scale);\n"
+    "        for (i = ptr[r]; i < (unsigned long)ptr[r + 1]; i++) acc += x[col[i]] * "
+    "((float)val[i] * scale);\n"
     "        y[r] = acc;\n"
     "    }\n"
     "}\n"
     "\n";
 
-static void emit_code(sbuf *b, const char *code, const char *P)
-{
+static void emit_code(sbuf *b, const char *code, const char *P) {
     for (const char *c = code; *c; c++) {
         const char *at = strchr(c, '@');
         size_t n = at ? (size_t)(at - c) : strlen(c);
@@ -446,15 +457,15 @@ static void emit_code(sbuf *b, const char *code, const char *P)
 
 /* ---- the whole file ------------------------------------------------------ */
 
-static fg_status build_source(const fg_model *m, const char *P, sbuf *b)
-{
+static fg_status build_source(const fg_model *m, const char *P, sbuf *b) {
     mat_info mats[FG_MAX_TENSORS];
     int nm = 0;
     const fg_tensor *bz = NULL, *bh = NULL, *bo = NULL;
     size_t biggest = 1, max_nnz = 0;
     int32_t max_cols = 0, max_rows = 0;
     int any_sparse = 0, any_dense_f = 0, any_dense_q = 0, any_sparse_f = 0, any_sparse_q = 0;
-    const mat_info *mW = NULL, *mW1 = NULL, *mW2 = NULL, *mU = NULL, *mU1 = NULL, *mU2 = NULL, *mWo = NULL;
+    const mat_info *mW = NULL, *mW1 = NULL, *mW2 = NULL, *mU = NULL, *mU1 = NULL, *mU2 = NULL,
+                   *mWo = NULL;
     for (int i = 0; i < m->num_tensors; i++) {
         const fg_tensor *t = &m->tensors[i];
         if (strcmp(t->name, "cell.bias_gate") == 0) bz = t;
@@ -474,9 +485,11 @@ static fg_status build_source(const fg_model *m, const char *P, sbuf *b)
             if (mi->nnz > max_nnz) max_nnz = mi->nnz;
             if (t->cols > max_cols) max_cols = t->cols;
             if (t->rows > max_rows) max_rows = t->rows;
-            if (mi->quant) any_sparse_q = 1; else any_sparse_f = 1;
+            if (mi->quant) any_sparse_q = 1;
+            else any_sparse_f = 1;
         } else {
-            if (mi->quant) any_dense_q = 1; else any_dense_f = 1;
+            if (mi->quant) any_dense_q = 1;
+            else any_dense_f = 1;
         }
         const char *c = mi->cname;
         if (!strcmp(c, "W")) mW = mi;
@@ -490,13 +503,16 @@ static fg_status build_source(const fg_model *m, const char *P, sbuf *b)
     int32_t D = m->D, H = m->H, O = m->O;
     char up[EXPORT_PREFIX_MAX + 1];
     size_t pl = strlen(P);
-    for (size_t i = 0; i <= pl; i++) up[i] = (char)(P[i] >= 'a' && P[i] <= 'z' ? P[i] - 'a' + 'A' : P[i]);
+    for (size_t i = 0; i <= pl; i++)
+        up[i] = (char)(P[i] >= 'a' && P[i] <= 'z' ? P[i] - 'a' + 'A' : P[i]);
 
     /* stored bytes of the arrays below */
     size_t weight_bytes = 0;
     const char *ptr_t = max_nnz <= 65535 ? "uint16_t" : "uint32_t";
     const char *col_t = max_cols <= 256 ? "uint8_t" : max_cols <= 65536 ? "uint16_t" : "uint32_t";
-    size_t ptr_b = max_nnz <= 65535 ? 2 : 4, col_b = max_cols <= 256 ? 1 : max_cols <= 65536 ? 2 : 4;
+    size_t ptr_b = max_nnz <= 65535 ? 2 : 4, col_b = max_cols <= 256     ? 1
+                                                     : max_cols <= 65536 ? 2
+                                                                         : 4;
     for (int i = 0; i < nm; i++) {
         const mat_info *mi = &mats[i];
         weight_bytes += mi->nnz * (mi->quant ? 1 : 4) + (mi->quant ? 4 : 0);
@@ -505,16 +521,18 @@ static fg_status build_source(const fg_model *m, const char *P, sbuf *b)
     weight_bytes += (size_t)(2 * H + O) * 4;
 
     /* ---- header comment, guard, includes, API */
-    sb_printf(b, "/*\n * %s - a FastGRNN classifier exported by fastgrnn-wasm %s.\n *\n", P, FG_VERSION);
+    sb_printf(b, "/*\n * %s - a FastGRNN classifier exported by fastgrnn-wasm %s.\n *\n", P,
+              FG_VERSION);
     sb_printf(b, " * input_dim %d, hidden_dim %d, output_dim %d (%s);\n * W %s, U %s.\n", D, H, O,
-              O == 1 ? "binary: probs[0] = P(class 1)" : "classes: softmax", m->wr ? "low-rank" : "full rank",
-              m->ur ? "low-rank" : "full rank");
+              O == 1 ? "binary: probs[0] = P(class 1)" : "classes: softmax",
+              m->wr ? "low-rank" : "full rank", m->ur ? "low-rank" : "full rank");
     if (m->wr) sb_printf(b, " * W = W1 W2 with rank %d.\n", m->wr);
     if (m->ur) sb_printf(b, " * U = U1 U2 with rank %d.\n", m->ur);
     sb_printf(b, " * Weights: %s%s;\n * %zu bytes of constant data.\n",
               m->quantized ? "int8 with a float scale per matrix" : "float32",
               m->mask ? ", cell matrices sparse (CSR)" : "", weight_bytes);
-    if (m->mask) sb_printf(b, " * Sparsity of the cell matrices: %.4f.\n", (double)fg_model_sparsity(m));
+    if (m->mask)
+        sb_printf(b, " * Sparsity of the cell matrices: %.4f.\n", (double)fg_model_sparsity(m));
     sb_printf(b,
               " *\n"
               " * Include this file in one .c file (every name starts with \"%s\").\n"
@@ -529,20 +547,21 @@ static fg_status build_source(const fg_model *m, const char *P, sbuf *b)
                   " * applies the training normalization (x - mean) / std in place; the\n"
                   " * functions above do not, as the library's forward does not.\n",
                   P);
-    sb_puts(b,
-            " *\n"
-            " * Outputs are bit-identical to the library's fg_model_logits_batch and\n"
-            " * fg_model_forward_batch when compiled for IEEE-754 float/double with\n"
-            " * FLT_EVAL_METHOD 0 and no FMA contraction (gcc/clang: -ffp-contract=off).\n"
-            " * Needs <stdint.h> and nothing else: no libm, no allocation.\n"
-            " */\n");
+    sb_puts(b, " *\n"
+               " * Outputs are bit-identical to the library's fg_model_logits_batch and\n"
+               " * fg_model_forward_batch when compiled for IEEE-754 float/double with\n"
+               " * FLT_EVAL_METHOD 0 and no FMA contraction (gcc/clang: -ffp-contract=off).\n"
+               " * Needs <stdint.h> and nothing else: no libm, no allocation.\n"
+               " */\n");
     sb_printf(b, "#ifndef %s_FASTGRNN_H\n#define %s_FASTGRNN_H\n\n#include <stdint.h>\n\n", up, up);
-    sb_printf(b, "#define %s_INPUT_DIM %d\n#define %s_HIDDEN_DIM %d\n#define %s_OUTPUT_DIM %d\n\n", up, D, up, H, up, O);
+    sb_printf(b, "#define %s_INPUT_DIM %d\n#define %s_HIDDEN_DIM %d\n#define %s_OUTPUT_DIM %d\n\n",
+              up, D, up, H, up, O);
     sb_printf(b, "void %s_logits(const float *x, int timesteps, float *logits);\n", P);
     sb_printf(b, "void %s_predict(const float *x, int timesteps, float *probs);\n", P);
     if (m->norm_means) sb_printf(b, "void %s_normalize(float *x, int timesteps);\n", P);
     sb_puts(b, "\n");
-    if (any_sparse) sb_printf(b, "typedef %s %s_ptr_t;\ntypedef %s %s_col_t;\n\n", ptr_t, P, col_t, P);
+    if (any_sparse)
+        sb_printf(b, "typedef %s %s_ptr_t;\ntypedef %s %s_col_t;\n\n", ptr_t, P, col_t, P);
 
     /* ---- weights */
     scratch sc = {NULL, NULL};
@@ -560,7 +579,8 @@ static fg_status build_source(const fg_model *m, const char *P, sbuf *b)
         const char *names[3] = {"bz", "bh", "bo"};
         const char *what[3] = {"cell.bias_gate", "cell.bias_update", "head.bias"};
         for (int v = 0; v < 3; v++) {
-            for (size_t j = 0; j < vecs[v]->size; j++) sc.f[j] = (float)m->params[vecs[v]->offset + j];
+            for (size_t j = 0; j < vecs[v]->size; j++)
+                sc.f[j] = (float)m->params[vecs[v]->offset + j];
             sb_printf(b, "/* %s */\n", what[v]);
             snprintf(decl, sizeof decl, "static const float %s_%s", P, names[v]);
             emit_floats(b, decl, sc.f, vecs[v]->size);
@@ -568,7 +588,8 @@ static fg_status build_source(const fg_model *m, const char *P, sbuf *b)
         char num[48];
         float zeta = (float)fg_sigmoid(m->p.zeta[0]), nu = (float)fg_sigmoid(m->p.nu[0]);
         fmt_float(num, sizeof num, zeta);
-        sb_printf(b, "/* zeta = sigmoid(%.9g), nu = sigmoid(%.9g) */\n", (double)m->p.zeta[0], (double)m->p.nu[0]);
+        sb_printf(b, "/* zeta = sigmoid(%.9g), nu = sigmoid(%.9g) */\n", (double)m->p.zeta[0],
+                  (double)m->p.nu[0]);
         sb_printf(b, "static const float %s_zeta = %s;\n", P, num);
         fmt_float(num, sizeof num, nu);
         sb_printf(b, "static const float %s_nu = %s;\n\n", P, num);
@@ -607,7 +628,8 @@ static fg_status build_source(const fg_model *m, const char *P, sbuf *b)
     } else {
         emit_mv(b, P, mW, "xt", "a", "        ");
     }
-    sb_puts(b, "        /* a = a + U h_{t-1} (h_0 = 0: nothing to add at t = 0) */\n        if (t > 0) {\n");
+    sb_puts(b, "        /* a = a + U h_{t-1} (h_0 = 0: nothing to add at t = 0) */\n        if (t "
+               "> 0) {\n");
     if (m->ur) {
         emit_mv(b, P, mU2, "h", "s", "            ");
         emit_mv(b, P, mU1, "s", "u", "            ");
@@ -634,23 +656,25 @@ static fg_status build_source(const fg_model *m, const char *P, sbuf *b)
         sb_printf(b, "    %s_logits(x, timesteps, y);\n", P);
         sb_printf(b, "    probs[0] = (float)(1.0 / (1.0 + %s_exp(-(double)y[0])));\n}\n", P);
     } else {
-        sb_printf(b,
-                  "    double mx, sum = 0.0;\n"
-                  "    long k;\n"
-                  "    %s_logits(x, timesteps, y);\n"
-                  "    mx = (double)y[0];\n"
-                  "    for (k = 1; k < %d; k++) if ((double)y[k] > mx) mx = (double)y[k];\n"
-                  "    for (k = 0; k < %d; k++) sum += %s_exp((double)y[k] - mx);\n"
-                  "    for (k = 0; k < %d; k++) probs[k] = (float)(%s_exp((double)y[k] - mx) / sum);\n"
-                  "}\n",
-                  P, O, O, P, O, P);
+        sb_printf(
+            b,
+            "    double mx, sum = 0.0;\n"
+            "    long k;\n"
+            "    %s_logits(x, timesteps, y);\n"
+            "    mx = (double)y[0];\n"
+            "    for (k = 1; k < %d; k++) if ((double)y[k] > mx) mx = (double)y[k];\n"
+            "    for (k = 0; k < %d; k++) sum += %s_exp((double)y[k] - mx);\n"
+            "    for (k = 0; k < %d; k++) probs[k] = (float)(%s_exp((double)y[k] - mx) / sum);\n"
+            "}\n",
+            P, O, O, P, O, P);
     }
     if (m->norm_means) {
         sb_printf(b,
                   "\nvoid %s_normalize(float *x, int timesteps)\n{\n"
                   "    long i, d;\n"
                   "    for (i = 0; i < (long)timesteps; i++)\n"
-                  "        for (d = 0; d < %d; d++) x[i * %d + d] = (x[i * %d + d] - %s_mean[d]) / %s_std[d];\n"
+                  "        for (d = 0; d < %d; d++) x[i * %d + d] = (x[i * %d + d] - %s_mean[d]) / "
+                  "%s_std[d];\n"
                   "}\n",
                   P, D, D, D, P, P);
     }
@@ -658,19 +682,20 @@ static fg_status build_source(const fg_model *m, const char *P, sbuf *b)
     return FG_OK;
 }
 
-fg_status fg_model_export_c(const fg_model *m, const char *prefix, char **source_out)
-{
+fg_status fg_model_export_c(const fg_model *m, const char *prefix, char **source_out) {
     if (m == NULL) return fg_fail(FG_ERR_INVALID_INPUT, "export: model is NULL");
     if (source_out == NULL) return fg_fail(FG_ERR_INVALID_INPUT, "export: source_out is NULL");
     fg_status st = check_prefix(prefix);
     if (st != FG_OK) return st;
     for (size_t i = 0; i < m->num_params; i++)
         if (!isfinite((float)m->params[i]))
-            return fg_fail(FG_ERR_INVALID_INPUT, "export: parameter %zu = %g is not a finite float32", i,
+            return fg_fail(FG_ERR_INVALID_INPUT,
+                           "export: parameter %zu = %g is not a finite float32", i,
                            (double)m->params[i]);
     sbuf b = {NULL, 0, 0, 0};
     st = build_source(m, prefix, &b);
-    if (st == FG_OK && b.oom) st = fg_fail(FG_ERR_OUT_OF_MEMORY, "export: out of memory building the C source");
+    if (st == FG_OK && b.oom)
+        st = fg_fail(FG_ERR_OUT_OF_MEMORY, "export: out of memory building the C source");
     if (st != FG_OK) {
         fg_free(b.s);
         return st;
@@ -679,8 +704,7 @@ fg_status fg_model_export_c(const fg_model *m, const char *prefix, char **source
     return FG_OK;
 }
 
-fg_status fg_model_export_c_file(const fg_model *m, const char *prefix, const char *path)
-{
+fg_status fg_model_export_c_file(const fg_model *m, const char *prefix, const char *path) {
     if (path == NULL) return fg_fail(FG_ERR_INVALID_INPUT, "export: path is NULL");
     char *src = NULL;
     fg_status st = fg_model_export_c(m, prefix, &src);

@@ -33,12 +33,14 @@ void *fg_alloc_zero(size_t count, size_t size, const char *what);
 int fg_mul_ok(size_t a, size_t b, size_t *out);
 
 /* ---- random numbers (rng.c) -------------------------------------------- */
-typedef struct { uint64_t s; } fg_rng;
+typedef struct {
+    uint64_t s;
+} fg_rng;
 void fg_rng_seed(fg_rng *r, uint64_t seed);
-uint64_t fg_rng_next(fg_rng *r);            /* splitmix64                    */
-double fg_rng_uniform(fg_rng *r);           /* [0, 1) with 53 bits           */
-uint32_t fg_rng_below(fg_rng *r, uint32_t n); /* uniform in [0, n), unbiased */
-double fg_rng_normal(fg_rng *r);            /* N(0, 1), Box-Muller, own log/cos */
+uint64_t fg_rng_next(fg_rng *r);                             /* splitmix64                    */
+double fg_rng_uniform(fg_rng *r);                            /* [0, 1) with 53 bits           */
+uint32_t fg_rng_below(fg_rng *r, uint32_t n);                /* uniform in [0, n), unbiased */
+double fg_rng_normal(fg_rng *r);                             /* N(0, 1), Box-Muller, own log/cos */
 void fg_rng_permutation(fg_rng *r, int32_t *idx, int32_t n); /* Fisher-Yates */
 /* The same swaps applied to idx as it is: shuffling a copy of a[] gives
  * a[p[i]] for the permutation p that fg_rng_permutation would return. */
@@ -46,9 +48,9 @@ void fg_rng_shuffle(fg_rng *r, int32_t *idx, int32_t n);
 
 /* ---- elementary functions (mathfn.c): same bits everywhere ------------- */
 double fg_exp(double x);
-double fg_log(double x);      /* x > 0 */
+double fg_log(double x); /* x > 0 */
 float fg_expf(float x);
-float fg_logf(float x);       /* x > 0 */
+float fg_logf(float x); /* x > 0 */
 float fg_expm1f(float x);
 /* exp and log in fg_real (the float or the double versions above) */
 fg_real fg_exp_real(fg_real x);
@@ -57,25 +59,25 @@ fg_real fg_sigmoid(fg_real x);
 fg_real fg_tanh(fg_real x);
 
 /* ---- the model (model.c) ----------------------------------------------- */
-#define FG_MAX_TENSORS 12
+#define FG_MAX_TENSORS     12
 #define FG_TENSOR_NAME_MAX 24
 
 typedef struct {
     char name[FG_TENSOR_NAME_MAX];
-    int32_t rows, cols;   /* cols = 0: a vector of `rows` values            */
-    size_t offset;        /* into the flat parameter buffer, in elements    */
-    size_t size;          /* rows * max(cols, 1)                            */
-    int is_weight;        /* 1 for weight matrices (L2 applies)             */
+    int32_t rows, cols; /* cols = 0: a vector of `rows` values            */
+    size_t offset;      /* into the flat parameter buffer, in elements    */
+    size_t size;        /* rows * max(cols, 1)                            */
+    int is_weight;      /* 1 for weight matrices (L2 applies)             */
 } fg_tensor;
 
 /* Named views into one flat buffer laid out by the tensor table: works for
  * params, grads and Adam moments alike. Unused factors are NULL. */
 typedef struct {
-    fg_real *W, *W1, *W2;  /* [H,D] or [H,rw] + [rw,D]                       */
-    fg_real *U, *U1, *U2;  /* [H,H] or [H,ru] + [ru,H]                       */
-    fg_real *bz, *bh;      /* [H] bias_gate, bias_update                     */
-    fg_real *zeta, *nu;    /* [1] raw                                        */
-    fg_real *Wo, *bo;      /* [O,H], [O]                                     */
+    fg_real *W, *W1, *W2; /* [H,D] or [H,rw] + [rw,D]                       */
+    fg_real *U, *U1, *U2; /* [H,H] or [H,ru] + [ru,H]                       */
+    fg_real *bz, *bh;     /* [H] bias_gate, bias_update                     */
+    fg_real *zeta, *nu;   /* [1] raw                                        */
+    fg_real *Wo, *bo;     /* [O,H], [O]                                     */
 } fg_views;
 
 /* The card a running training run will leave (card.c): text is the card
@@ -89,20 +91,20 @@ typedef struct {
 } fg_card_reservation;
 
 struct fg_model {
-    fg_model_config cfg;      /* as given                                   */
+    fg_model_config cfg; /* as given                                   */
     int32_t D, H, O;
-    int32_t wr, ur;           /* effective ranks, 0 = full                  */
+    int32_t wr, ur; /* effective ranks, 0 = full                  */
     int num_tensors;
     fg_tensor tensors[FG_MAX_TENSORS];
     size_t num_params;
     fg_real *params;
-    fg_views p;               /* views into params                          */
+    fg_views p;                    /* views into params                          */
     float *norm_means, *norm_stds; /* NULL or input_dim each                */
     int32_t norm_dim;
-    uint8_t *mask;            /* NULL (dense) or [num_params]: 0 = pruned   */
-    int quantized;            /* weight matrices hold q * scale exactly     */
-    float scale[FG_MAX_TENSORS]; /* per-tensor int8 scale when quantized    */
-    char *card;               /* NULL, or the card as validated compact JSON,
+    uint8_t *mask;                /* NULL (dense) or [num_params]: 0 = pruned   */
+    int quantized;                /* weight matrices hold q * scale exactly     */
+    float scale[FG_MAX_TENSORS];  /* per-tensor int8 scale when quantized    */
+    char *card;                   /* NULL, or the card as validated compact JSON,
                                * without "normalization" (card.c)           */
     fg_card_reservation run_card; /* during a training run (card.c)         */
 };
@@ -145,9 +147,9 @@ const fg_tensor *fg_model_find_tensor(const fg_model *m, const char *name);
 /* ---- datasets (dataset.c) ---------------------------------------------- */
 struct fg_dataset {
     int32_t n, T, D, O;
-    float *x;      /* [n, T, D]                                             */
-    float *y;      /* [n]                                                   */
-    float *soft;   /* NULL, or [n * soft_width]                             */
+    float *x;           /* [n, T, D]                                             */
+    float *y;           /* [n]                                                   */
+    float *soft;        /* NULL, or [n * soft_width]                             */
     int32_t soft_width; /* 1 (binary) or O                                  */
 };
 /* The split of fg_dataset_split: perm (n) gets a seeded permutation whose
@@ -158,19 +160,18 @@ fg_status fg_check_label(float y, int32_t O, const char *what, int64_t i);
 
 /* ---- kernels (kernels.c): batch-major products, SIMD128 when built so --- */
 /* C[M,N] (+)= A[M,K] . B[K,N]   (accumulate: 0 overwrite, 1 add)            */
-void fg_gemm_nn(int32_t M, int32_t N, int32_t K, const fg_real *A, const fg_real *B,
-                fg_real *C, int accumulate);
+void fg_gemm_nn(int32_t M, int32_t N, int32_t K, const fg_real *A, const fg_real *B, fg_real *C,
+                int accumulate);
 /* C[M,N] += A[K,M]^T . B[K,N]                                               */
-void fg_gemm_tn(int32_t M, int32_t N, int32_t K, const fg_real *A, const fg_real *B,
-                fg_real *C);
+void fg_gemm_tn(int32_t M, int32_t N, int32_t K, const fg_real *A, const fg_real *B, fg_real *C);
 /* out[cols, rows] = in[rows, cols]^T                                        */
 void fg_transpose(int32_t rows, int32_t cols, const fg_real *in, fg_real *out);
 /* FastGRNN gate, elementwise over n = B*H values (bz, bh broadcast per row of
  * width H): z = sigmoid(a + bz), c = tanh(a + bh),
  * h = z * hprev + (zeta * (1 - z) + nu) * c; hprev NULL means zeros. */
-void fg_gate_forward(int32_t B, int32_t H, const fg_real *a, const fg_real *bz,
-                     const fg_real *bh, fg_real zeta, fg_real nu, const fg_real *hprev,
-                     fg_real *z, fg_real *c, fg_real *h);
+void fg_gate_forward(int32_t B, int32_t H, const fg_real *a, const fg_real *bz, const fg_real *bh,
+                     fg_real zeta, fg_real nu, const fg_real *hprev, fg_real *z, fg_real *c,
+                     fg_real *h);
 /* Backward of the gate for one step (see kernels.c for the formulas). */
 void fg_gate_backward(int32_t B, int32_t H, const fg_real *dh, const fg_real *z, const fg_real *c,
                       const fg_real *hprev, fg_real zeta, fg_real nu, fg_real *da, fg_real *dh_prev,
@@ -184,22 +185,21 @@ typedef struct fg_workspace {
     int32_t max_batch, T;
     int32_t D, H, O, wr, ur;
     size_t num_params;
-    fg_real *wt;    /* [num_params] weight matrices transposed, same table  */
-    fg_views t;     /* views into wt: t.W is W^T [D,H], t.U is U^T, ...     */
-    fg_real *x;     /* [T, B, D]  inputs, gathered and converted           */
-    fg_real *a;     /* [T, B, H]  pre-activations; dA in backward          */
-    fg_real *p;     /* [T, B, wr] W2 x (low-rank W); dP in backward        */
-    fg_real *s;     /* [T, B, ur] U2 h_{t-1} (low-rank U)                  */
-    fg_real *z, *c, *h; /* [T, B, H] gate, candidate, state                */
-    fg_real *logits;    /* [B, O]                                          */
-    fg_real *dlogits;   /* [B, O]                                          */
-    fg_real *dh, *dh2;  /* [B, H]                                          */
-    fg_real *ds;        /* [B, ur]                                         */
+    fg_real *wt;          /* [num_params] weight matrices transposed, same table  */
+    fg_views t;           /* views into wt: t.W is W^T [D,H], t.U is U^T, ...     */
+    fg_real *x;           /* [T, B, D]  inputs, gathered and converted           */
+    fg_real *a;           /* [T, B, H]  pre-activations; dA in backward          */
+    fg_real *p;           /* [T, B, wr] W2 x (low-rank W); dP in backward        */
+    fg_real *s;           /* [T, B, ur] U2 h_{t-1} (low-rank U)                  */
+    fg_real *z, *c, *h;   /* [T, B, H] gate, candidate, state                */
+    fg_real *logits;      /* [B, O]                                          */
+    fg_real *dlogits;     /* [B, O]                                          */
+    fg_real *dh, *dh2;    /* [B, H]                                          */
+    fg_real *ds;          /* [B, ur]                                         */
     fg_real *szeta, *snu; /* [H] column sums for the zeta / nu gradients   */
 } fg_workspace;
 
-fg_status fg_workspace_create(const fg_model *m, int32_t max_batch, int32_t T,
-                              fg_workspace **out);
+fg_status fg_workspace_create(const fg_model *m, int32_t max_batch, int32_t T, fg_workspace **out);
 void fg_workspace_destroy(fg_workspace *ws);
 /* x: n sequences [n, T, D] float32 (rows addressed through idx when idx is
  * non-NULL: sample b is x[idx[b]]) gathered into ws->x time-major. */
@@ -218,24 +218,45 @@ fg_status fg_model_run(const fg_model *m, const float *x, int32_t n, int32_t T, 
 
 /* ---- config limits (limits.c): every numeric config key's bounds -------- */
 typedef struct {
-    const char *key;       /* snake_case config key                          */
-    double min, max;       /* bounds; +-FLT_MAX / INT32_MAX: unbounded       */
-    int min_open, max_open;/* 1: the bound itself is excluded                */
-    int integer;           /* 1: integers only                               */
-    int nullable;          /* 1: null ("none") is also accepted              */
+    const char *key;        /* snake_case config key                          */
+    double min, max;        /* bounds; +-FLT_MAX / INT32_MAX: unbounded       */
+    int min_open, max_open; /* 1: the bound itself is excluded                */
+    int integer;            /* 1: integers only                               */
+    int nullable;           /* 1: null ("none") is also accepted              */
 } fg_limit;
 
 typedef enum {
-    FG_LIM_INPUT_DIM, FG_LIM_HIDDEN_DIM, FG_LIM_OUTPUT_DIM, FG_LIM_NU, FG_LIM_ZETA,
-    FG_LIM_RANK, FG_LIM_W_RANK, FG_LIM_U_RANK, FG_LIM_MODEL_SEED, FG_NUM_MODEL_LIMITS
+    FG_LIM_INPUT_DIM,
+    FG_LIM_HIDDEN_DIM,
+    FG_LIM_OUTPUT_DIM,
+    FG_LIM_NU,
+    FG_LIM_ZETA,
+    FG_LIM_RANK,
+    FG_LIM_W_RANK,
+    FG_LIM_U_RANK,
+    FG_LIM_MODEL_SEED,
+    FG_NUM_MODEL_LIMITS
 } fg_model_limit_id;
 
 typedef enum {
-    FG_LIM_LEARNING_RATE, FG_LIM_BATCH_SIZE, FG_LIM_EPOCHS, FG_LIM_VALIDATION_SPLIT,
-    FG_LIM_EARLY_STOPPING_PATIENCE, FG_LIM_LR_DECAY, FG_LIM_LR_DECAY_STEP, FG_LIM_GRAD_CLIP,
-    FG_LIM_ADAM_BETA1, FG_LIM_ADAM_BETA2, FG_LIM_ADAM_EPSILON, FG_LIM_L2_REG,
-    FG_LIM_DISTILLATION_TEMPERATURE, FG_LIM_DISTILLATION_ALPHA, FG_LIM_TRAINING_SEED,
-    FG_LIM_SPARSITY_W, FG_LIM_SPARSITY_U, FG_NUM_TRAINING_LIMITS
+    FG_LIM_LEARNING_RATE,
+    FG_LIM_BATCH_SIZE,
+    FG_LIM_EPOCHS,
+    FG_LIM_VALIDATION_SPLIT,
+    FG_LIM_EARLY_STOPPING_PATIENCE,
+    FG_LIM_LR_DECAY,
+    FG_LIM_LR_DECAY_STEP,
+    FG_LIM_GRAD_CLIP,
+    FG_LIM_ADAM_BETA1,
+    FG_LIM_ADAM_BETA2,
+    FG_LIM_ADAM_EPSILON,
+    FG_LIM_L2_REG,
+    FG_LIM_DISTILLATION_TEMPERATURE,
+    FG_LIM_DISTILLATION_ALPHA,
+    FG_LIM_TRAINING_SEED,
+    FG_LIM_SPARSITY_W,
+    FG_LIM_SPARSITY_U,
+    FG_NUM_TRAINING_LIMITS
 } fg_training_limit_id;
 
 extern const fg_limit fg_model_limits[FG_NUM_MODEL_LIMITS];
@@ -271,12 +292,12 @@ fg_status fg_model_normalize_rows(const fg_model *m, const float *src, size_t ro
 
 /* The evaluation report of fg_model_evaluate, written by json.c. */
 typedef struct {
-    int32_t samples, num_classes;   /* n; K (2 for a binary model)           */
+    int32_t samples, num_classes; /* n; K (2 for a binary model)           */
     float loss, accuracy;
-    const int64_t *confusion;       /* [K, K]: rows true class, cols predicted */
-    const int64_t *support;         /* [K] samples per true class            */
+    const int64_t *confusion;             /* [K, K]: rows true class, cols predicted */
+    const int64_t *support;               /* [K] samples per true class            */
     const float *precision, *recall, *f1; /* [K]; NaN when undefined (null)  */
-    float roc_auc;                  /* NaN when undefined (null)             */
+    float roc_auc;                        /* NaN when undefined (null)             */
 } fg_evaluation;
 fg_status fg_evaluation_to_json(const fg_evaluation *e, char **json_out);
 
@@ -295,10 +316,9 @@ double fg_head_loss(const fg_workspace *ws, int32_t n, const float *y, const flo
  * 0.5 * l2_reg * sum of squared weight-matrix entries. When grad != NULL
  * (num_params values) it receives d(loss)/d(params), overwritten. n <= the
  * workspace's max_batch; T equals the workspace's. */
-double fg_loss_and_grad(const fg_model *m, fg_workspace *ws, const float *x,
-                        const float *y, const float *soft, int32_t n, int32_t T,
-                        const fg_training_config *cfg, int include_l2, fg_real *grad,
-                        double *data_loss_out, int32_t *correct_out);
+double fg_loss_and_grad(const fg_model *m, fg_workspace *ws, const float *x, const float *y,
+                        const float *soft, int32_t n, int32_t T, const fg_training_config *cfg,
+                        int include_l2, fg_real *grad, double *data_loss_out, int32_t *correct_out);
 /* The same over a batch already gathered into ws->x. */
 double fg_batch_loss_and_grad(const fg_model *m, fg_workspace *ws, int32_t n, const float *y,
                               const float *soft, const fg_training_config *cfg, int include_l2,
@@ -317,7 +337,7 @@ void fg_adam_update(fg_real *params, const fg_real *grad, fg_real *m1, fg_real *
 struct fg_trainer {
     fg_model_config mcfg;
     fg_training_config cfg;
-    float lr;                    /* current learning rate                   */
+    float lr; /* current learning rate                   */
 
     /* optimizer state: flat buffers laid out like the model's params */
     size_t np;
@@ -325,17 +345,17 @@ struct fg_trainer {
     int64_t step;
     double beta1_t, beta2_t;
 
-    fg_workspace *ws;            /* forward/backward scratch                */
-    float *by, *bsoft;           /* gathered batch labels / soft targets    */
-    int32_t bcap;                /* capacity of by (samples)                */
+    fg_workspace *ws;  /* forward/backward scratch                */
+    float *by, *bsoft; /* gathered batch labels / soft targets    */
+    int32_t bcap;      /* capacity of by (samples)                */
 
     /* the run between begin and finish/cancel */
     int running;
     fg_model *model;
-    const fg_dataset *data;      /* the caller's, never copied              */
-    int32_t *split;              /* [n]: training indices, then validation  */
+    const fg_dataset *data; /* the caller's, never copied              */
+    int32_t *split;         /* [n]: training indices, then validation  */
     int32_t ntrain, nval;
-    int32_t *order;              /* [ntrain]: this epoch's sample indices   */
+    int32_t *order; /* [ntrain]: this epoch's sample indices   */
     fg_rng rng;
     int32_t epoch, pos;
     double loss_sum;
@@ -343,8 +363,8 @@ struct fg_trainer {
     double best_loss;
     int32_t bad_epochs;
     int have_best;
-    int32_t best_epoch;          /* epoch of the weights in best              */
-    int32_t ended;               /* fg_stop_reason once the epochs say stop, else -1 */
+    int32_t best_epoch; /* epoch of the weights in best              */
+    int32_t ended;      /* fg_stop_reason once the epochs say stop, else -1 */
 
     fg_training_summary summary; /* of the last ended run                    */
     int have_summary;
@@ -353,26 +373,26 @@ struct fg_trainer {
     size_t nhist, cap;
 
     /* sparse training (iterative hard thresholding) */
-    int32_t phase2, phase3;      /* first epoch of IHT / of the fixed support */
-    uint8_t *keep;               /* [largest cell matrix]                    */
-    fg_real *sort_scratch;       /* [largest cell matrix]                    */
-    uint8_t *new_mask;           /* [num_params], handed to the model        */
+    int32_t phase2, phase3; /* first epoch of IHT / of the fixed support */
+    uint8_t *keep;          /* [largest cell matrix]                    */
+    fg_real *sort_scratch;  /* [largest cell matrix]                    */
+    uint8_t *new_mask;      /* [num_params], handed to the model        */
 
     /* streaming runs (stream.c): samples pushed by the caller */
     int streaming;
-    int32_t T;                   /* timesteps of the run                     */
-    int32_t row;                 /* floats per sample: T * D                 */
-    int32_t sw;                  /* soft-target floats per sample (1 or O)   */
-    int epoch_open;              /* 1 once the current epoch has begun       */
-    int32_t buf_cap, buf_n;      /* shuffle buffer: capacity, samples held   */
+    int32_t T;                       /* timesteps of the run                     */
+    int32_t row;                     /* floats per sample: T * D                 */
+    int32_t sw;                      /* soft-target floats per sample (1 or O)   */
+    int epoch_open;                  /* 1 once the current epoch has begun       */
+    int32_t buf_cap, buf_n;          /* shuffle buffer: capacity, samples held   */
     float *buf_x, *buf_y, *buf_soft; /* [buf_cap, row], [buf_cap], [buf_cap, sw] */
-    float *bat_x;                /* [batch + 1, row] the batch being filled,
+    float *bat_x;                    /* [batch + 1, row] the batch being filled,
                                   * then one spare row for normalizing       */
-    int32_t bat_n;               /* samples in it; labels in by, soft in bsoft */
-    int has_soft;                /* 1: samples carry soft targets            */
-    int raw;                     /* 1: normalize pushed samples (model's)    */
-    int64_t rows_in;             /* training samples pushed this epoch       */
-    int64_t val_rows;            /* validation samples this epoch            */
+    int32_t bat_n;                   /* samples in it; labels in by, soft in bsoft */
+    int has_soft;                    /* 1: samples carry soft targets            */
+    int raw;                         /* 1: normalize pushed samples (model's)    */
+    int64_t rows_in;                 /* training samples pushed this epoch       */
+    int64_t val_rows;                /* validation samples this epoch            */
     double val_loss_sum;
     int64_t val_correct;
 };

@@ -21,23 +21,23 @@
 #define FG_ST_MAX_DIMS 4
 
 typedef struct {
-    char *name;                      /* owned, NUL-terminated                 */
-    char *dtype;                     /* owned, e.g. "F32"                     */
-    int ndim;                        /* 0..FG_ST_MAX_DIMS                     */
-    uint64_t shape[FG_ST_MAX_DIMS];  /* each <= 2^53                          */
-    uint64_t begin, end;             /* data_offsets, each <= 2^53            */
+    char *name;                     /* owned, NUL-terminated                 */
+    char *dtype;                    /* owned, e.g. "F32"                     */
+    int ndim;                       /* 0..FG_ST_MAX_DIMS                     */
+    uint64_t shape[FG_ST_MAX_DIMS]; /* each <= 2^53                          */
+    uint64_t begin, end;            /* data_offsets, each <= 2^53            */
 } fg_st_tensor;
 
 typedef struct {
-    char *key, *value;               /* owned, NUL-terminated                 */
+    char *key, *value; /* owned, NUL-terminated                 */
 } fg_st_meta;
 
 typedef struct {
-    fg_st_tensor *tensors;           /* in header order                       */
+    fg_st_tensor *tensors; /* in header order                       */
     size_t num_tensors;
-    fg_st_meta *meta;                /* the __metadata__ entries, in order    */
+    fg_st_meta *meta; /* the __metadata__ entries, in order    */
     size_t num_meta;
-    int has_meta;                    /* 1 when __metadata__ was present       */
+    int has_meta; /* 1 when __metadata__ was present       */
 } fg_st_header;
 
 /* Parses the len bytes at json (not NUL-terminated) as a safetensors header.

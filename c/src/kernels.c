@@ -182,7 +182,8 @@ void fg_gate_forward(int32_t B, int32_t H, const fg_real *a, const fg_real *bz, 
             v128_t g = wasm_f32x4_add(wasm_f32x4_mul(vz, wasm_f32x4_sub(one, zz)), vn);
             wasm_v128_store(z + o + j, zz);
             wasm_v128_store(c + o + j, cc);
-            wasm_v128_store(h + o + j, wasm_f32x4_add(wasm_f32x4_mul(zz, hp), wasm_f32x4_mul(g, cc)));
+            wasm_v128_store(h + o + j,
+                            wasm_f32x4_add(wasm_f32x4_mul(zz, hp), wasm_f32x4_mul(g, cc)));
         }
 #endif
         for (; j < H; j++) {
@@ -222,7 +223,8 @@ void fg_gate_backward(int32_t B, int32_t H, const fg_real *dh, const fg_real *z,
             v128_t dz = wasm_f32x4_mul(d, wasm_f32x4_sub(hp, wasm_f32x4_mul(vz, cc)));
             wasm_v128_store(szeta + j, wasm_f32x4_add(wasm_v128_load(szeta + j),
                                                       wasm_f32x4_mul(wasm_f32x4_mul(d, omz), cc)));
-            wasm_v128_store(snu + j, wasm_f32x4_add(wasm_v128_load(snu + j), wasm_f32x4_mul(d, cc)));
+            wasm_v128_store(snu + j,
+                            wasm_f32x4_add(wasm_v128_load(snu + j), wasm_f32x4_mul(d, cc)));
             v128_t daz = wasm_f32x4_mul(wasm_f32x4_mul(dz, zz), omz);
             v128_t dac = wasm_f32x4_mul(dc, wasm_f32x4_sub(one, wasm_f32x4_mul(cc, cc)));
             wasm_v128_store(gbz + j, wasm_f32x4_add(wasm_v128_load(gbz + j), daz));

@@ -29,7 +29,8 @@ static double sigmoid_d(double y) { return 1.0 / (1.0 + fg_exp(-y)); }
 /* log sum_k exp(y_k / temp), shifted by the maximum. */
 static fg_real logsumexp(const fg_real *y, int32_t O, fg_real temp) {
     fg_real mx = y[0] / temp;
-    for (int32_t k = 1; k < O; k++) if (y[k] / temp > mx) mx = y[k] / temp;
+    for (int32_t k = 1; k < O; k++)
+        if (y[k] / temp > mx) mx = y[k] / temp;
     fg_real sum = 0;
     for (int32_t k = 0; k < O; k++) sum += fg_exp_real(y[k] / temp - mx);
     return mx + fg_log_real(sum);

@@ -69,7 +69,10 @@ double fg_log(double x) {
     bits = (bits & 0x000FFFFFFFFFFFFFULL) | 0x3FF0000000000000ULL;
     double m;
     memcpy(&m, &bits, sizeof m);
-    if (m > 1.4142135623730951) { m *= 0.5; e += 1; }
+    if (m > 1.4142135623730951) {
+        m *= 0.5;
+        e += 1;
+    }
     double s = (m - 1.0) / (m + 1.0), s2 = s * s;
     /* 2 (s + s^3/3 + ... + s^21/21): |s| <= 0.1716 */
     double p = 1.0 / 21.0;
@@ -148,7 +151,10 @@ float fg_logf(float x) {
     bits = (bits & 0x007FFFFFu) | 0x3F800000u;
     float m;
     memcpy(&m, &bits, sizeof m);
-    if (m > 1.41421356f) { m *= 0.5f; e += 1; }
+    if (m > 1.41421356f) {
+        m *= 0.5f;
+        e += 1;
+    }
     float s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
     float p = 1.0f / 9.0f;
     p = p * s2 + 1.0f / 7.0f;

@@ -42,7 +42,8 @@ static fg_status check_int(fg_model_limit_id id, int32_t v) {
 /* Number of parameters of cfg (64-bit: every factor is below 2^24) and the
  * effective ranks. */
 static uint64_t param_count(const fg_model_config *cfg, int32_t *rw_out, int32_t *ru_out) {
-    uint64_t D = (uint64_t)cfg->input_dim, H = (uint64_t)cfg->hidden_dim, O = (uint64_t)cfg->output_dim;
+    uint64_t D = (uint64_t)cfg->input_dim, H = (uint64_t)cfg->hidden_dim,
+             O = (uint64_t)cfg->output_dim;
     int32_t rw = fg_effective_rank(cfg->w_rank != FG_RANK_NONE ? cfg->w_rank : cfg->rank,
                                    cfg->hidden_dim, cfg->input_dim);
     int32_t ru = fg_effective_rank(cfg->u_rank != FG_RANK_NONE ? cfg->u_rank : cfg->rank,
@@ -68,7 +69,8 @@ fg_status fg_model_config_validate(const fg_model_config *cfg) {
     uint64_t count = param_count(cfg, NULL, NULL);
     if (count > FG_MAX_PARAMS)
         return fg_fail(FG_ERR_INVALID_INPUT,
-                       "model too large: input_dim %d, hidden_dim %d, output_dim %d give %llu parameters (max 2^28)",
+                       "model too large: input_dim %d, hidden_dim %d, output_dim %d give %llu "
+                       "parameters (max 2^28)",
                        cfg->input_dim, cfg->hidden_dim, cfg->output_dim, (unsigned long long)count);
     return FG_OK;
 }
@@ -133,11 +135,19 @@ fg_status fg_model_alloc(const fg_model_config *cfg, fg_model **out) {
     fg_model *m = fg_alloc_zero(1, sizeof *m, "model");
     if (!m) return FG_ERR_OUT_OF_MEMORY;
     m->cfg = *cfg;
-    m->D = D; m->H = H; m->O = O; m->wr = rw; m->ur = ru;
-    if (rw) { add_tensor(m, "cell.W1", H, rw, 1); add_tensor(m, "cell.W2", rw, D, 1); }
-    else add_tensor(m, "cell.W", H, D, 1);
-    if (ru) { add_tensor(m, "cell.U1", H, ru, 1); add_tensor(m, "cell.U2", ru, H, 1); }
-    else add_tensor(m, "cell.U", H, H, 1);
+    m->D = D;
+    m->H = H;
+    m->O = O;
+    m->wr = rw;
+    m->ur = ru;
+    if (rw) {
+        add_tensor(m, "cell.W1", H, rw, 1);
+        add_tensor(m, "cell.W2", rw, D, 1);
+    } else add_tensor(m, "cell.W", H, D, 1);
+    if (ru) {
+        add_tensor(m, "cell.U1", H, ru, 1);
+        add_tensor(m, "cell.U2", ru, H, 1);
+    } else add_tensor(m, "cell.U", H, H, 1);
     add_tensor(m, "cell.bias_gate", H, 0, 0);
     add_tensor(m, "cell.bias_update", H, 0, 0);
     add_tensor(m, "cell.zeta", 1, 0, 0);
@@ -145,7 +155,10 @@ fg_status fg_model_alloc(const fg_model_config *cfg, fg_model **out) {
     add_tensor(m, "head.weight", O, H, 1);
     add_tensor(m, "head.bias", O, 0, 0);
     m->params = fg_alloc_zero(m->num_params, sizeof(fg_real), "model parameters");
-    if (!m->params) { fg_free(m); return FG_ERR_OUT_OF_MEMORY; }
+    if (!m->params) {
+        fg_free(m);
+        return FG_ERR_OUT_OF_MEMORY;
+    }
     fg_model_views_of(m, m->params, &m->p);
     *out = m;
     return FG_OK;
@@ -165,7 +178,10 @@ fg_status fg_model_create(const fg_model_config *cfg, fg_model **out) {
         for (size_t k = 0; k < t->size; k++)
             m->params[t->offset + k] = (fg_real)(0.1 * fg_rng_normal(&rng));
     }
-    for (int32_t j = 0; j < m->H; j++) { m->p.bz[j] = 1; m->p.bh[j] = 1; }
+    for (int32_t j = 0; j < m->H; j++) {
+        m->p.bz[j] = 1;
+        m->p.bh[j] = 1;
+    }
     m->p.zeta[0] = (fg_real)cfg->zeta;
     m->p.nu[0] = (fg_real)cfg->nu;
     *out = m;
@@ -193,7 +209,10 @@ fg_status fg_model_clone(const fg_model *src, fg_model **out) {
     memcpy(m->scale, src->scale, sizeof m->scale);
     if (src->mask) {
         m->mask = fg_alloc(src->num_params, "model mask");
-        if (!m->mask) { fg_model_destroy(m); return FG_ERR_OUT_OF_MEMORY; }
+        if (!m->mask) {
+            fg_model_destroy(m);
+            return FG_ERR_OUT_OF_MEMORY;
+        }
         memcpy(m->mask, src->mask, src->num_params);
     }
     if (src->norm_means &&
@@ -204,7 +223,10 @@ fg_status fg_model_clone(const fg_model *src, fg_model **out) {
     if (src->card) {
         size_t n = strlen(src->card) + 1;
         m->card = fg_alloc(n, "model card");
-        if (!m->card) { fg_model_destroy(m); return FG_ERR_OUT_OF_MEMORY; }
+        if (!m->card) {
+            fg_model_destroy(m);
+            return FG_ERR_OUT_OF_MEMORY;
+        }
         memcpy(m->card, src->card, n);
     }
     *out = m;
@@ -247,20 +269,24 @@ fg_status fg_model_set_params(fg_model *m, const float *in, size_t count) {
                        m->num_params, count);
     for (size_t i = 0; i < count; i++)
         if (!isfinite(in[i]))
-            return fg_fail(FG_ERR_INVALID_INPUT, "params[%zu] must be finite, got %g", i, (double)in[i]);
+            return fg_fail(FG_ERR_INVALID_INPUT, "params[%zu] must be finite, got %g", i,
+                           (double)in[i]);
     /* a pruned model keeps its zeros; a quantized one its int8 grid */
     for (int i = 0; i < m->num_tensors; i++) {
         const fg_tensor *t = &m->tensors[i];
         for (size_t k = t->offset; k < t->offset + t->size; k++) {
             if (m->mask && !m->mask[k] && in[k] != 0)
-                return fg_fail(FG_ERR_INVALID_INPUT, "params[%zu] (%s) is pruned and must stay 0, got %g", k,
-                               t->name, (double)in[k]);
+                return fg_fail(FG_ERR_INVALID_INPUT,
+                               "params[%zu] (%s) is pruned and must stay 0, got %g", k, t->name,
+                               (double)in[k]);
             if (!m->quantized || !t->is_weight) continue;
             float s = m->scale[i];
             double q = nearbyint((double)in[k] / (double)s);
             if (!(q >= -127 && q <= 127) || (float)q * s != in[k])
-                return fg_fail(FG_ERR_INVALID_INPUT, "params[%zu] (%s) = %g is not an int8 multiple of the "
-                               "tensor's scale %g (the model is quantized)", k, t->name, (double)in[k], (double)s);
+                return fg_fail(FG_ERR_INVALID_INPUT,
+                               "params[%zu] (%s) = %g is not an int8 multiple of the "
+                               "tensor's scale %g (the model is quantized)",
+                               k, t->name, (double)in[k], (double)s);
         }
     }
     for (size_t i = 0; i < count; i++) m->params[i] = (fg_real)in[i];
@@ -282,19 +308,25 @@ fg_status fg_model_set_normalization(fg_model *m, const float *means, const floa
                        m->D, dim);
     for (int32_t i = 0; i < dim; i++) {
         if (!isfinite(means[i]))
-            return fg_fail(FG_ERR_INVALID_INPUT, "means[%d] must be finite, got %g", i, (double)means[i]);
+            return fg_fail(FG_ERR_INVALID_INPUT, "means[%d] must be finite, got %g", i,
+                           (double)means[i]);
         if (!isfinite(stds[i]) || !(stds[i] > 0))
             return fg_fail(FG_ERR_INVALID_INPUT, "stds[%d] must be finite and > 0, got %g", i,
                            (double)stds[i]);
     }
     float *nm = fg_alloc((size_t)dim * sizeof(float), "normalization means");
     float *ns = nm ? fg_alloc((size_t)dim * sizeof(float), "normalization stds") : NULL;
-    if (!ns) { fg_free(nm); return FG_ERR_OUT_OF_MEMORY; }
+    if (!ns) {
+        fg_free(nm);
+        return FG_ERR_OUT_OF_MEMORY;
+    }
     memcpy(nm, means, (size_t)dim * sizeof(float));
     memcpy(ns, stds, (size_t)dim * sizeof(float));
     fg_free(m->norm_means);
     fg_free(m->norm_stds);
-    m->norm_means = nm; m->norm_stds = ns; m->norm_dim = dim;
+    m->norm_means = nm;
+    m->norm_stds = ns;
+    m->norm_dim = dim;
     return FG_OK;
 }
 
@@ -309,7 +341,8 @@ int fg_model_get_normalization(const fg_model *m, const float **means, const flo
 
 fg_status fg_workspace_create(const fg_model *m, int32_t max_batch, int32_t T, fg_workspace **out) {
     if (!m || !out) return fg_fail(FG_ERR_INVALID_INPUT, "model or out is NULL");
-    if (max_batch <= 0) return fg_fail(FG_ERR_INVALID_INPUT, "batch size must be > 0, got %d", max_batch);
+    if (max_batch <= 0)
+        return fg_fail(FG_ERR_INVALID_INPUT, "batch size must be > 0, got %d", max_batch);
     if (T <= 0) return fg_fail(FG_ERR_INVALID_INPUT, "timesteps must be > 0, got %d", T);
     uint64_t tb = (uint64_t)T * (uint64_t)max_batch;
     uint64_t widest = (uint64_t)(m->D > m->H ? m->D : m->H);
@@ -318,22 +351,42 @@ fg_status fg_workspace_create(const fg_model *m, int32_t max_batch, int32_t T, f
                        max_batch, T);
     fg_workspace *ws = fg_alloc_zero(1, sizeof *ws, "workspace");
     if (!ws) return FG_ERR_OUT_OF_MEMORY;
-    ws->max_batch = max_batch; ws->T = T;
-    ws->D = m->D; ws->H = m->H; ws->O = m->O; ws->wr = m->wr; ws->ur = m->ur;
+    ws->max_batch = max_batch;
+    ws->T = T;
+    ws->D = m->D;
+    ws->H = m->H;
+    ws->O = m->O;
+    ws->wr = m->wr;
+    ws->ur = m->ur;
     ws->num_params = m->num_params;
     size_t B = (size_t)max_batch, TB = (size_t)tb, H = (size_t)m->H;
-    struct { fg_real **p; size_t n; } bufs[] = {
-        {&ws->wt, m->num_params}, {&ws->x, TB * (size_t)m->D}, {&ws->a, TB * H},
-        {&ws->p, TB * (size_t)(m->wr ? m->wr : 0)}, {&ws->s, TB * (size_t)(m->ur ? m->ur : 0)},
-        {&ws->z, TB * H}, {&ws->c, TB * H}, {&ws->h, TB * H},
-        {&ws->logits, B * (size_t)m->O}, {&ws->dlogits, B * (size_t)m->O},
-        {&ws->dh, B * H}, {&ws->dh2, B * H}, {&ws->ds, B * (size_t)(m->ur ? m->ur : 0)},
-        {&ws->szeta, H}, {&ws->snu, H},
+    struct {
+        fg_real **p;
+        size_t n;
+    } bufs[] = {
+        {&ws->wt, m->num_params},
+        {&ws->x, TB * (size_t)m->D},
+        {&ws->a, TB * H},
+        {&ws->p, TB * (size_t)(m->wr ? m->wr : 0)},
+        {&ws->s, TB * (size_t)(m->ur ? m->ur : 0)},
+        {&ws->z, TB * H},
+        {&ws->c, TB * H},
+        {&ws->h, TB * H},
+        {&ws->logits, B * (size_t)m->O},
+        {&ws->dlogits, B * (size_t)m->O},
+        {&ws->dh, B * H},
+        {&ws->dh2, B * H},
+        {&ws->ds, B * (size_t)(m->ur ? m->ur : 0)},
+        {&ws->szeta, H},
+        {&ws->snu, H},
     };
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
         if (bufs[i].n == 0) continue;
         *bufs[i].p = fg_alloc_zero(bufs[i].n, sizeof(fg_real), "workspace");
-        if (!*bufs[i].p) { fg_workspace_destroy(ws); return FG_ERR_OUT_OF_MEMORY; }
+        if (!*bufs[i].p) {
+            fg_workspace_destroy(ws);
+            return FG_ERR_OUT_OF_MEMORY;
+        }
     }
     fg_model_views_of(m, ws->wt, &ws->t);
     *out = ws;
@@ -342,7 +395,7 @@ fg_status fg_workspace_create(const fg_model *m, int32_t max_batch, int32_t T, f
 
 void fg_workspace_destroy(fg_workspace *ws) {
     if (!ws) return;
-    fg_real *bufs[] = {ws->wt, ws->x, ws->a, ws->p, ws->s, ws->z, ws->c, ws->h,
+    fg_real *bufs[] = {ws->wt,     ws->x,       ws->a,  ws->p,   ws->s,  ws->z,     ws->c,  ws->h,
                        ws->logits, ws->dlogits, ws->dh, ws->dh2, ws->ds, ws->szeta, ws->snu};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) fg_free(bufs[i]);
     fg_free(ws);
@@ -449,10 +502,15 @@ void fg_model_backward_ws(const fg_model *m, fg_workspace *ws, int32_t n, fg_rea
                 fg_gemm_nn(n, H, H, da, v->U, ws->dh2, 1);
             }
         }
-        fg_real *tmp = ws->dh; ws->dh = ws->dh2; ws->dh2 = tmp;
+        fg_real *tmp = ws->dh;
+        ws->dh = ws->dh2;
+        ws->dh2 = tmp;
     }
     fg_real dzeta = 0, dnu = 0;
-    for (int32_t j = 0; j < H; j++) { dzeta += ws->szeta[j]; dnu += ws->snu[j]; }
+    for (int32_t j = 0; j < H; j++) {
+        dzeta += ws->szeta[j];
+        dnu += ws->snu[j];
+    }
     g.zeta[0] = dzeta * zeta * ((fg_real)1 - zeta);
     g.nu[0] = dnu * nu * ((fg_real)1 - nu);
 
@@ -478,7 +536,8 @@ static fg_status check_inputs(const fg_model *m, const float *x, int32_t n, int3
     if (T <= 0) return fg_fail(FG_ERR_INVALID_INPUT, "timesteps must be > 0, got %d", T);
     uint64_t count = (uint64_t)n * (uint64_t)T * (uint64_t)m->D;
     if (count > ((uint64_t)1 << 40))
-        return fg_fail(FG_ERR_INVALID_INPUT, "n %d x timesteps %d x input_dim %d is too large", n, T, m->D);
+        return fg_fail(FG_ERR_INVALID_INPUT, "n %d x timesteps %d x input_dim %d is too large", n,
+                       T, m->D);
     for (uint64_t i = 0; i < count; i++)
         if (!isfinite(x[i]))
             return fg_fail(FG_ERR_INVALID_INPUT, "features[%llu] must be finite, got %g",
@@ -494,7 +553,8 @@ void fg_probs_from_logits(const fg_real *y, int32_t O, double temp, float *dst) 
         return;
     }
     double mx = (double)y[0], sum = 0;
-    for (int32_t k = 1; k < O; k++) if ((double)y[k] > mx) mx = (double)y[k];
+    for (int32_t k = 1; k < O; k++)
+        if ((double)y[k] > mx) mx = (double)y[k];
     for (int32_t k = 0; k < O; k++) sum += fg_exp(((double)y[k] - mx) / temp);
     for (int32_t k = 0; k < O; k++) dst[k] = (float)(fg_exp(((double)y[k] - mx) / temp) / sum);
 }

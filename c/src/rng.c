@@ -45,6 +45,8 @@ void fg_rng_permutation(fg_rng *r, int32_t *idx, int32_t n) {
 void fg_rng_shuffle(fg_rng *r, int32_t *idx, int32_t n) {
     for (int32_t i = n - 1; i > 0; i--) {
         int32_t j = (int32_t)fg_rng_below(r, (uint32_t)i + 1);
-        int32_t t = idx[i]; idx[i] = idx[j]; idx[j] = t;
+        int32_t t = idx[i];
+        idx[i] = idx[j];
+        idx[j] = t;
     }
 }

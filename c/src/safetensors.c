@@ -28,36 +28,32 @@
 #include "internal.h"
 #include "json_internal.h"
 
-#define ST_FORMAT "fastgrnn-wasm/1"
+#define ST_FORMAT        "fastgrnn-wasm/1"
 #define ST_FORMAT_FAMILY "fastgrnn-wasm/"
-#define ST_MAX_HEADER 100000000u   /* as the reference implementation */
+#define ST_MAX_HEADER    100000000u /* as the reference implementation */
 /* Magnitudes below this round to a finite float (FLT_MAX + half an ulp). */
 #define ST_FLOAT_LIMIT 3.4028235677973366e38
 
 /* ------------------------------------------------------------------------ */
 /* Little-endian byte access, independent of the host's byte order.        */
 
-static void put_u64_le(uint8_t *p, uint64_t v)
-{
+static void put_u64_le(uint8_t *p, uint64_t v) {
     for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static uint64_t get_u64_le(const uint8_t *p)
-{
+static uint64_t get_u64_le(const uint8_t *p) {
     uint64_t v = 0;
     for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
     return v;
 }
 
-static void put_f32_le(uint8_t *p, float f)
-{
+static void put_f32_le(uint8_t *p, float f) {
     uint32_t u;
     memcpy(&u, &f, 4);
     for (int i = 0; i < 4; i++) p[i] = (uint8_t)(u >> (8 * i));
 }
 
-static float get_f32_le(const uint8_t *p)
-{
+static float get_f32_le(const uint8_t *p) {
     uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
     float f;
     memcpy(&f, &u, 4);
@@ -66,8 +62,7 @@ static float get_f32_le(const uint8_t *p)
 
 /* Re-records the last error as FG_ERR_SERIALIZATION with a prefix (keeps
  * FG_ERR_OUT_OF_MEMORY as it is). */
-static fg_status as_serialization(fg_status st, const char *prefix)
-{
+static fg_status as_serialization(fg_status st, const char *prefix) {
     if (st == FG_ERR_OUT_OF_MEMORY) return st;
     char msg[512];
     snprintf(msg, sizeof msg, "%s", fg_last_error());
@@ -90,21 +85,18 @@ static fg_status as_serialization(fg_status st, const char *prefix)
  * fg_model_size_bytes() long. */
 
 #define ST_MAX_ENTRIES (3 * FG_MAX_TENSORS)
-#define ST_NAME_MAX (FG_TENSOR_NAME_MAX + 16)
+#define ST_NAME_MAX    (FG_TENSOR_NAME_MAX + 16)
 
-static int sparse_tensor(const fg_model *m, const fg_tensor *t)
-{
+static int sparse_tensor(const fg_model *m, const fg_tensor *t) {
     return m->mask != NULL && fg_tensor_is_cell_matrix(t);
 }
 
-static int quantized_tensor(const fg_model *m, const fg_tensor *t)
-{
+static int quantized_tensor(const fg_model *m, const fg_tensor *t) {
     return m->quantized && t->is_weight;
 }
 
 /* The int8 value q with (float)q * scale == v, or 0 (not representable). */
-static int int8_of(float v, float scale, int8_t *q_out)
-{
+static int int8_of(float v, float scale, int8_t *q_out) {
     if (!(scale > 0.0f) || !isfinite(scale) || !isfinite(v)) return 0;
     double q = nearbyint((double)v / (double)scale);
     if (!(q >= -127.0 && q <= 127.0)) return 0;
@@ -116,52 +108,53 @@ static int int8_of(float v, float scale, int8_t *q_out)
 /* ------------------------------------------------------------------------ */
 /* Save                                                                     */
 
-static void put_u16_le(uint8_t *p, uint32_t v)
-{
+static void put_u16_le(uint8_t *p, uint32_t v) {
     p[0] = (uint8_t)v;
     p[1] = (uint8_t)(v >> 8);
 }
 
-static void put_u32_le(uint8_t *p, uint32_t v)
-{
+static void put_u32_le(uint8_t *p, uint32_t v) {
     for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 
 /* Checks what a save relies on: float32-representable values, pruned entries
  * at zero, quantized weights exactly q * scale. */
-static fg_status check_savable(const fg_model *m)
-{
+static fg_status check_savable(const fg_model *m) {
     for (int i = 0; i < m->num_tensors; i++) {
         const fg_tensor *t = &m->tensors[i];
         for (size_t j = 0; j < t->size; j++) {
             double v = (double)m->params[t->offset + j];
             if (!(v > -ST_FLOAT_LIMIT && v < ST_FLOAT_LIMIT))
-                return fg_fail(FG_ERR_INVALID_INPUT, "save: %s[%zu] = %g is not a finite float32", t->name, j, v);
-            if (m->mask != NULL && !m->mask[t->offset + j] && v != 0.0)
-                return fg_fail(FG_ERR_INVALID_INPUT, "save: %s[%zu] = %g is pruned (masked) but not zero",
+                return fg_fail(FG_ERR_INVALID_INPUT, "save: %s[%zu] = %g is not a finite float32",
                                t->name, j, v);
+            if (m->mask != NULL && !m->mask[t->offset + j] && v != 0.0)
+                return fg_fail(FG_ERR_INVALID_INPUT,
+                               "save: %s[%zu] = %g is pruned (masked) but not zero", t->name, j, v);
         }
         if (!quantized_tensor(m, t)) continue;
         float s = m->scale[i];
         if (!(s > 0.0f) || !isfinite(s))
-            return fg_fail(FG_ERR_INVALID_INPUT, "save: %s has int8 scale %g; it must be finite and > 0", t->name,
+            return fg_fail(FG_ERR_INVALID_INPUT,
+                           "save: %s has int8 scale %g; it must be finite and > 0", t->name,
                            (double)s);
         for (size_t j = 0; j < t->size; j++) {
             int8_t q;
             float v = (float)m->params[t->offset + j];
             if ((double)v != (double)m->params[t->offset + j] || !int8_of(v, s, &q))
-                return fg_fail(FG_ERR_INVALID_INPUT, "save: quantized %s[%zu] = %g is not an int8 multiple of its scale %g",
-                               t->name, j, (double)m->params[t->offset + j], (double)s);
+                return fg_fail(
+                    FG_ERR_INVALID_INPUT,
+                    "save: quantized %s[%zu] = %g is not an int8 multiple of its scale %g", t->name,
+                    j, (double)m->params[t->offset + j], (double)s);
         }
     }
     return FG_OK;
 }
 
 /* bytes_out: 8 + N + fg_model_size_bytes(m) bytes, fg_alloc'd. */
-fg_status fg_model_save(const fg_model *m, uint8_t **bytes_out, size_t *len_out)
-{
+fg_status fg_model_save(const fg_model *m, uint8_t **bytes_out, size_t *len_out) {
     if (m == NULL) return fg_fail(FG_ERR_INVALID_INPUT, "save: model is NULL");
-    if (bytes_out == NULL || len_out == NULL) return fg_fail(FG_ERR_INVALID_INPUT, "save: output pointer is NULL");
+    if (bytes_out == NULL || len_out == NULL)
+        return fg_fail(FG_ERR_INVALID_INPUT, "save: output pointer is NULL");
     fg_status st = check_savable(m);
     if (st != FG_OK) return st;
 
@@ -170,8 +163,8 @@ fg_status fg_model_save(const fg_model *m, uint8_t **bytes_out, size_t *len_out)
     static char dtype_f32[] = "F32", dtype_i8[] = "I8", dtype_u16[] = "U16", dtype_u32[] = "U32";
     char names[ST_MAX_ENTRIES][ST_NAME_MAX];
     fg_st_tensor entries[ST_MAX_ENTRIES];
-    int source[ST_MAX_ENTRIES];   /* tensor index of each entry             */
-    char kind[ST_MAX_ENTRIES];    /* 'd' data, 'i' indices, 'v' values, 's' scale */
+    int source[ST_MAX_ENTRIES]; /* tensor index of each entry             */
+    char kind[ST_MAX_ENTRIES];  /* 'd' data, 'i' indices, 'v' values, 's' scale */
     size_t ne = 0;
     uint64_t pos = 0;
     for (int i = 0; i < m->num_tensors; i++) {
@@ -182,7 +175,10 @@ fg_status fg_model_save(const fg_model *m, uint8_t **bytes_out, size_t *len_out)
         for (const char *k = kinds; *k; k++) {
             fg_st_tensor *e = &entries[ne];
             memset(e, 0, sizeof *e);
-            const char *suffix = *k == 'i' ? ".indices" : *k == 'v' ? ".values" : *k == 's' ? ".scale" : "";
+            const char *suffix = *k == 'i'   ? ".indices"
+                                 : *k == 'v' ? ".values"
+                                 : *k == 's' ? ".scale"
+                                             : "";
             snprintf(names[ne], ST_NAME_MAX, "%s%s", t->name, suffix);
             e->name = names[ne];
             uint64_t elem;
@@ -226,7 +222,8 @@ fg_status fg_model_save(const fg_model *m, uint8_t **bytes_out, size_t *len_out)
     if (st == FG_OK && m->norm_means != NULL)
         st = fg_normalization_to_json(m->norm_means, m->norm_stds, m->norm_dim, &norm);
     if (st == FG_OK) {
-        static char k_format[] = "format", k_config[] = "config", k_norm[] = "normalization", k_card[] = "card";
+        static char k_format[] = "format", k_config[] = "config", k_norm[] = "normalization",
+                    k_card[] = "card";
         static char v_format[] = ST_FORMAT;
         fg_st_meta meta[4] = {{k_format, v_format}, {k_config, config}};
         size_t nmeta = 2;
@@ -241,7 +238,8 @@ fg_status fg_model_save(const fg_model *m, uint8_t **bytes_out, size_t *len_out)
     /* [u64 N][header + spaces][data] */
     size_t padded = (header_len + 7) & ~(size_t)7;
     size_t data_len = fg_model_size_bytes(m), total = 0;
-    if (padded < header_len || pos > SIZE_MAX || data_len != (size_t)pos || padded > SIZE_MAX - 8 - data_len) {
+    if (padded < header_len || pos > SIZE_MAX || data_len != (size_t)pos ||
+        padded > SIZE_MAX - 8 - data_len) {
         fg_free(header);
         return fg_fail(FG_ERR_OUT_OF_MEMORY, "save: model too large to serialize");
     }
@@ -266,41 +264,41 @@ fg_status fg_model_save(const fg_model *m, uint8_t **bytes_out, size_t *len_out)
         uint8_t *dst = data + entries[e].begin;
         int8_t q = 0;
         switch (kind[e]) {
-        case 's':
-            put_f32_le(dst, s);
-            break;
-        case 'd':
-            for (size_t j = 0; j < t->size; j++) {
-                if (quant) {
-                    int8_of((float)w[j], s, &q); /* representable: check_savable */
-                    dst[j] = (uint8_t)q;
-                } else {
-                    put_f32_le(dst + 4 * j, (float)w[j]);
+            case 's':
+                put_f32_le(dst, s);
+                break;
+            case 'd':
+                for (size_t j = 0; j < t->size; j++) {
+                    if (quant) {
+                        int8_of((float)w[j], s, &q); /* representable: check_savable */
+                        dst[j] = (uint8_t)q;
+                    } else {
+                        put_f32_le(dst + 4 * j, (float)w[j]);
+                    }
                 }
-            }
-            break;
-        case 'i': {
-            int ib = fg_sparse_index_bytes(t->size);
-            for (size_t j = 0; j < t->size; j++) {
-                if (!keep[j]) continue;
-                if (ib == 2) put_u16_le(dst, (uint32_t)j);
-                else put_u32_le(dst, (uint32_t)j);
-                dst += ib;
-            }
-            break;
-        }
-        default: /* 'v' */
-            for (size_t j = 0; j < t->size; j++) {
-                if (!keep[j]) continue;
-                if (quant) {
-                    int8_of((float)w[j], s, &q);
-                    *dst++ = (uint8_t)q;
-                } else {
-                    put_f32_le(dst, (float)w[j]);
-                    dst += 4;
+                break;
+            case 'i': {
+                int ib = fg_sparse_index_bytes(t->size);
+                for (size_t j = 0; j < t->size; j++) {
+                    if (!keep[j]) continue;
+                    if (ib == 2) put_u16_le(dst, (uint32_t)j);
+                    else put_u32_le(dst, (uint32_t)j);
+                    dst += ib;
                 }
+                break;
             }
-            break;
+            default: /* 'v' */
+                for (size_t j = 0; j < t->size; j++) {
+                    if (!keep[j]) continue;
+                    if (quant) {
+                        int8_of((float)w[j], s, &q);
+                        *dst++ = (uint8_t)q;
+                    } else {
+                        put_f32_le(dst, (float)w[j]);
+                        dst += 4;
+                    }
+                }
+                break;
         }
     }
     *bytes_out = buf;
@@ -308,8 +306,7 @@ fg_status fg_model_save(const fg_model *m, uint8_t **bytes_out, size_t *len_out)
     return FG_OK;
 }
 
-fg_status fg_model_save_file(const fg_model *m, const char *path)
-{
+fg_status fg_model_save_file(const fg_model *m, const char *path) {
     if (path == NULL) return fg_fail(FG_ERR_INVALID_INPUT, "save: path is NULL");
     uint8_t *bytes = NULL;
     size_t len = 0;
@@ -328,8 +325,7 @@ typedef struct {
     size_t index;
 } st_range;
 
-static int cmp_range(const void *a, const void *b)
-{
+static int cmp_range(const void *a, const void *b) {
     const st_range *x = a, *y = b;
     if (x->begin != y->begin) return x->begin < y->begin ? -1 : 1;
     if (x->end != y->end) return x->end < y->end ? -1 : 1;
@@ -337,8 +333,7 @@ static int cmp_range(const void *a, const void *b)
 }
 
 /* Bytes per element of the dtypes this library stores (0: not supported). */
-static uint64_t dtype_size(const char *dtype)
-{
+static uint64_t dtype_size(const char *dtype) {
     if (strcmp(dtype, "F32") == 0 || strcmp(dtype, "U32") == 0) return 4;
     if (strcmp(dtype, "U16") == 0) return 2;
     if (strcmp(dtype, "I8") == 0) return 1;
@@ -349,35 +344,42 @@ static uint64_t dtype_size(const char *dtype)
  * U32; which tensor may have which is checked later), shape product * dtype
  * size == range length, ranges in bounds, and the ranges sorted by begin
  * tile [0, data_len) exactly. */
-static fg_status check_ranges(const fg_st_header *h, uint64_t data_len)
-{
+static fg_status check_ranges(const fg_st_header *h, uint64_t data_len) {
     for (size_t i = 0; i < h->num_tensors; i++) {
         const fg_st_tensor *t = &h->tensors[i];
         uint64_t elem = dtype_size(t->dtype);
         if (elem == 0)
-            return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%.64s\" has dtype \"%.16s\"; only F32, I8, U16 and U32 are supported",
-                           t->name, t->dtype);
+            return fg_fail(
+                FG_ERR_SERIALIZATION,
+                "tensor \"%.64s\" has dtype \"%.16s\"; only F32, I8, U16 and U32 are supported",
+                t->name, t->dtype);
         uint64_t count = 1;
         for (int d = 0; d < t->ndim; d++) {
             if (t->shape[d] != 0 && count > UINT64_MAX / 4 / t->shape[d])
-                return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%.64s\": shape product overflows", t->name);
+                return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%.64s\": shape product overflows",
+                               t->name);
             count *= t->shape[d];
         }
         if (t->end < t->begin)
-            return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%.64s\": data_offsets [%" PRIu64 ", %" PRIu64 "] end before begin",
+            return fg_fail(FG_ERR_SERIALIZATION,
+                           "tensor \"%.64s\": data_offsets [%" PRIu64 ", %" PRIu64
+                           "] end before begin",
                            t->name, t->begin, t->end);
         if (t->end > data_len)
-            return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%.64s\": data_offsets [%" PRIu64 ", %" PRIu64
+            return fg_fail(FG_ERR_SERIALIZATION,
+                           "tensor \"%.64s\": data_offsets [%" PRIu64 ", %" PRIu64
                            "] out of bounds of the %" PRIu64 "-byte data section",
                            t->name, t->begin, t->end, data_len);
         if (t->end - t->begin != count * elem)
-            return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%.64s\": data_offsets span %" PRIu64
+            return fg_fail(FG_ERR_SERIALIZATION,
+                           "tensor \"%.64s\": data_offsets span %" PRIu64
                            " bytes but its shape holds %" PRIu64 " %s values (%" PRIu64 " bytes)",
                            t->name, t->end - t->begin, count, t->dtype, count * elem);
     }
     if (h->num_tensors == 0) {
         if (data_len != 0)
-            return fg_fail(FG_ERR_SERIALIZATION, "no tensors, but a %" PRIu64 "-byte data section", data_len);
+            return fg_fail(FG_ERR_SERIALIZATION, "no tensors, but a %" PRIu64 "-byte data section",
+                           data_len);
         return FG_OK;
     }
     st_range *r = fg_alloc_zero(h->num_tensors, sizeof *r, "safetensors ranges");
@@ -392,14 +394,17 @@ static fg_status check_ranges(const fg_st_header *h, uint64_t data_len)
     uint64_t pos = 0;
     for (size_t i = 0; i < h->num_tensors && st == FG_OK; i++) {
         if (r[i].begin != pos)
-            st = fg_fail(FG_ERR_SERIALIZATION, "tensor \"%.64s\" starts at byte %" PRIu64 " of the data section, expected %" PRIu64
+            st = fg_fail(FG_ERR_SERIALIZATION,
+                         "tensor \"%.64s\" starts at byte %" PRIu64
+                         " of the data section, expected %" PRIu64
                          " (ranges must be contiguous, without gaps or overlaps)",
                          h->tensors[r[i].index].name, r[i].begin, pos);
         pos = r[i].end;
     }
     if (st == FG_OK && pos != data_len)
-        st = fg_fail(FG_ERR_SERIALIZATION, "tensors cover %" PRIu64 " bytes but the data section has %" PRIu64,
-                     pos, data_len);
+        st = fg_fail(FG_ERR_SERIALIZATION,
+                     "tensors cover %" PRIu64 " bytes but the data section has %" PRIu64, pos,
+                     data_len);
     fg_free(r);
     return st;
 }
@@ -408,8 +413,8 @@ static fg_status check_ranges(const fg_st_header *h, uint64_t data_len)
 /* Load: our rules (the tensor set and shapes of one FastGRNN model)        */
 
 static const char *const KNOWN_TENSORS[] = {
-    "cell.W", "cell.W1", "cell.W2", "cell.U", "cell.U1", "cell.U2", "cell.bias_gate",
-    "cell.bias_update", "cell.zeta", "cell.nu", "head.weight", "head.bias",
+    "cell.W",         "cell.W1",          "cell.W2",   "cell.U",  "cell.U1",     "cell.U2",
+    "cell.bias_gate", "cell.bias_update", "cell.zeta", "cell.nu", "head.weight", "head.bias",
 };
 
 /* The weight matrices: they may be quantized (NAME.scale); the first six,
@@ -419,32 +424,28 @@ static const char *const WEIGHT_TENSORS[] = {
 };
 #define NUM_CELL_MATRICES 6
 
-static const fg_st_tensor *find(const fg_st_header *h, const char *name)
-{
+static const fg_st_tensor *find(const fg_st_header *h, const char *name) {
     for (size_t i = 0; i < h->num_tensors; i++)
         if (strcmp(h->tensors[i].name, name) == 0) return &h->tensors[i];
     return NULL;
 }
 
 /* find(h, base + suffix) */
-static const fg_st_tensor *find_part(const fg_st_header *h, const char *base, const char *suffix)
-{
+static const fg_st_tensor *find_part(const fg_st_header *h, const char *base, const char *suffix) {
     char name[ST_NAME_MAX];
     snprintf(name, sizeof name, "%s%s", base, suffix);
     return find(h, name);
 }
 
 /* 1 when `name` is base + suffix. */
-static int is_part(const char *name, const char *base, const char *suffix)
-{
+static int is_part(const char *name, const char *base, const char *suffix) {
     size_t n = strlen(base);
     return strncmp(name, base, n) == 0 && strcmp(name + n, suffix) == 0;
 }
 
 /* What a tensor name can be: 0 unknown, 1 a table tensor, 2 a sparse part
  * (.indices / .values of a cell matrix), 3 a scale (.scale of a weight). */
-static int name_kind(const char *name)
-{
+static int name_kind(const char *name) {
     for (size_t k = 0; k < sizeof KNOWN_TENSORS / sizeof KNOWN_TENSORS[0]; k++)
         if (strcmp(name, KNOWN_TENSORS[k]) == 0) return 1;
     for (size_t k = 0; k < sizeof WEIGHT_TENSORS / sizeof WEIGHT_TENSORS[0]; k++) {
@@ -459,28 +460,30 @@ static int name_kind(const char *name)
 /* The storage the file uses: sparse when any cell matrix is stored as
  * indices + values, quantized when any weight has a scale or I8 values. The
  * per-tensor rules (match_table) then demand that form throughout. */
-static void file_forms(const fg_st_header *h, int *sparse, int *quant)
-{
+static void file_forms(const fg_st_header *h, int *sparse, int *quant) {
     *sparse = *quant = 0;
     for (size_t i = 0; i < h->num_tensors; i++) {
         const char *name = h->tensors[i].name;
         int kind = name_kind(name), i8 = strcmp(h->tensors[i].dtype, "I8") == 0, weight = 0;
         for (size_t k = 0; k < sizeof WEIGHT_TENSORS / sizeof WEIGHT_TENSORS[0]; k++)
-            if (strcmp(name, WEIGHT_TENSORS[k]) == 0 || is_part(name, WEIGHT_TENSORS[k], ".values")) weight = 1;
+            if (strcmp(name, WEIGHT_TENSORS[k]) == 0 || is_part(name, WEIGHT_TENSORS[k], ".values"))
+                weight = 1;
         if (kind == 2) *sparse = 1;
         if (kind == 3 || (i8 && weight)) *quant = 1;
     }
 }
 
 /* A tensor that must exist as a matrix with positive int32 dimensions. */
-static fg_status matrix(const fg_st_header *h, const char *name, int32_t *rows, int32_t *cols)
-{
+static fg_status matrix(const fg_st_header *h, const char *name, int32_t *rows, int32_t *cols) {
     const fg_st_tensor *t = find(h, name);
     if (t == NULL) return fg_fail(FG_ERR_SERIALIZATION, "missing tensor \"%s\"", name);
     if (t->ndim != 2)
-        return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s\" has %d dimensions; expected 2", name, t->ndim);
+        return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s\" has %d dimensions; expected 2", name,
+                       t->ndim);
     if (t->shape[0] == 0 || t->shape[1] == 0 || t->shape[0] > INT32_MAX || t->shape[1] > INT32_MAX)
-        return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s\" has shape [%" PRIu64 ", %" PRIu64 "]; dimensions must be in [1, 2^31)",
+        return fg_fail(FG_ERR_SERIALIZATION,
+                       "tensor \"%s\" has shape [%" PRIu64 ", %" PRIu64
+                       "]; dimensions must be in [1, 2^31)",
                        name, t->shape[0], t->shape[1]);
     *rows = (int32_t)t->shape[0];
     *cols = (int32_t)t->shape[1];
@@ -491,44 +494,52 @@ static fg_status matrix(const fg_st_header *h, const char *name, int32_t *rows, 
  * f2 [r, cols] with 1 <= r < min(rows, cols). *rank_out: 0 (full) or r. The
  * caller knows rows; *cols_out gets cols. */
 static fg_status weight_shape(const fg_st_header *h, const char *full, const char *f1,
-                              const char *f2, int32_t rows, int32_t *cols_out, int32_t *rank_out)
-{
-    int has_full = find(h, full) != NULL, has_f1 = find(h, f1) != NULL, has_f2 = find(h, f2) != NULL;
+                              const char *f2, int32_t rows, int32_t *cols_out, int32_t *rank_out) {
+    int has_full = find(h, full) != NULL, has_f1 = find(h, f1) != NULL,
+        has_f2 = find(h, f2) != NULL;
     int32_t r0, c0, r1, c1;
     fg_status st;
     if (has_full && (has_f1 || has_f2))
-        return fg_fail(FG_ERR_SERIALIZATION, "both \"%s\" and its factors \"%s\"/\"%s\" are present", full, f1, f2);
+        return fg_fail(FG_ERR_SERIALIZATION,
+                       "both \"%s\" and its factors \"%s\"/\"%s\" are present", full, f1, f2);
     if (has_full) {
         if ((st = matrix(h, full, &r0, &c0)) != FG_OK) return st;
         if (r0 != rows)
-            return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s\" has %" PRId32 " rows; head.weight implies hidden_dim %" PRId32,
+            return fg_fail(FG_ERR_SERIALIZATION,
+                           "tensor \"%s\" has %" PRId32
+                           " rows; head.weight implies hidden_dim %" PRId32,
                            full, r0, rows);
         *cols_out = c0;
         *rank_out = 0;
         return FG_OK;
     }
     if (!has_f1 && !has_f2)
-        return fg_fail(FG_ERR_SERIALIZATION, "missing tensor \"%s\" (or its factors \"%s\" and \"%s\")", full, f1, f2);
+        return fg_fail(FG_ERR_SERIALIZATION,
+                       "missing tensor \"%s\" (or its factors \"%s\" and \"%s\")", full, f1, f2);
     if ((st = matrix(h, f1, &r0, &c0)) != FG_OK) return st;
     if ((st = matrix(h, f2, &r1, &c1)) != FG_OK) return st;
     if (r0 != rows)
-        return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s\" has %" PRId32 " rows; head.weight implies hidden_dim %" PRId32,
+        return fg_fail(FG_ERR_SERIALIZATION,
+                       "tensor \"%s\" has %" PRId32
+                       " rows; head.weight implies hidden_dim %" PRId32,
                        f1, r0, rows);
     if (r1 != c0)
-        return fg_fail(FG_ERR_SERIALIZATION, "factor shapes disagree: \"%s\" is [%" PRId32 ", %" PRId32 "] but \"%s\" is [%" PRId32 ", %" PRId32 "]",
+        return fg_fail(FG_ERR_SERIALIZATION,
+                       "factor shapes disagree: \"%s\" is [%" PRId32 ", %" PRId32
+                       "] but \"%s\" is [%" PRId32 ", %" PRId32 "]",
                        f1, r0, c0, f2, r1, c1);
     int32_t min_dim = rows < c1 ? rows : c1;
     if (c0 >= min_dim)
-        return fg_fail(FG_ERR_SERIALIZATION, "factors \"%s\"/\"%s\" have rank %" PRId32 ", not below min(%" PRId32 ", %" PRId32
-                       "); such a matrix is stored full as \"%s\"",
+        return fg_fail(FG_ERR_SERIALIZATION,
+                       "factors \"%s\"/\"%s\" have rank %" PRId32 ", not below min(%" PRId32
+                       ", %" PRId32 "); such a matrix is stored full as \"%s\"",
                        f1, f2, c0, rows, c1, full);
     *cols_out = c1;
     *rank_out = c0;
     return FG_OK;
 }
 
-static int32_t rank_for(int32_t specific, int32_t rank)
-{
+static int32_t rank_for(int32_t specific, int32_t rank) {
     return specific != FG_RANK_NONE ? specific : rank;
 }
 
@@ -537,16 +548,17 @@ static int32_t rank_for(int32_t specific, int32_t rank)
  * A sparse file does not hold the dense shapes of its cell matrices: the
  * metadata config is required and defines the model; match_table then checks
  * every tensor against it. */
-static fg_status infer_config(const fg_st_header *h, int sparse, fg_model_config *cfg_out)
-{
+static fg_status infer_config(const fg_st_header *h, int sparse, fg_model_config *cfg_out) {
     for (size_t i = 0; i < h->num_tensors; i++)
         if (name_kind(h->tensors[i].name) == 0)
             return fg_fail(FG_ERR_SERIALIZATION, "unexpected tensor \"%.64s\"", h->tensors[i].name);
     if (sparse) {
         const char *json = fg_st_header_meta(h, "config");
         if (json == NULL)
-            return fg_fail(FG_ERR_SERIALIZATION, "sparse tensors (NAME.indices + NAME.values) need the \"config\" metadata: "
-                           "it gives the dense shapes, and this file has none");
+            return fg_fail(
+                FG_ERR_SERIALIZATION,
+                "sparse tensors (NAME.indices + NAME.values) need the \"config\" metadata: "
+                "it gives the dense shapes, and this file has none");
         fg_model_config cfg;
         fg_status st = fg_model_config_from_json(json, strlen(json), &cfg);
         if (st != FG_OK) return as_serialization(st, "metadata config");
@@ -559,7 +571,9 @@ static fg_status infer_config(const fg_st_header *h, int sparse, fg_model_config
     if (st == FG_OK) st = weight_shape(h, "cell.U", "cell.U1", "cell.U2", H, &H2, &ur);
     if (st != FG_OK) return st;
     if (H2 != H)
-        return fg_fail(FG_ERR_SERIALIZATION, "cell.U (or cell.U2) has %" PRId32 " columns; expected hidden_dim %" PRId32, H2, H);
+        return fg_fail(FG_ERR_SERIALIZATION,
+                       "cell.U (or cell.U2) has %" PRId32 " columns; expected hidden_dim %" PRId32,
+                       H2, H);
 
     fg_model_config cfg = fg_model_config_default();
     const char *json = fg_st_header_meta(h, "config");
@@ -568,12 +582,15 @@ static fg_status infer_config(const fg_st_header *h, int sparse, fg_model_config
         if (st != FG_OK) return as_serialization(st, "metadata config");
         int32_t cfg_wr = fg_effective_rank(rank_for(cfg.w_rank, cfg.rank), H, D);
         int32_t cfg_ur = fg_effective_rank(rank_for(cfg.u_rank, cfg.rank), H, H);
-        if (cfg.input_dim != D || cfg.hidden_dim != H || cfg.output_dim != O || cfg_wr != wr || cfg_ur != ur)
-            return fg_fail(FG_ERR_SERIALIZATION,
-                           "metadata config disagrees with the tensors: config has input_dim %" PRId32 ", hidden_dim %" PRId32
-                           ", output_dim %" PRId32 ", W rank %" PRId32 ", U rank %" PRId32 "; tensors have %" PRId32 ", %" PRId32
-                           ", %" PRId32 ", %" PRId32 ", %" PRId32 " (rank 0 = full)",
-                           cfg.input_dim, cfg.hidden_dim, cfg.output_dim, cfg_wr, cfg_ur, D, H, O, wr, ur);
+        if (cfg.input_dim != D || cfg.hidden_dim != H || cfg.output_dim != O || cfg_wr != wr ||
+            cfg_ur != ur)
+            return fg_fail(
+                FG_ERR_SERIALIZATION,
+                "metadata config disagrees with the tensors: config has input_dim %" PRId32
+                ", hidden_dim %" PRId32 ", output_dim %" PRId32 ", W rank %" PRId32
+                ", U rank %" PRId32 "; tensors have %" PRId32 ", %" PRId32 ", %" PRId32 ", %" PRId32
+                ", %" PRId32 " (rank 0 = full)",
+                cfg.input_dim, cfg.hidden_dim, cfg.output_dim, cfg_wr, cfg_ur, D, H, O, wr, ur);
     } else {
         cfg.input_dim = D;
         cfg.hidden_dim = H;
@@ -587,8 +604,7 @@ static fg_status infer_config(const fg_st_header *h, int sparse, fg_model_config
 }
 
 /* Shape text "[a, b]" of a file tensor, for messages. */
-static void shape_text(const fg_st_tensor *f, char *buf, size_t cap)
-{
+static void shape_text(const fg_st_tensor *f, char *buf, size_t cap) {
     snprintf(buf, cap, "[");
     for (int d = 0; d < f->ndim; d++) {
         size_t n = strlen(buf);
@@ -599,36 +615,36 @@ static void shape_text(const fg_st_tensor *f, char *buf, size_t cap)
 }
 
 /* 1 when the model, stored in the given forms, has a tensor called name. */
-static int expects(const fg_model *m, int sparse, int quant, const char *name)
-{
+static int expects(const fg_model *m, int sparse, int quant, const char *name) {
     for (int i = 0; i < m->num_tensors; i++) {
         const fg_tensor *t = &m->tensors[i];
         int sp = sparse && fg_tensor_is_cell_matrix(t);
         if (!sp && strcmp(name, t->name) == 0) return 1;
-        if (sp && (is_part(name, t->name, ".indices") || is_part(name, t->name, ".values"))) return 1;
+        if (sp && (is_part(name, t->name, ".indices") || is_part(name, t->name, ".values")))
+            return 1;
         if (quant && t->is_weight && is_part(name, t->name, ".scale")) return 1;
     }
     return 0;
 }
 
 /* A 1-d part of a stored tensor (indices, values, scale) of a given dtype. */
-static fg_status check_part(const fg_st_tensor *f, const char *dtype, const char *why)
-{
+static fg_status check_part(const fg_st_tensor *f, const char *dtype, const char *why) {
     if (f->ndim != 1) {
         char got[96];
         shape_text(f, got, sizeof got);
-        return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s\" has shape %s; it must be 1-dimensional", f->name, got);
+        return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s\" has shape %s; it must be 1-dimensional",
+                       f->name, got);
     }
     if (strcmp(f->dtype, dtype) != 0)
-        return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s\" has dtype %s; expected %s (%s)", f->name, f->dtype, dtype, why);
+        return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s\" has dtype %s; expected %s (%s)",
+                       f->name, f->dtype, dtype, why);
     return FG_OK;
 }
 
 /* The file's tensors must be exactly the allocated model's table, each in
  * the file's storage form: dense or (cell matrices of a sparse file) indices +
  * values, F32 or (weights of a quantized file) I8 + scale. */
-static fg_status match_table(const fg_st_header *h, const fg_model *m, int sparse, int quant)
-{
+static fg_status match_table(const fg_st_header *h, const fg_model *m, int sparse, int quant) {
     size_t expected = 0;
     for (int i = 0; i < m->num_tensors; i++) {
         const fg_tensor *t = &m->tensors[i];
@@ -638,7 +654,8 @@ static fg_status match_table(const fg_st_header *h, const fg_model *m, int spars
     if (h->num_tensors != expected) {
         for (size_t i = 0; i < h->num_tensors; i++)
             if (!expects(m, sparse, quant, h->tensors[i].name))
-                return fg_fail(FG_ERR_SERIALIZATION, "unexpected tensor \"%.64s\" for this model", h->tensors[i].name);
+                return fg_fail(FG_ERR_SERIALIZATION, "unexpected tensor \"%.64s\" for this model",
+                               h->tensors[i].name);
     }
     fg_status st;
     for (int i = 0; i < m->num_tensors; i++) {
@@ -646,81 +663,107 @@ static fg_status match_table(const fg_st_header *h, const fg_model *m, int spars
         int sp = sparse && fg_tensor_is_cell_matrix(t), qt = quant && t->is_weight;
         const fg_st_tensor *f = find(h, t->name);
         const char *value_dtype = qt ? "I8" : "F32";
-        const char *value_why = qt ? "the weights of a quantized model are int8"
-                              : t->is_weight ? "an I8 weight needs a NAME.scale tensor; float weights are F32"
-                                             : "biases, zeta and nu are float32";
+        const char *value_why =
+            qt             ? "the weights of a quantized model are int8"
+            : t->is_weight ? "an I8 weight needs a NAME.scale tensor; float weights are F32"
+                           : "biases, zeta and nu are float32";
         if (sp) {
             if (f != NULL)
-                return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s\" is stored dense, but this file is sparse: every cell matrix "
-                               "is stored as \"%s.indices\" + \"%s.values\"", t->name, t->name, t->name);
-            const fg_st_tensor *idx = find_part(h, t->name, ".indices"), *val = find_part(h, t->name, ".values");
+                return fg_fail(
+                    FG_ERR_SERIALIZATION,
+                    "tensor \"%s\" is stored dense, but this file is sparse: every cell matrix "
+                    "is stored as \"%s.indices\" + \"%s.values\"",
+                    t->name, t->name, t->name);
+            const fg_st_tensor *idx = find_part(h, t->name, ".indices"),
+                               *val = find_part(h, t->name, ".values");
             if (idx == NULL || val == NULL)
-                return fg_fail(FG_ERR_SERIALIZATION, "missing tensor \"%s%s\" (this file is sparse: every cell matrix is "
-                               "stored as indices + values)", t->name, idx == NULL ? ".indices" : ".values");
+                return fg_fail(FG_ERR_SERIALIZATION,
+                               "missing tensor \"%s%s\" (this file is sparse: every cell matrix is "
+                               "stored as indices + values)",
+                               t->name, idx == NULL ? ".indices" : ".values");
             const char *index_dtype = fg_sparse_index_bytes(t->size) == 2 ? "U16" : "U32";
-            if ((st = check_part(idx, index_dtype, t->size <= 65536 ? "indices into a matrix of at most 65536 entries are U16"
-                                                                     : "indices into a matrix of over 65536 entries are U32")) != FG_OK)
+            if ((st = check_part(idx, index_dtype,
+                                 t->size <= 65536
+                                     ? "indices into a matrix of at most 65536 entries are U16"
+                                     : "indices into a matrix of over 65536 entries are U32")) !=
+                FG_OK)
                 return st;
             if ((st = check_part(val, value_dtype, value_why)) != FG_OK) return st;
             if (idx->shape[0] != val->shape[0])
-                return fg_fail(FG_ERR_SERIALIZATION, "length mismatch: \"%s.indices\" has %" PRIu64 " entries but \"%s.values\" has %" PRIu64,
+                return fg_fail(FG_ERR_SERIALIZATION,
+                               "length mismatch: \"%s.indices\" has %" PRIu64
+                               " entries but \"%s.values\" has %" PRIu64,
                                t->name, idx->shape[0], t->name, val->shape[0]);
             if (idx->shape[0] > (uint64_t)t->size)
-                return fg_fail(FG_ERR_SERIALIZATION, "\"%s.indices\" has %" PRIu64 " entries, more than the %zu of the [%" PRId32 ", %" PRId32 "] matrix",
+                return fg_fail(FG_ERR_SERIALIZATION,
+                               "\"%s.indices\" has %" PRIu64
+                               " entries, more than the %zu of the [%" PRId32 ", %" PRId32
+                               "] matrix",
                                t->name, idx->shape[0], t->size, t->rows, t->cols);
         } else {
             if (f == NULL) return fg_fail(FG_ERR_SERIALIZATION, "missing tensor \"%s\"", t->name);
             int ndim = t->cols == 0 ? 1 : 2;
-            int same = f->ndim == ndim && f->shape[0] == (uint64_t)t->rows && (ndim == 1 || f->shape[1] == (uint64_t)t->cols);
+            int same = f->ndim == ndim && f->shape[0] == (uint64_t)t->rows &&
+                       (ndim == 1 || f->shape[1] == (uint64_t)t->cols);
             if (!same) {
                 char got[96], want[48];
                 shape_text(f, got, sizeof got);
                 if (ndim == 1) snprintf(want, sizeof want, "[%" PRId32 "]", t->rows);
                 else snprintf(want, sizeof want, "[%" PRId32 ", %" PRId32 "]", t->rows, t->cols);
-                return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s\" has shape %s; this model needs %s", t->name, got, want);
+                return fg_fail(FG_ERR_SERIALIZATION,
+                               "tensor \"%s\" has shape %s; this model needs %s", t->name, got,
+                               want);
             }
             if (strcmp(f->dtype, value_dtype) != 0)
-                return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s\" has dtype %s; expected %s (%s)", t->name, f->dtype,
-                               value_dtype, value_why);
+                return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s\" has dtype %s; expected %s (%s)",
+                               t->name, f->dtype, value_dtype, value_why);
         }
         if (qt) {
             const fg_st_tensor *sc = find_part(h, t->name, ".scale");
             if (sc == NULL)
-                return fg_fail(FG_ERR_SERIALIZATION, "missing tensor \"%s.scale\" (this file is quantized: every weight matrix is "
-                               "int8 with a float32 scale)", t->name);
+                return fg_fail(
+                    FG_ERR_SERIALIZATION,
+                    "missing tensor \"%s.scale\" (this file is quantized: every weight matrix is "
+                    "int8 with a float32 scale)",
+                    t->name);
             if ((st = check_part(sc, "F32", "a scale is float32")) != FG_OK) return st;
             if (sc->shape[0] != 1)
-                return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s\" has %" PRIu64 " values; a scale has 1", sc->name, sc->shape[0]);
+                return fg_fail(FG_ERR_SERIALIZATION,
+                               "tensor \"%s\" has %" PRIu64 " values; a scale has 1", sc->name,
+                               sc->shape[0]);
         }
     }
     if (h->num_tensors != expected)
-        return fg_fail(FG_ERR_SERIALIZATION, "the file has %zu tensors; this model has %zu", h->num_tensors, expected);
+        return fg_fail(FG_ERR_SERIALIZATION, "the file has %zu tensors; this model has %zu",
+                       h->num_tensors, expected);
     return FG_OK;
 }
 
 /* One stored value: F32 (finite) or I8 in [-127, 127] times the scale. */
 static fg_status read_value(const uint8_t *src, size_t j, int qt, float scale, const char *name,
-                            size_t at, fg_real *out)
-{
+                            size_t at, fg_real *out) {
     if (qt) {
         int v = (int)(int8_t)src[j];
         if (v < -127)
-            return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s\" holds the int8 value %d at index %zu; quantized weights are in [-127, 127]",
+            return fg_fail(FG_ERR_SERIALIZATION,
+                           "tensor \"%s\" holds the int8 value %d at index %zu; quantized weights "
+                           "are in [-127, 127]",
                            name, v, j);
         *out = (fg_real)((float)v * scale);
         return FG_OK;
     }
     float v = get_f32_le(src + 4 * j);
     if (!isfinite(v))
-        return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s\" holds a non-finite value at index %zu", name, at);
+        return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s\" holds a non-finite value at index %zu",
+                       name, at);
     *out = (fg_real)v;
     return FG_OK;
 }
 
 /* Copies each tensor's values into m->params (refusing non-finite ones) and,
  * for a sparse or quantized file, sets the model's mask and scales. */
-static fg_status copy_data(const fg_st_header *h, const uint8_t *data, fg_model *m, int sparse, int quant)
-{
+static fg_status copy_data(const fg_st_header *h, const uint8_t *data, fg_model *m, int sparse,
+                           int quant) {
     if (sparse) {
         m->mask = fg_alloc(m->num_params, "model mask");
         if (m->mask == NULL) return FG_ERR_OUT_OF_MEMORY;
@@ -732,39 +775,50 @@ static fg_status copy_data(const fg_st_header *h, const uint8_t *data, fg_model 
         int sp = sparse && fg_tensor_is_cell_matrix(t), qt = quant && t->is_weight;
         fg_real *w = m->params + t->offset;
         float s = 0.0f;
-        if (qt) {   /* every range is in bounds and sized: check_ranges, match_table */
+        if (qt) { /* every range is in bounds and sized: check_ranges, match_table */
             const fg_st_tensor *sc = find_part(h, t->name, ".scale");
             s = get_f32_le(data + sc->begin);
             if (!isfinite(s) || !(s > 0.0f))
-                return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s\" is %g; a scale must be finite and > 0", sc->name, (double)s);
+                return fg_fail(FG_ERR_SERIALIZATION,
+                               "tensor \"%s\" is %g; a scale must be finite and > 0", sc->name,
+                               (double)s);
             if (!isfinite(127.0f * s))
-                return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s\" is %g; 127 times it overflows float32", sc->name, (double)s);
+                return fg_fail(FG_ERR_SERIALIZATION,
+                               "tensor \"%s\" is %g; 127 times it overflows float32", sc->name,
+                               (double)s);
             m->scale[i] = s;
         }
         if (!sp) {
             const fg_st_tensor *f = find(h, t->name);
             for (size_t j = 0; j < t->size; j++)
-                if ((st = read_value(data + f->begin, j, qt, s, t->name, j, &w[j])) != FG_OK) return st;
+                if ((st = read_value(data + f->begin, j, qt, s, t->name, j, &w[j])) != FG_OK)
+                    return st;
             continue;
         }
-        const fg_st_tensor *idx = find_part(h, t->name, ".indices"), *val = find_part(h, t->name, ".values");
+        const fg_st_tensor *idx = find_part(h, t->name, ".indices"),
+                           *val = find_part(h, t->name, ".values");
         char vname[ST_NAME_MAX];
         snprintf(vname, sizeof vname, "%s.values", t->name);
         int ib = fg_sparse_index_bytes(t->size);
-        size_t nnz = (size_t)idx->shape[0];   /* <= t->size: match_table */
+        size_t nnz = (size_t)idx->shape[0]; /* <= t->size: match_table */
         uint8_t *keep = m->mask + t->offset;
         memset(keep, 0, t->size);
         const uint8_t *src = data + idx->begin;
         uint64_t prev = 0;
         for (size_t k = 0; k < nnz; k++) {
-            uint64_t j = ib == 2 ? (uint64_t)src[2 * k] | (uint64_t)src[2 * k + 1] << 8
-                                 : (uint64_t)src[4 * k] | (uint64_t)src[4 * k + 1] << 8 |
-                                       (uint64_t)src[4 * k + 2] << 16 | (uint64_t)src[4 * k + 3] << 24;
+            uint64_t j = ib == 2
+                             ? (uint64_t)src[2 * k] | (uint64_t)src[2 * k + 1] << 8
+                             : (uint64_t)src[4 * k] | (uint64_t)src[4 * k + 1] << 8 |
+                                   (uint64_t)src[4 * k + 2] << 16 | (uint64_t)src[4 * k + 3] << 24;
             if (j >= (uint64_t)t->size)
-                return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s.indices\" holds %" PRIu64 " at position %zu, out of range for the %zu entries of \"%s\"",
+                return fg_fail(FG_ERR_SERIALIZATION,
+                               "tensor \"%s.indices\" holds %" PRIu64
+                               " at position %zu, out of range for the %zu entries of \"%s\"",
                                t->name, j, k, t->size, t->name);
             if (k > 0 && j <= prev)
-                return fg_fail(FG_ERR_SERIALIZATION, "tensor \"%s.indices\" is not strictly ascending: %" PRIu64 " follows %" PRIu64 " at position %zu",
+                return fg_fail(FG_ERR_SERIALIZATION,
+                               "tensor \"%s.indices\" is not strictly ascending: %" PRIu64
+                               " follows %" PRIu64 " at position %zu",
                                t->name, j, prev, k);
             prev = j;
             keep[j] = 1;
@@ -777,12 +831,13 @@ static fg_status copy_data(const fg_st_header *h, const uint8_t *data, fg_model 
 
 /* Metadata: an optional format marker, normalization for D inputs and
  * model card (card.c validates it for the model's dims). */
-static fg_status apply_metadata(const fg_st_header *h, fg_model *m)
-{
+static fg_status apply_metadata(const fg_st_header *h, fg_model *m) {
     const char *format = fg_st_header_meta(h, "format");
     if (format != NULL && strncmp(format, ST_FORMAT_FAMILY, strlen(ST_FORMAT_FAMILY)) == 0 &&
         strcmp(format, ST_FORMAT) != 0)
-        return fg_fail(FG_ERR_SERIALIZATION, "unsupported format \"%.64s\" (this library reads \"%s\")", format, ST_FORMAT);
+        return fg_fail(FG_ERR_SERIALIZATION,
+                       "unsupported format \"%.64s\" (this library reads \"%s\")", format,
+                       ST_FORMAT);
     const char *card = fg_st_header_meta(h, "card");
     if (card != NULL) {
         fg_status st = fg_card_load(m, card, strlen(card));
@@ -795,7 +850,9 @@ static fg_status apply_metadata(const fg_st_header *h, fg_model *m)
     fg_status st = fg_normalization_from_json(json, strlen(json), &means, &stds, &dim);
     if (st != FG_OK) return as_serialization(st, "metadata normalization");
     if (dim != m->D)
-        st = fg_fail(FG_ERR_SERIALIZATION, "metadata normalization has %" PRId32 " features; the model has input_dim %" PRId32,
+        st = fg_fail(FG_ERR_SERIALIZATION,
+                     "metadata normalization has %" PRId32
+                     " features; the model has input_dim %" PRId32,
                      dim, m->D);
     else if ((st = fg_model_set_normalization(m, means, stds, dim)) != FG_OK)
         st = as_serialization(st, "metadata normalization");
@@ -804,18 +861,24 @@ static fg_status apply_metadata(const fg_st_header *h, fg_model *m)
     return st;
 }
 
-fg_status fg_model_load(const uint8_t *bytes, size_t len, fg_model **out)
-{
+fg_status fg_model_load(const uint8_t *bytes, size_t len, fg_model **out) {
     if (out == NULL) return fg_fail(FG_ERR_INVALID_INPUT, "load: out is NULL");
-    if (bytes == NULL && len > 0) return fg_fail(FG_ERR_INVALID_INPUT, "load: bytes is NULL with length %zu", len);
+    if (bytes == NULL && len > 0)
+        return fg_fail(FG_ERR_INVALID_INPUT, "load: bytes is NULL with length %zu", len);
     if (len < 8)
-        return fg_fail(FG_ERR_SERIALIZATION, "safetensors data is %zu bytes; it must start with an 8-byte header length", len);
+        return fg_fail(FG_ERR_SERIALIZATION,
+                       "safetensors data is %zu bytes; it must start with an 8-byte header length",
+                       len);
     uint64_t n = get_u64_le(bytes);
     if (n > ST_MAX_HEADER)
-        return fg_fail(FG_ERR_SERIALIZATION, "header length %" PRIu64 " exceeds the %u-byte limit", n, ST_MAX_HEADER);
+        return fg_fail(FG_ERR_SERIALIZATION, "header length %" PRIu64 " exceeds the %u-byte limit",
+                       n, ST_MAX_HEADER);
     if (n > (uint64_t)(len - 8))
-        return fg_fail(FG_ERR_SERIALIZATION, "header length %" PRIu64 " exceeds the %zu bytes after the length field", n, len - 8);
-    if (n == 0 || bytes[8] != '{') return fg_fail(FG_ERR_SERIALIZATION, "header does not start with '{'");
+        return fg_fail(FG_ERR_SERIALIZATION,
+                       "header length %" PRIu64 " exceeds the %zu bytes after the length field", n,
+                       len - 8);
+    if (n == 0 || bytes[8] != '{')
+        return fg_fail(FG_ERR_SERIALIZATION, "header does not start with '{'");
 
     fg_st_header h;
     fg_status st = fg_st_header_parse((const char *)bytes + 8, (size_t)n, &h);
@@ -849,8 +912,7 @@ fg_status fg_model_load(const uint8_t *bytes, size_t len, fg_model **out)
     return FG_OK;
 }
 
-fg_status fg_model_load_file(const char *path, fg_model **out)
-{
+fg_status fg_model_load_file(const char *path, fg_model **out) {
     if (path == NULL) return fg_fail(FG_ERR_INVALID_INPUT, "load: path is NULL");
     if (out == NULL) return fg_fail(FG_ERR_INVALID_INPUT, "load: out is NULL");
     uint8_t *bytes = NULL;

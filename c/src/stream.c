@@ -21,7 +21,7 @@
 
 /* At most 2^24 samples in the shuffle buffer and 2^30 floats in it. */
 #define MAX_SHUFFLE_BUFFER (1 << 24)
-#define MAX_BUFFER_FLOATS ((int64_t)1 << 30)
+#define MAX_BUFFER_FLOATS  ((int64_t)1 << 30)
 
 fg_status fg_trainer_stream_begin(fg_trainer *tr, fg_model *model, int32_t timesteps,
                                   int32_t shuffle_buffer, int32_t flags) {
@@ -32,7 +32,8 @@ fg_status fg_trainer_stream_begin(fg_trainer *tr, fg_model *model, int32_t times
     if (timesteps <= 0) BAD("timesteps must be > 0, got %d", timesteps);
     if (shuffle_buffer < 0 || shuffle_buffer > MAX_SHUFFLE_BUFFER)
         BAD("shuffle_buffer must be in [0, %d], got %d", MAX_SHUFFLE_BUFFER, shuffle_buffer);
-    if (flags & ~(FG_STREAM_SOFT_TARGETS | FG_STREAM_RAW_INPUTS)) BAD("flags has unknown bits: %d", flags);
+    if (flags & ~(FG_STREAM_SOFT_TARGETS | FG_STREAM_RAW_INPUTS))
+        BAD("flags has unknown bits: %d", flags);
     int with_soft_targets = (flags & FG_STREAM_SOFT_TARGETS) != 0;
     if (tr->cfg.enable_distillation && !with_soft_targets)
         BAD("enable_distillation is true but the stream has no soft targets");
@@ -42,7 +43,8 @@ fg_status fg_trainer_stream_begin(fg_trainer *tr, fg_model *model, int32_t times
     if (row > MAX_BUFFER_FLOATS || (int64_t)batch * row > MAX_BUFFER_FLOATS ||
         (int64_t)cap * row > MAX_BUFFER_FLOATS)
         BAD("timesteps %d x input_dim %d with batch_size %d and shuffle_buffer %d needs more than "
-            "2^30 floats of buffer", timesteps, model->D, batch, cap);
+            "2^30 floats of buffer",
+            timesteps, model->D, batch, cap);
     int32_t sw = model->O == 1 ? 1 : model->O;
     float *bat_x = fg_alloc((size_t)(batch + 1) * (size_t)row * sizeof(float), "stream batch");
     float *buf_x = NULL, *buf_y = NULL, *buf_soft = NULL;
@@ -55,7 +57,10 @@ fg_status fg_trainer_stream_begin(fg_trainer *tr, fg_model *model, int32_t times
     }
     if (!bat_x || (cap > 0 && (!buf_y || (with_soft_targets && !buf_soft))) ||
         (s = fg_train_prepare(tr, model, batch, timesteps))) {
-        fg_free(bat_x); fg_free(buf_x); fg_free(buf_y); fg_free(buf_soft);
+        fg_free(bat_x);
+        fg_free(buf_x);
+        fg_free(buf_y);
+        fg_free(buf_soft);
         return s ? s : FG_ERR_OUT_OF_MEMORY;
     }
     tr->streaming = 1;
@@ -63,25 +68,35 @@ fg_status fg_trainer_stream_begin(fg_trainer *tr, fg_model *model, int32_t times
     tr->sw = sw;
     tr->has_soft = with_soft_targets;
     tr->raw = (flags & FG_STREAM_RAW_INPUTS) != 0;
-    tr->bat_x = bat_x; tr->bat_n = 0;
-    tr->buf_x = buf_x; tr->buf_y = buf_y; tr->buf_soft = buf_soft;
-    tr->buf_cap = cap; tr->buf_n = 0;
+    tr->bat_x = bat_x;
+    tr->bat_n = 0;
+    tr->buf_x = buf_x;
+    tr->buf_y = buf_y;
+    tr->buf_soft = buf_soft;
+    tr->buf_cap = cap;
+    tr->buf_n = 0;
     tr->epoch_open = 0;
-    tr->rows_in = 0; tr->val_rows = 0; tr->val_loss_sum = 0; tr->val_correct = 0;
-    tr->ntrain = 0; tr->nval = 0;
+    tr->rows_in = 0;
+    tr->val_rows = 0;
+    tr->val_loss_sum = 0;
+    tr->val_correct = 0;
+    tr->ntrain = 0;
+    tr->nval = 0;
     return FG_OK;
 }
 
 static fg_status check_streaming(const fg_trainer *tr) {
     if (!tr) BAD("trainer is NULL");
-    if (!tr->running || !tr->streaming) BAD("trainer is not running a streaming run: call fg_trainer_stream_begin first");
-    if (tr->epoch >= tr->cfg.epochs) BAD("the run is over (all %d epochs ran): call fg_trainer_finish", tr->cfg.epochs);
+    if (!tr->running || !tr->streaming)
+        BAD("trainer is not running a streaming run: call fg_trainer_stream_begin first");
+    if (tr->epoch >= tr->cfg.epochs)
+        BAD("the run is over (all %d epochs ran): call fg_trainer_finish", tr->cfg.epochs);
     return FG_OK;
 }
 
 /* Samples x [n, row], y [n], soft [n, sw] are valid for the run's model. */
-static fg_status check_samples(const fg_trainer *tr, const float *x, const float *y, const float *soft,
-                               int32_t n, int want_soft) {
+static fg_status check_samples(const fg_trainer *tr, const float *x, const float *y,
+                               const float *soft, int32_t n, int want_soft) {
     fg_status s;
     if (n < 0) BAD("n must be >= 0, got %d", n);
     if (n == 0) return FG_OK;
@@ -90,7 +105,8 @@ static fg_status check_samples(const fg_trainer *tr, const float *x, const float
     size_t count = (size_t)n * (size_t)tr->row;
     if (tr->raw) {
         /* finite before and after the model's normalization */
-        if ((s = fg_model_normalize_rows(tr->model, x, count / (size_t)tr->model->D, NULL))) return s;
+        if ((s = fg_model_normalize_rows(tr->model, x, count / (size_t)tr->model->D, NULL)))
+            return s;
     } else {
         for (size_t i = 0; i < count; i++)
             if (!isfinite(x[i])) BAD("features[%zu] must be finite, got %g", i, (double)x[i]);
@@ -139,7 +155,8 @@ static fg_status emit(fg_trainer *tr, const float *x, float y, const float *soft
 static void buffer_put(fg_trainer *tr, int32_t j, const float *x, float y, const float *soft) {
     memcpy(tr->buf_x + (size_t)j * tr->row, x, (size_t)tr->row * sizeof(float));
     tr->buf_y[j] = y;
-    if (tr->has_soft) memcpy(tr->buf_soft + (size_t)j * tr->sw, soft, (size_t)tr->sw * sizeof(float));
+    if (tr->has_soft)
+        memcpy(tr->buf_soft + (size_t)j * tr->sw, soft, (size_t)tr->sw * sizeof(float));
 }
 
 static const float *soft_of(const fg_trainer *tr, const float *soft, size_t i) {
@@ -175,7 +192,8 @@ fg_status fg_trainer_stream_push(fg_trainer *tr, const float *x, const float *y,
             /* a full buffer: a uniformly drawn sample leaves for the batch,
              * the new one takes its slot */
             int32_t j = (int32_t)fg_rng_below(&tr->rng, (uint32_t)tr->buf_cap);
-            s = emit(tr, tr->buf_x + (size_t)j * tr->row, tr->buf_y[j], soft_of(tr, NULL, (size_t)j));
+            s = emit(tr, tr->buf_x + (size_t)j * tr->row, tr->buf_y[j],
+                     soft_of(tr, NULL, (size_t)j));
             if (!s) buffer_put(tr, j, xi, y[i], si);
         }
         tr->rows_in++;
@@ -191,7 +209,8 @@ static fg_status close_training(fg_trainer *tr) {
     fg_status s;
     while (tr->buf_n > 0) {
         int32_t j = (int32_t)fg_rng_below(&tr->rng, (uint32_t)tr->buf_n);
-        if ((s = emit(tr, tr->buf_x + (size_t)j * tr->row, tr->buf_y[j], soft_of(tr, NULL, (size_t)j))))
+        if ((s = emit(tr, tr->buf_x + (size_t)j * tr->row, tr->buf_y[j],
+                      soft_of(tr, NULL, (size_t)j))))
             return s;
         int32_t last = --tr->buf_n;
         if (j != last)
@@ -243,7 +262,10 @@ fg_status fg_trainer_stream_end_epoch(fg_trainer *tr, int32_t *event_out) {
     tr->nval = tr->val_rows > INT32_MAX ? INT32_MAX : (int32_t)tr->val_rows;
     int done = fg_train_close_epoch(tr, have_val, vl, va);
     tr->epoch_open = 0;
-    tr->rows_in = 0; tr->val_rows = 0; tr->val_loss_sum = 0; tr->val_correct = 0;
+    tr->rows_in = 0;
+    tr->val_rows = 0;
+    tr->val_loss_sum = 0;
+    tr->val_correct = 0;
     *event_out = done ? FG_EVENT_DONE : FG_EVENT_EPOCH_END;
     return FG_OK;
 }
@@ -284,9 +306,9 @@ fg_status fg_holdout_rows(uint64_t first_row, int32_t n, uint64_t seed, float ra
 
 struct fg_stats {
     int32_t dim;
-    int64_t count;    /* rows seen                                          */
-    double *mean;     /* [dim]                                              */
-    double *m2;       /* [dim] sum of squared deviations from the mean      */
+    int64_t count; /* rows seen                                          */
+    double *mean;  /* [dim]                                              */
+    double *m2;    /* [dim] sum of squared deviations from the mean      */
 };
 
 fg_status fg_stats_create(int32_t dim, fg_stats **out) {
@@ -294,7 +316,10 @@ fg_status fg_stats_create(int32_t dim, fg_stats **out) {
     if (dim <= 0 || dim > (1 << 24)) BAD("dim must be in [1, 2^24], got %d", dim);
     fg_stats *st = fg_alloc_zero(1, sizeof *st, "statistics");
     double *buf = st ? fg_alloc_zero((size_t)dim * 2, sizeof(double), "statistics") : NULL;
-    if (!buf) { fg_free(st); return FG_ERR_OUT_OF_MEMORY; }
+    if (!buf) {
+        fg_free(st);
+        return FG_ERR_OUT_OF_MEMORY;
+    }
     st->dim = dim;
     st->mean = buf;
     st->m2 = buf + dim;

@@ -48,9 +48,10 @@ fg_training_config fg_training_config_default(void) {
 #define BAD(...) return fg_fail(FG_ERR_INVALID_INPUT, __VA_ARGS__)
 
 /* A numeric field against its limit (limits.c). */
-#define LIMIT(id, v) do { \
-        fg_status s_ = fg_limit_check(&fg_training_limits[id], (double)(v)); \
-        if (s_) return s_; \
+#define LIMIT(id, v)                                                                               \
+    do {                                                                                           \
+        fg_status s_ = fg_limit_check(&fg_training_limits[id], (double)(v));                       \
+        if (s_) return s_;                                                                         \
     } while (0)
 
 fg_status fg_training_config_validate(const fg_training_config *c) {
@@ -82,7 +83,6 @@ fg_status fg_training_config_validate(const fg_training_config *c) {
     return FG_OK;
 }
 #undef LIMIT
-
 
 int fg_sparse_training(const fg_training_config *c) {
     return c->sparsity_w > 0 || c->sparsity_u > 0;
@@ -124,7 +124,11 @@ static void fix_support(fg_trainer *tr, fg_model *m) {
     m->mask = mask;
     tr->new_mask = NULL;
     for (size_t i = 0; i < m->num_params; i++)
-        if (!mask[i]) { tr->m1[i] = 0; tr->m2[i] = 0; m->params[i] = 0; }
+        if (!mask[i]) {
+            tr->m1[i] = 0;
+            tr->m2[i] = 0;
+            m->params[i] = 0;
+        }
     tr->best_loss = INFINITY;
     tr->bad_epochs = 0;
     tr->have_best = 0;
@@ -147,14 +151,22 @@ fg_status fg_trainer_create(const fg_model_config *model_cfg, const fg_training_
 }
 
 void fg_train_run_free(fg_trainer *tr) {
-    fg_free(tr->keep); fg_free(tr->sort_scratch); fg_free(tr->new_mask);
-    tr->keep = NULL; tr->sort_scratch = NULL; tr->new_mask = NULL;
-    fg_free(tr->buf_x); fg_free(tr->buf_y); fg_free(tr->buf_soft); fg_free(tr->bat_x);
+    fg_free(tr->keep);
+    fg_free(tr->sort_scratch);
+    fg_free(tr->new_mask);
+    tr->keep = NULL;
+    tr->sort_scratch = NULL;
+    tr->new_mask = NULL;
+    fg_free(tr->buf_x);
+    fg_free(tr->buf_y);
+    fg_free(tr->buf_soft);
+    fg_free(tr->bat_x);
     tr->buf_x = tr->buf_y = tr->buf_soft = tr->bat_x = NULL;
     tr->buf_cap = tr->buf_n = tr->bat_n = 0;
     tr->streaming = 0;
     tr->epoch_open = 0;
-    fg_free(tr->split); fg_free(tr->order);
+    fg_free(tr->split);
+    fg_free(tr->order);
     tr->split = tr->order = NULL;
     tr->data = NULL;
     tr->model = NULL;
@@ -162,7 +174,11 @@ void fg_train_run_free(fg_trainer *tr) {
 }
 
 static void state_free(fg_trainer *tr) {
-    fg_free(tr->grad); fg_free(tr->m1); fg_free(tr->m2); fg_free(tr->backup); fg_free(tr->best);
+    fg_free(tr->grad);
+    fg_free(tr->m1);
+    fg_free(tr->m2);
+    fg_free(tr->backup);
+    fg_free(tr->best);
     tr->grad = tr->m1 = tr->m2 = tr->backup = tr->best = NULL;
     tr->np = 0;
 }
@@ -172,12 +188,15 @@ void fg_trainer_destroy(fg_trainer *tr) {
     fg_train_run_free(tr);
     state_free(tr);
     fg_workspace_destroy(tr->ws);
-    fg_free(tr->by); fg_free(tr->bsoft);
+    fg_free(tr->by);
+    fg_free(tr->bsoft);
     fg_free(tr->hist);
     fg_free(tr);
 }
 
-const fg_training_config *fg_trainer_get_config(const fg_trainer *tr) { return tr ? &tr->cfg : NULL; }
+const fg_training_config *fg_trainer_get_config(const fg_trainer *tr) {
+    return tr ? &tr->cfg : NULL;
+}
 float fg_trainer_learning_rate(const fg_trainer *tr) { return tr ? tr->lr : 0.0f; }
 size_t fg_trainer_metrics_count(const fg_trainer *tr) { return tr ? tr->nhist : 0; }
 const fg_training_metrics *fg_trainer_metrics(const fg_trainer *tr) { return tr ? tr->hist : NULL; }
@@ -189,10 +208,17 @@ static fg_status ensure_state(fg_trainer *tr, size_t np) {
     fg_real *b[5];
     for (int i = 0; i < 5; i++) {
         b[i] = fg_alloc_zero(np, sizeof(fg_real), "optimizer state");
-        if (!b[i]) { while (i--) fg_free(b[i]); return FG_ERR_OUT_OF_MEMORY; }
+        if (!b[i]) {
+            while (i--) fg_free(b[i]);
+            return FG_ERR_OUT_OF_MEMORY;
+        }
     }
     state_free(tr);
-    tr->grad = b[0]; tr->m1 = b[1]; tr->m2 = b[2]; tr->backup = b[3]; tr->best = b[4];
+    tr->grad = b[0];
+    tr->m1 = b[1];
+    tr->m2 = b[2];
+    tr->backup = b[3];
+    tr->best = b[4];
     tr->np = np;
     tr->step = 0;
     tr->beta1_t = tr->beta2_t = 1.0;
@@ -211,10 +237,18 @@ static fg_status ensure_ws(fg_trainer *tr, const fg_model *m, int32_t batch, int
     int32_t sw = m->O == 1 ? 1 : m->O;
     float *by = fg_alloc_zero((size_t)batch, sizeof(float), "batch labels");
     float *bs = by ? fg_alloc_zero((size_t)batch * sw, sizeof(float), "batch soft targets") : NULL;
-    if (!bs) { fg_free(by); fg_workspace_destroy(nws); return FG_ERR_OUT_OF_MEMORY; }
+    if (!bs) {
+        fg_free(by);
+        fg_workspace_destroy(nws);
+        return FG_ERR_OUT_OF_MEMORY;
+    }
     fg_workspace_destroy(tr->ws);
-    fg_free(tr->by); fg_free(tr->bsoft);
-    tr->ws = nws; tr->by = by; tr->bsoft = bs; tr->bcap = batch;
+    fg_free(tr->by);
+    fg_free(tr->bsoft);
+    tr->ws = nws;
+    tr->by = by;
+    tr->bsoft = bs;
+    tr->bcap = batch;
     return FG_OK;
 }
 
@@ -222,16 +256,19 @@ fg_status fg_train_check_model(const fg_trainer *tr, const fg_model *m) {
     if (!m) BAD("model is NULL");
     if (m->quantized) BAD("model is quantized (int8): train the float model, then quantize it");
     if (m->D != tr->mcfg.input_dim || m->H != tr->mcfg.hidden_dim || m->O != tr->mcfg.output_dim)
-        BAD("model dims (input_dim %d, hidden_dim %d, output_dim %d) differ from the trainer's model "
-            "config (%d, %d, %d)", m->D, m->H, m->O, tr->mcfg.input_dim, tr->mcfg.hidden_dim,
-            tr->mcfg.output_dim);
+        BAD("model dims (input_dim %d, hidden_dim %d, output_dim %d) differ from the trainer's "
+            "model "
+            "config (%d, %d, %d)",
+            m->D, m->H, m->O, tr->mcfg.input_dim, tr->mcfg.hidden_dim, tr->mcfg.output_dim);
     return FG_OK;
 }
 
 static fg_status check_dataset(const fg_trainer *tr, const fg_model *m, const fg_dataset *ds) {
     if (!ds) BAD("dataset is NULL");
-    if (ds->D != m->D) BAD("dataset input_dim %d differs from the model's input_dim %d", ds->D, m->D);
-    if (ds->O != m->O) BAD("dataset output_dim %d differs from the model's output_dim %d", ds->O, m->O);
+    if (ds->D != m->D)
+        BAD("dataset input_dim %d differs from the model's input_dim %d", ds->D, m->D);
+    if (ds->O != m->O)
+        BAD("dataset output_dim %d differs from the model's output_dim %d", ds->O, m->O);
     if (tr->cfg.enable_distillation && !ds->soft)
         BAD("enable_distillation is true but the dataset has no soft targets");
     return FG_OK;
@@ -241,12 +278,14 @@ static fg_status check_dataset(const fg_trainer *tr, const fg_model *m, const fg
  * Non-finite loss, gradient or updated weights: FG_ERR_DIVERGED with the
  * weights as they were before the step. */
 fg_status fg_train_optimize(fg_trainer *tr, fg_model *m, int32_t n, const float *y,
-                                const float *soft, double *data_loss, int32_t *correct) {
+                            const float *soft, double *data_loss, int32_t *correct) {
     const fg_training_config *c = &tr->cfg;
     double loss = fg_batch_loss_and_grad(m, tr->ws, n, y, soft, c, 1, tr->grad, data_loss, correct);
     if (!isfinite(loss) || !isfinite(*data_loss))
-        return fg_fail(FG_ERR_DIVERGED, "loss became non-finite (%s) at step %lld with learning_rate %g",
-                       isnan(loss) || isnan(*data_loss) ? "NaN" : "infinite", (long long)tr->step + 1, (double)tr->lr);
+        return fg_fail(FG_ERR_DIVERGED,
+                       "loss became non-finite (%s) at step %lld with learning_rate %g",
+                       isnan(loss) || isnan(*data_loss) ? "NaN" : "infinite",
+                       (long long)tr->step + 1, (double)tr->lr);
     if (m->mask) /* pruned entries stay at zero: no gradient, so Adam never moves them */
         for (size_t i = 0; i < m->num_params; i++)
             if (!m->mask[i]) tr->grad[i] = 0;
@@ -261,7 +300,8 @@ fg_status fg_train_optimize(fg_trainer *tr, fg_model *m, int32_t n, const float 
     for (size_t i = 0; i < m->num_params; i++)
         if (!isfinite(m->params[i])) {
             memcpy(m->params, tr->backup, m->num_params * sizeof(fg_real));
-            return fg_fail(FG_ERR_DIVERGED, "weights became non-finite at step %lld with learning_rate %g",
+            return fg_fail(FG_ERR_DIVERGED,
+                           "weights became non-finite at step %lld with learning_rate %g",
                            (long long)tr->step + 1, (double)tr->lr);
         }
     tr->beta1_t = b1t;
@@ -272,8 +312,9 @@ fg_status fg_train_optimize(fg_trainer *tr, fg_model *m, int32_t n, const float 
     return FG_OK;
 }
 
-fg_status fg_trainer_train_batch(fg_trainer *tr, fg_model *model, const float *x, const float *labels,
-                                 const float *soft, int32_t n, int32_t timesteps, float *loss_out) {
+fg_status fg_trainer_train_batch(fg_trainer *tr, fg_model *model, const float *x,
+                                 const float *labels, const float *soft, int32_t n,
+                                 int32_t timesteps, float *loss_out) {
     fg_status s;
     if (!tr) BAD("trainer is NULL");
     if (tr->running) BAD("trainer is running a train() call; train_batch is for custom loops");
@@ -290,7 +331,8 @@ fg_status fg_trainer_train_batch(fg_trainer *tr, fg_model *model, const float *x
     for (int32_t i = 0; i < n; i++)
         if ((s = fg_check_label(labels[i], model->O, "labels", i))) return s;
     int32_t sw = model->O == 1 ? 1 : model->O;
-    if (tr->cfg.enable_distillation && !soft) BAD("enable_distillation is true but soft_targets is NULL");
+    if (tr->cfg.enable_distillation && !soft)
+        BAD("enable_distillation is true but soft_targets is NULL");
     if (soft)
         for (size_t i = 0; i < (size_t)n * sw; i++)
             if (!isfinite(soft[i]) || soft[i] < 0 || soft[i] > 1)
@@ -339,8 +381,10 @@ fg_status fg_trainer_evaluate(fg_trainer *tr, const fg_model *model, const fg_da
     if (!tr) BAD("trainer is NULL");
     if (!model) BAD("model is NULL");
     if (!ds) BAD("dataset is NULL");
-    if (ds->D != model->D) BAD("dataset input_dim %d differs from the model's input_dim %d", ds->D, model->D);
-    if (ds->O != model->O) BAD("dataset output_dim %d differs from the model's output_dim %d", ds->O, model->O);
+    if (ds->D != model->D)
+        BAD("dataset input_dim %d differs from the model's input_dim %d", ds->D, model->D);
+    if (ds->O != model->O)
+        BAD("dataset output_dim %d differs from the model's output_dim %d", ds->O, model->O);
     if (ds->n == 0) BAD("cannot evaluate on an empty dataset");
     int32_t chunk = ds->n < 256 ? ds->n : 256;
     fg_workspace *ws;
@@ -375,7 +419,8 @@ fg_status fg_train_prepare(fg_trainer *tr, fg_model *model, int32_t batch, int32
             if (fg_tensor_is_cell_matrix(&model->tensors[i]) && model->tensors[i].size > biggest)
                 biggest = model->tensors[i].size;
         tr->keep = fg_alloc(biggest, "sparsity scratch");
-        tr->sort_scratch = tr->keep ? fg_alloc(biggest * sizeof(fg_real), "sparsity scratch") : NULL;
+        tr->sort_scratch =
+            tr->keep ? fg_alloc(biggest * sizeof(fg_real), "sparsity scratch") : NULL;
         tr->new_mask = tr->sort_scratch ? fg_alloc(model->num_params, "model mask") : NULL;
         if (!tr->new_mask) {
             fg_train_run_free(tr);
@@ -387,14 +432,22 @@ fg_status fg_train_prepare(fg_trainer *tr, fg_model *model, int32_t batch, int32
     tr->phase2 = c->epochs / 3;
     tr->phase3 = 2 * c->epochs / 3;
     fg_free(tr->hist);
-    tr->hist = hist; tr->cap = cap; tr->nhist = 0;
+    tr->hist = hist;
+    tr->cap = cap;
+    tr->nhist = 0;
     tr->model = model;
     tr->T = T;
     fg_rng_seed(&tr->rng, c->seed ^ 0x5DEECE66DULL);
     tr->lr = c->learning_rate;
-    tr->epoch = 0; tr->pos = 0;
-    tr->loss_sum = 0; tr->seen = 0; tr->correct = 0;
-    tr->best_loss = INFINITY; tr->bad_epochs = 0; tr->have_best = 0; tr->best_epoch = -1;
+    tr->epoch = 0;
+    tr->pos = 0;
+    tr->loss_sum = 0;
+    tr->seen = 0;
+    tr->correct = 0;
+    tr->best_loss = INFINITY;
+    tr->bad_epochs = 0;
+    tr->have_best = 0;
+    tr->best_epoch = -1;
     tr->ended = -1;
     tr->have_summary = 0;
     tr->running = 1;
@@ -416,16 +469,20 @@ fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds
     int32_t ntrain = n - nval;
     if (ntrain == 0) {
         fg_free(split);
-        BAD("validation_split %g leaves no training samples out of %d", (double)c->validation_split, n);
+        BAD("validation_split %g leaves no training samples out of %d", (double)c->validation_split,
+            n);
     }
     int32_t batch = c->batch_size < ntrain ? c->batch_size : ntrain;
     int32_t *order = fg_alloc_zero((size_t)ntrain, sizeof(int32_t), "batch order");
     if (!order || (s = fg_train_prepare(tr, model, batch, ds->T))) {
-        fg_free(split); fg_free(order);
+        fg_free(split);
+        fg_free(order);
         return order ? s : FG_ERR_OUT_OF_MEMORY;
     }
     tr->data = ds;
-    tr->split = split; tr->ntrain = ntrain; tr->nval = nval;
+    tr->split = split;
+    tr->ntrain = ntrain;
+    tr->nval = nval;
     tr->order = order;
     return FG_OK;
 }
@@ -435,7 +492,8 @@ fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds
 static int end_epoch(fg_trainer *tr) {
     double vl = 0, va = 0;
     if (tr->nval > 0)
-        evaluate_ws(tr, tr->model, tr->ws, tr->data, tr->split + tr->ntrain, tr->nval, tr->by, &vl, &va);
+        evaluate_ws(tr, tr->model, tr->ws, tr->data, tr->split + tr->ntrain, tr->nval, tr->by, &vl,
+                    &va);
     return fg_train_close_epoch(tr, tr->nval > 0, vl, va);
 }
 
@@ -469,7 +527,9 @@ int fg_train_close_epoch(fg_trainer *tr, int have_val, double vl, double va) {
     }
     tr->epoch++;
     tr->pos = 0;
-    tr->loss_sum = 0; tr->seen = 0; tr->correct = 0;
+    tr->loss_sum = 0;
+    tr->seen = 0;
+    tr->correct = 0;
     if (tr->epoch >= tr->cfg.epochs) {
         tr->ended = FG_STOP_COMPLETED;
         return 1;
@@ -486,7 +546,8 @@ void fg_train_epoch_start(fg_trainer *tr) {
     const fg_training_config *c = &tr->cfg;
     if (tr->epoch > 0 && c->lr_decay_step > 0 && tr->epoch % c->lr_decay_step == 0)
         tr->lr *= c->lr_decay;
-    if (fg_sparse_training(c) && tr->epoch == tr->phase3 && tr->new_mask) fix_support(tr, tr->model);
+    if (fg_sparse_training(c) && tr->epoch == tr->phase3 && tr->new_mask)
+        fix_support(tr, tr->model);
 }
 
 /* Ends the run as `reason`: restores the best weights when restore is set
@@ -501,7 +562,9 @@ void fg_train_end_run(fg_trainer *tr, int32_t reason, int restore, int write_car
     s.epochs_run = tr->epoch;
     s.stop_reason = reason;
     /* a streaming run stopped in its first epoch: the samples it took */
-    s.train_samples = tr->streaming && tr->ntrain == 0 && tr->rows_in <= INT32_MAX ? (int32_t)tr->rows_in : tr->ntrain;
+    s.train_samples = tr->streaming && tr->ntrain == 0 && tr->rows_in <= INT32_MAX
+                          ? (int32_t)tr->rows_in
+                          : tr->ntrain;
     s.validation_samples = tr->nval;
     if (restore) {
         s.kept_epoch = tr->best_epoch;
@@ -529,7 +592,8 @@ void fg_train_end_run(fg_trainer *tr, int32_t reason, int restore, int write_car
 fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_out) {
     if (!tr) BAD("trainer is NULL");
     if (!tr->running) BAD("trainer is not running: call begin first");
-    if (tr->streaming) BAD("trainer is running a streaming run: push samples with fg_trainer_stream_push");
+    if (tr->streaming)
+        BAD("trainer is running a streaming run: push samples with fg_trainer_stream_push");
     if (max_batches <= 0) BAD("max_batches must be > 0, got %d", max_batches);
     const fg_training_config *c = &tr->cfg;
     fg_model *m = tr->model;
@@ -555,12 +619,18 @@ fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_ou
         fg_workspace_gather(tr->ws, d->x, idx, nb);
         for (int32_t b = 0; b < nb; b++) {
             tr->by[b] = d->y[idx[b]];
-            if (d->soft) memcpy(tr->bsoft + (size_t)b * sw, d->soft + (size_t)idx[b] * sw, sw * sizeof(float));
+            if (d->soft)
+                memcpy(tr->bsoft + (size_t)b * sw, d->soft + (size_t)idx[b] * sw,
+                       sw * sizeof(float));
         }
         double dl;
         int32_t correct;
-        fg_status s = fg_train_optimize(tr, m, nb, tr->by, d->soft ? tr->bsoft : NULL, &dl, &correct);
-        if (s) { fg_train_end_run(tr, FG_STOP_DIVERGED, 0, 0); return s; }
+        fg_status s =
+            fg_train_optimize(tr, m, nb, tr->by, d->soft ? tr->bsoft : NULL, &dl, &correct);
+        if (s) {
+            fg_train_end_run(tr, FG_STOP_DIVERGED, 0, 0);
+            return s;
+        }
         tr->loss_sum += dl * nb;
         tr->seen += nb;
         tr->correct += correct;
@@ -594,7 +664,8 @@ fg_status fg_trainer_summary(const fg_trainer *tr, fg_training_summary *out) {
     if (!tr) BAD("trainer is NULL");
     if (!out) BAD("summary: out is NULL");
     if (tr->running) BAD("trainer is running: the summary is recorded when the run ends");
-    if (!tr->have_summary) BAD("no training run has ended yet: the summary is recorded when one does");
+    if (!tr->have_summary)
+        BAD("no training run has ended yet: the summary is recorded when one does");
     *out = tr->summary;
     return FG_OK;
 }
@@ -611,7 +682,8 @@ fg_status fg_trainer_train(fg_trainer *tr, fg_model *model, const fg_dataset *ds
         if (tr->nhist > before && on_epoch) stop = on_epoch(&tr->hist[tr->nhist - 1], user_data);
         if (!tr->running) { /* the callback interrupted or cancelled the run */
             if (tr->summary.stop_reason == FG_STOP_CANCELLED)
-                return fg_fail(FG_ERR_ABORTED, "training cancelled by the epoch callback after %d epochs",
+                return fg_fail(FG_ERR_ABORTED,
+                               "training cancelled by the epoch callback after %d epochs",
                                tr->summary.epochs_run);
             return FG_OK;
         }

@@ -51,13 +51,13 @@ static inline int check_report_(int ok, const char *file, int line, const char *
 
 /* Evaluates `call` (an fg_status expression) once and checks it equals
  * `expected`; prints the status names and, on a failure status, the message. */
-#define CHECK_STATUS(call, expected, what)                                              \
+#define CHECK_STATUS(call, expected, what)                                                         \
     check_status_((call), (expected), (what), #call, __FILE__, __LINE__)
 
 static inline int check_status_(fg_status got, fg_status expected, const char *what,
                                 const char *expr, const char *file, int line) {
-    return check_report_(got == expected, file, line, "%s: %s -> %s (expected %s)%s%s%s",
-                         what, expr, fg_status_name(got), fg_status_name(expected),
+    return check_report_(got == expected, file, line, "%s: %s -> %s (expected %s)%s%s%s", what,
+                         expr, fg_status_name(got), fg_status_name(expected),
                          got != FG_OK ? " \"" : "", got != FG_OK ? fg_last_error() : "",
                          got != FG_OK ? "\"" : "");
 }
@@ -76,7 +76,9 @@ static inline int check_summary(void) {
 
 /* ---- test RNG: splitmix64 ------------------------------------------------ */
 
-typedef struct { uint64_t s; } test_rng;
+typedef struct {
+    uint64_t s;
+} test_rng;
 
 static inline uint64_t trng_next(test_rng *r) {
     uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
@@ -155,8 +157,7 @@ static inline int contains_word_ci(const char *hay, const char *word) {
     if (wl == 0) return 1;
     for (const char *p = hay; *p; p++) {
         size_t i = 0;
-        while (i < wl && p[i] &&
-               tolower((unsigned char)p[i]) == tolower((unsigned char)word[i]))
+        while (i < wl && p[i] && tolower((unsigned char)p[i]) == tolower((unsigned char)word[i]))
             i++;
         if (i == wl) {
             int left_ok = (p == start) || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');

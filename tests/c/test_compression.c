@@ -178,9 +178,10 @@ static size_t check_size(const char *what, const fg_model *m, const fg_dataset *
     size_t len = 0, size = fg_model_size_bytes(m);
     if (!CHECK_STATUS(fg_model_save(m, &bytes, &len), FG_OK, what)) return size;
     uint64_t n = get_u64(bytes);
-    CHECK(8 + n + size == len, "%s: size_bytes %zu == data section of the saved bytes %llu", what, size,
-          (unsigned long long)(len - 8 - n));
-    CHECK(size == independent_size(m), "%s: size_bytes %zu == independent count %zu", what, size, independent_size(m));
+    CHECK(8 + n + size == len, "%s: size_bytes %zu == data section of the saved bytes %llu", what,
+          size, (unsigned long long)(len - 8 - n));
+    CHECK(size == independent_size(m), "%s: size_bytes %zu == independent count %zu", what, size,
+          independent_size(m));
     char path[] = "/tmp/fg_test_compression_XXXXXX";
     int fd = mkstemp(path);
     if (fd >= 0) close(fd);
@@ -195,13 +196,15 @@ static size_t check_size(const char *what, const fg_model *m, const fg_dataset *
         fclose(f);
     }
     remove(path);
-    CHECK(flen >= 8 && (uint64_t)flen - 8 - get_u64(head) == size, "%s: file of %ld bytes, data section %zu bytes",
-          what, flen, size);
+    CHECK(flen >= 8 && (uint64_t)flen - 8 - get_u64(head) == size,
+          "%s: file of %ld bytes, data section %zu bytes", what, flen, size);
 
     fg_model *back = NULL;
     if (CHECK_STATUS(fg_model_load(bytes, len, &back), FG_OK, what)) {
-        CHECK(fg_model_is_sparse(back) == fg_model_is_sparse(m) && fg_model_is_quantized(back) == fg_model_is_quantized(m) &&
-                  fg_model_sparsity(back) == fg_model_sparsity(m) && fg_model_size_bytes(back) == size,
+        CHECK(fg_model_is_sparse(back) == fg_model_is_sparse(m) &&
+                  fg_model_is_quantized(back) == fg_model_is_quantized(m) &&
+                  fg_model_sparsity(back) == fg_model_sparsity(m) &&
+                  fg_model_size_bytes(back) == size,
               "%s: loads back sparse %d, int8 %d, sparsity %.3f", what, fg_model_is_sparse(back),
               fg_model_is_quantized(back), (double)fg_model_sparsity(back));
         size_t np = fg_model_num_params(m);
@@ -214,8 +217,8 @@ static size_t check_size(const char *what, const fg_model *m, const fg_dataset *
         int scales = 1;
         for (int i = 0; i < fg_model_num_tensors(m); i++)
             scales &= fg_model_tensor_scale(m, i) == fg_model_tensor_scale(back, i);
-        CHECK(same_bits_f(pa, pb, np) && memcmp(ma, mb, np) == 0 && scales, "%s: same parameters, mask and scales",
-              what);
+        CHECK(same_bits_f(pa, pb, np) && memcmp(ma, mb, np) == 0 && scales,
+              "%s: same parameters, mask and scales", what);
         int32_t nv = fg_dataset_len(val), T = fg_dataset_timesteps(val);
         float *la = alloc_floats((size_t)nv), *lb = alloc_floats((size_t)nv);
         fg_model_logits_batch(m, fg_dataset_features(val), nv, T, la);
@@ -224,7 +227,8 @@ static size_t check_size(const char *what, const fg_model *m, const fg_dataset *
         uint8_t *again = NULL;
         size_t len2 = 0;
         fg_model_save(back, &again, &len2);
-        CHECK(len2 == len && memcmp(again, bytes, len) == 0, "%s: save -> load -> save gives the same bytes", what);
+        CHECK(len2 == len && memcmp(again, bytes, len) == 0,
+              "%s: save -> load -> save gives the same bytes", what);
         fg_free(again);
         free(pa);
         free(pb);
@@ -251,14 +255,16 @@ static void test_task(int sequence) {
     CHECK_STATUS(train(dense, tk.train, &tc), FG_OK, "dense training");
     float a_dense = accuracy(dense, tk.val);
     size_t s_dense = check_size("dense", dense, tk.val);
-    CHECK(a_dense > (sequence ? 0.95f : 0.85f), "%s: dense model learns the task: accuracy %.4f, %zu bytes", tk.name,
-          (double)a_dense, s_dense);
+    CHECK(a_dense > (sequence ? 0.95f : 0.85f),
+          "%s: dense model learns the task: accuracy %.4f, %zu bytes", tk.name, (double)a_dense,
+          s_dense);
 
     /* magnitude pruning to 50 %, then fine-tuning on the fixed support */
     fg_model *pruned = NULL;
     fg_model_clone(dense, &pruned);
     CHECK_STATUS(fg_model_prune(pruned, 0.5f), FG_OK, "prune 0.5");
-    CHECK(fabsf(fg_model_sparsity(pruned) - 0.5f) < 1e-6f, "pruned sparsity %.4f", (double)fg_model_sparsity(pruned));
+    CHECK(fabsf(fg_model_sparsity(pruned) - 0.5f) < 1e-6f, "pruned sparsity %.4f",
+          (double)fg_model_sparsity(pruned));
     float a_pruned_raw = accuracy(pruned, tk.val);
     fg_training_config ft = training_config(10, 0.005f);
     CHECK_STATUS(train(pruned, tk.train, &ft), FG_OK, "fine-tuning the pruned model");
@@ -267,7 +273,8 @@ static void test_task(int sequence) {
     float a_pruned = accuracy(pruned, tk.val);
     size_t s_pruned = check_size("pruned 50%", pruned, tk.val);
     CHECK(a_pruned >= a_dense - 0.01f,
-          "%s: pruned 50%% + fine-tuning: accuracy %.4f vs dense %.4f (%.4f before fine-tuning), within 1 point; %zu bytes",
+          "%s: pruned 50%% + fine-tuning: accuracy %.4f vs dense %.4f (%.4f before fine-tuning), "
+          "within 1 point; %zu bytes",
           tk.name, (double)a_pruned, (double)a_dense, (double)a_pruned_raw, s_pruned);
 
     /* IHT sparse training to 70 % */
@@ -279,9 +286,10 @@ static void test_task(int sequence) {
     CHECK_STATUS(train(iht, tk.train, &it), FG_OK, "IHT training");
     float a_iht = accuracy(iht, tk.val);
     size_t s_iht = check_size("IHT 70%", iht, tk.val);
-    CHECK(fg_model_is_sparse(iht) && fabsf(fg_model_sparsity(iht) - 0.7f) < 0.005f, "IHT sparsity %.4f",
-          (double)fg_model_sparsity(iht));
-    CHECK(a_iht >= a_dense - 0.01f, "%s: IHT 70%%: accuracy %.4f vs dense %.4f, within 1 point; %zu bytes", tk.name,
+    CHECK(fg_model_is_sparse(iht) && fabsf(fg_model_sparsity(iht) - 0.7f) < 0.005f,
+          "IHT sparsity %.4f", (double)fg_model_sparsity(iht));
+    CHECK(a_iht >= a_dense - 0.01f,
+          "%s: IHT 70%%: accuracy %.4f vs dense %.4f, within 1 point; %zu bytes", tk.name,
           (double)a_iht, (double)a_dense, s_iht);
 
     /* INT8 */
@@ -290,19 +298,21 @@ static void test_task(int sequence) {
     CHECK_STATUS(fg_model_quantize(q), FG_OK, "quantize");
     float a_q = accuracy(q, tk.val);
     size_t s_q = check_size("int8", q, tk.val);
-    CHECK(a_q >= a_dense - 0.01f, "%s: int8: accuracy %.4f vs dense %.4f, within 1 point; %zu bytes", tk.name,
-          (double)a_q, (double)a_dense, s_q);
+    CHECK(a_q >= a_dense - 0.01f,
+          "%s: int8: accuracy %.4f vs dense %.4f, within 1 point; %zu bytes", tk.name, (double)a_q,
+          (double)a_dense, s_q);
     CHECK(s_q < s_dense / 3, "int8 is under a third of the dense size (%zu vs %zu)", s_q, s_dense);
 
     /* sparse + int8 */
     fg_model_quantize(iht);
     float a_iq = accuracy(iht, tk.val);
     size_t s_iq = check_size("IHT 70% + int8", iht, tk.val);
-    CHECK(s_iq < s_iht && s_iht < s_pruned && s_pruned < s_dense, "sizes: IHT+int8 %zu < IHT %zu < pruned %zu < dense %zu",
-          s_iq, s_iht, s_pruned, s_dense);
-    printf("     %s: dense %.4f/%zu B, pruned50 %.4f/%zu B, IHT70 %.4f/%zu B, int8 %.4f/%zu B, IHT70+int8 %.4f/%zu B\n",
-           tk.name, (double)a_dense, s_dense, (double)a_pruned, s_pruned, (double)a_iht, s_iht, (double)a_q, s_q,
-           (double)a_iq, s_iq);
+    CHECK(s_iq < s_iht && s_iht < s_pruned && s_pruned < s_dense,
+          "sizes: IHT+int8 %zu < IHT %zu < pruned %zu < dense %zu", s_iq, s_iht, s_pruned, s_dense);
+    printf("     %s: dense %.4f/%zu B, pruned50 %.4f/%zu B, IHT70 %.4f/%zu B, int8 %.4f/%zu B, "
+           "IHT70+int8 %.4f/%zu B\n",
+           tk.name, (double)a_dense, s_dense, (double)a_pruned, s_pruned, (double)a_iht, s_iht,
+           (double)a_q, s_q, (double)a_iq, s_iq);
 
     fg_model_destroy(dense);
     fg_model_destroy(pruned);
@@ -318,14 +328,14 @@ static void test_task(int sequence) {
  * masks and int8 scales, the effective W [H,D] and U [H,H], biases, gates. */
 typedef struct {
     int32_t rows, cols;
-    double *v;        /* [rows, cols]                                    */
-    uint8_t *keep;    /* [rows, cols]                                    */
-    double scale;     /* of the quantized copy                           */
+    double *v;     /* [rows, cols]                                    */
+    uint8_t *keep; /* [rows, cols]                                    */
+    double scale;  /* of the quantized copy                           */
 } dmat;
 
 typedef struct {
     int32_t D, H, O, rw, ru;
-    dmat W, W1, W2, U, U1, U2, Wo;  /* W / U: effective (products when low-rank) */
+    dmat W, W1, W2, U, U1, U2, Wo; /* W / U: effective (products when low-rank) */
     double *bz, *bh, *bo;
     double zeta, nu;
 } dmodel;
@@ -382,9 +392,14 @@ static void dmodel_of(const fg_model *m, const fg_model *scales_from, dmodel *d)
         size_t off;
         fg_model_tensor_info(m, i, &name, &rows, &cols, &off);
         size_t size = (size_t)rows * (size_t)(cols ? cols : 1);
-        dmat *dm = !strcmp(name, "cell.W") ? &d->W : !strcmp(name, "cell.W1") ? &d->W1 : !strcmp(name, "cell.W2") ? &d->W2
-                 : !strcmp(name, "cell.U") ? &d->U : !strcmp(name, "cell.U1") ? &d->U1 : !strcmp(name, "cell.U2") ? &d->U2
-                 : !strcmp(name, "head.weight") ? &d->Wo : NULL;
+        dmat *dm = !strcmp(name, "cell.W")        ? &d->W
+                   : !strcmp(name, "cell.W1")     ? &d->W1
+                   : !strcmp(name, "cell.W2")     ? &d->W2
+                   : !strcmp(name, "cell.U")      ? &d->U
+                   : !strcmp(name, "cell.U1")     ? &d->U1
+                   : !strcmp(name, "cell.U2")     ? &d->U2
+                   : !strcmp(name, "head.weight") ? &d->Wo
+                                                  : NULL;
         if (dm) {
             if (dm != &d->W && dm != &d->U) dmat_init(dm, rows, cols);
             for (size_t k = 0; k < size; k++) {
@@ -393,11 +408,14 @@ static void dmodel_of(const fg_model *m, const fg_model *scales_from, dmodel *d)
             }
             dm->scale = scales_from ? fg_model_tensor_scale(scales_from, i) : 0;
         }
-        if (!strcmp(name, "cell.bias_gate")) for (size_t k = 0; k < size; k++) d->bz[k] = p[off + k];
-        if (!strcmp(name, "cell.bias_update")) for (size_t k = 0; k < size; k++) d->bh[k] = p[off + k];
+        if (!strcmp(name, "cell.bias_gate"))
+            for (size_t k = 0; k < size; k++) d->bz[k] = p[off + k];
+        if (!strcmp(name, "cell.bias_update"))
+            for (size_t k = 0; k < size; k++) d->bh[k] = p[off + k];
         if (!strcmp(name, "cell.zeta")) d->zeta = sigmoid_d(p[off]);
         if (!strcmp(name, "cell.nu")) d->nu = sigmoid_d(p[off]);
-        if (!strcmp(name, "head.bias")) for (size_t k = 0; k < size; k++) d->bo[k] = p[off + k];
+        if (!strcmp(name, "head.bias"))
+            for (size_t k = 0; k < size; k++) d->bo[k] = p[off + k];
     }
     if (d->rw) matmul(d->W1.v, d->W2.v, d->W.v, H, d->rw, D);
     if (d->ru) matmul(d->U1.v, d->U2.v, d->U.v, H, d->ru, H);
@@ -406,10 +424,20 @@ static void dmodel_of(const fg_model *m, const fg_model *scales_from, dmodel *d)
 }
 
 static void dmodel_free(dmodel *d) {
-    dmat_free(&d->W); dmat_free(&d->U); dmat_free(&d->Wo);
-    if (d->rw) { dmat_free(&d->W1); dmat_free(&d->W2); }
-    if (d->ru) { dmat_free(&d->U1); dmat_free(&d->U2); }
-    free(d->bz); free(d->bh); free(d->bo);
+    dmat_free(&d->W);
+    dmat_free(&d->U);
+    dmat_free(&d->Wo);
+    if (d->rw) {
+        dmat_free(&d->W1);
+        dmat_free(&d->W2);
+    }
+    if (d->ru) {
+        dmat_free(&d->U1);
+        dmat_free(&d->U2);
+    }
+    free(d->bz);
+    free(d->bh);
+    free(d->bo);
 }
 
 #define MAXH 64
@@ -418,7 +446,7 @@ static void dmodel_free(dmodel *d) {
 /* Forward in double of one sequence x [T, D]: logits y [O]; with a trace,
  * the states for the backward pass. */
 typedef struct {
-    double h[MAXT + 1][MAXH];  /* h[t + 1] = h_t, h[0] = 0 */
+    double h[MAXT + 1][MAXH]; /* h[t + 1] = h_t, h[0] = 0 */
     double z[MAXT][MAXH], c[MAXT][MAXH];
 } trace;
 
@@ -450,7 +478,8 @@ static void forward_d(const dmodel *m, const float *x, int32_t T, double *y, tra
  *   h_q - h_f = (z_q - z_f) h_f' + z_q (h_q' - h_f') + (g_q - g_f) c_f + g_q (c_q - c_f)
  * with g = zeta (1 - z) + nu (' = previous step). Elementwise absolute values,
  * so for long sequences it grows quickly: a worst case, not an estimate. */
-static void rigorous_bound(const dmodel *f, const dmodel *q, const float *x, int32_t T, const trace *tr, double *R) {
+static void rigorous_bound(const dmodel *f, const dmodel *q, const float *x, int32_t T,
+                           const trace *tr, double *R) {
     int32_t D = f->D, H = f->H;
     double e[MAXH], en[MAXH];
     for (int32_t j = 0; j < H; j++) e[j] = 0;
@@ -461,7 +490,8 @@ static void rigorous_bound(const dmodel *f, const dmodel *q, const float *x, int
             double a = 0, E = 0;
             for (int32_t k = 0; k < D; k++) {
                 a += f->W.v[(size_t)j * D + k] * xt[k];
-                E += fabs(q->W.v[(size_t)j * D + k] - f->W.v[(size_t)j * D + k]) * fabs((double)xt[k]);
+                E += fabs(q->W.v[(size_t)j * D + k] - f->W.v[(size_t)j * D + k]) *
+                     fabs((double)xt[k]);
             }
             for (int32_t k = 0; k < H; k++) {
                 a += f->U.v[(size_t)j * H + k] * hp[k];
@@ -472,7 +502,8 @@ static void rigorous_bound(const dmodel *f, const dmodel *q, const float *x, int
             double z = tr->z[t][j], c = tr->c[t][j];
             double zlo = sigmoid_d(uz - E), zhi = sigmoid_d(uz + E);
             double Ez = fmax(zhi - z, z - zlo), Ec = fmax(tanh(uc + E) - c, c - tanh(uc - E));
-            en[j] = Ez * fabs(hp[j]) + zhi * e[j] + f->zeta * Ez * fabs(c) + (f->zeta * (1.0 - zlo) + f->nu) * Ec;
+            en[j] = Ez * fabs(hp[j]) + zhi * e[j] + f->zeta * Ez * fabs(c) +
+                    (f->zeta * (1.0 - zlo) + f->nu) * Ec;
         }
         memcpy(e, en, sizeof(double) * (size_t)H);
     }
@@ -498,7 +529,8 @@ static double weighted_l1(const dmat *m, const double *G) {
  * at the float weights (BPTT in double; factors of low-rank matrices get
  * d y / d W1 = G_W W2^T, d y / d W2 = W1^T G_W). Since every int8 weight is
  * within scale / 2 of the float one, |y_q - y_f| <= B + O(scale^2). */
-static double first_order_bound(const dmodel *f, const float *x, int32_t T, const trace *tr, int32_t o) {
+static double first_order_bound(const dmodel *f, const float *x, int32_t T, const trace *tr,
+                                int32_t o) {
     int32_t D = f->D, H = f->H;
     double *GW = calloc((size_t)H * D, sizeof(double)), *GU = calloc((size_t)H * H, sizeof(double));
     double dh[MAXH], dhn[MAXH], da[MAXH];
@@ -527,13 +559,16 @@ static double first_order_bound(const dmodel *f, const float *x, int32_t T, cons
         memcpy(dh, dhn, sizeof(double) * (size_t)H);
     }
     if (f->rw) {
-        double *G1 = calloc((size_t)H * f->rw, sizeof(double)), *G2 = calloc((size_t)f->rw * D, sizeof(double));
+        double *G1 = calloc((size_t)H * f->rw, sizeof(double)),
+               *G2 = calloc((size_t)f->rw * D, sizeof(double));
         for (int32_t j = 0; j < H; j++)
             for (int32_t r = 0; r < f->rw; r++)
-                for (int32_t k = 0; k < D; k++) G1[(size_t)j * f->rw + r] += GW[(size_t)j * D + k] * f->W2.v[(size_t)r * D + k];
+                for (int32_t k = 0; k < D; k++)
+                    G1[(size_t)j * f->rw + r] += GW[(size_t)j * D + k] * f->W2.v[(size_t)r * D + k];
         for (int32_t r = 0; r < f->rw; r++)
             for (int32_t k = 0; k < D; k++)
-                for (int32_t j = 0; j < H; j++) G2[(size_t)r * D + k] += f->W1.v[(size_t)j * f->rw + r] * GW[(size_t)j * D + k];
+                for (int32_t j = 0; j < H; j++)
+                    G2[(size_t)r * D + k] += f->W1.v[(size_t)j * f->rw + r] * GW[(size_t)j * D + k];
         B += weighted_l1(&f->W1, G1) + weighted_l1(&f->W2, G2);
         free(G1);
         free(G2);
@@ -541,13 +576,16 @@ static double first_order_bound(const dmodel *f, const float *x, int32_t T, cons
         B += weighted_l1(&f->W, GW);
     }
     if (f->ru) {
-        double *G1 = calloc((size_t)H * f->ru, sizeof(double)), *G2 = calloc((size_t)f->ru * H, sizeof(double));
+        double *G1 = calloc((size_t)H * f->ru, sizeof(double)),
+               *G2 = calloc((size_t)f->ru * H, sizeof(double));
         for (int32_t j = 0; j < H; j++)
             for (int32_t r = 0; r < f->ru; r++)
-                for (int32_t k = 0; k < H; k++) G1[(size_t)j * f->ru + r] += GU[(size_t)j * H + k] * f->U2.v[(size_t)r * H + k];
+                for (int32_t k = 0; k < H; k++)
+                    G1[(size_t)j * f->ru + r] += GU[(size_t)j * H + k] * f->U2.v[(size_t)r * H + k];
         for (int32_t r = 0; r < f->ru; r++)
             for (int32_t k = 0; k < H; k++)
-                for (int32_t j = 0; j < H; j++) G2[(size_t)r * H + k] += f->U1.v[(size_t)j * f->ru + r] * GU[(size_t)j * H + k];
+                for (int32_t j = 0; j < H; j++)
+                    G2[(size_t)r * H + k] += f->U1.v[(size_t)j * f->ru + r] * GU[(size_t)j * H + k];
         B += weighted_l1(&f->U1, G1) + weighted_l1(&f->U2, G2);
         free(G1);
         free(G2);
@@ -568,8 +606,8 @@ static double first_order_bound(const dmodel *f, const float *x, int32_t T, cons
  *    first-order bound; with require_first_order), probabilities (binary)
  *    within (B + 2 tau) * max sigmoid' over [y - B, y + B] + 2 tau.
  */
-static void check_bound(const char *what, const fg_model *m, const float *x, int32_t n, int32_t T, double tau,
-                        int require_first_order) {
+static void check_bound(const char *what, const fg_model *m, const float *x, int32_t n, int32_t T,
+                        double tau, int require_first_order) {
     fg_model *q = NULL;
     fg_model_clone(m, &q);
     fg_model_quantize(q);
@@ -589,10 +627,12 @@ static void check_bound(const char *what, const fg_model *m, const float *x, int
         size_t size = (size_t)rows * (size_t)(cols ? cols : 1);
         for (size_t k = 0; k < size; k++) {
             double d = fabs((double)pq[off + k] - (double)pf[off + k]);
-            if (cols > 0 ? d > 0.5 * s * (1 + 1e-6) + 1e-7 * fabs(pf[off + k]) : d != 0) grid_ok = 0;
+            if (cols > 0 ? d > 0.5 * s * (1 + 1e-6) + 1e-7 * fabs(pf[off + k]) : d != 0)
+                grid_ok = 0;
         }
     }
-    CHECK(grid_ok, "%s: |w_int8 - w| <= scale / 2 for every weight; biases, zeta, nu unchanged", what);
+    CHECK(grid_ok, "%s: |w_int8 - w| <= scale / 2 for every weight; biases, zeta, nu unchanged",
+          what);
 
     dmodel df, dq;
     dmodel_of(m, q, &df);
@@ -637,31 +677,47 @@ static void check_bound(const char *what, const fg_model *m, const float *x, int
                 double Bp = B + 2 * tol;
                 double lo = yf[0] - Bp, hi = yf[0] + Bp;
                 double sl = sigmoid_d(lo > 0 ? lo : hi < 0 ? hi : 0.0);
-                if (fabs((double)pqb[b] - (double)pfb[b]) > Bp * sl * (1 - sl) + 2 * (tau > 0 ? tau : 1e-6)) prob_ok = 0;
+                if (fabs((double)pqb[b] - (double)pfb[b]) >
+                    Bp * sl * (1 - sl) + 2 * (tau > 0 ? tau : 1e-6))
+                    prob_ok = 0;
             }
         }
     }
-    CHECK(exact_ok, "%s: in double arithmetic |y_int8 - y_float| <= R (rigorous) for %d samples x %d steps", what, n, T);
+    CHECK(exact_ok,
+          "%s: in double arithmetic |y_int8 - y_float| <= R (rigorous) for %d samples x %d steps",
+          what, n, T);
     if (tau > 0)
-        CHECK(round_ok, "%s: library float forward within %g (1 + |y|) of the double reference (max %.3g)", what, tau,
-              max_round);
+        CHECK(round_ok,
+              "%s: library float forward within %g (1 + |y|) of the double reference (max %.3g)",
+              what, tau, max_round);
     else
-        printf("     %s: float rounding of the library forward vs double: up to %.3g\n", what, max_round);
-    CHECK(rig_ok, "%s: library logits |y_int8 - y_float| <= R + 2 tau (max diff %.3g, max R %.3g, diff/R max %.3f)",
+        printf("     %s: float rounding of the library forward vs double: up to %.3g\n", what,
+               max_round);
+    CHECK(rig_ok,
+          "%s: library logits |y_int8 - y_float| <= R + 2 tau (max diff %.3g, max R %.3g, diff/R "
+          "max %.3f)",
           what, max_diff, max_R, worst_R);
     if (require_first_order) {
-        CHECK(fo_ok, "%s: library logits |y_int8 - y_float| <= B + 2 tau, B first-order (max B %.3g, diff/B max %.3f mean %.3f)",
+        CHECK(fo_ok,
+              "%s: library logits |y_int8 - y_float| <= B + 2 tau, B first-order (max B %.3g, "
+              "diff/B max %.3f mean %.3f)",
               what, max_B, worst_B, counted ? sum_B / counted : 0.0);
-        if (O == 1) CHECK(prob_ok, "%s: probabilities within B' = (B + 2 tau) max sigmoid' + 2 tau", what);
+        if (O == 1)
+            CHECK(prob_ok, "%s: probabilities within B' = (B + 2 tau) max sigmoid' + 2 tau", what);
     } else {
-        printf("     %s: first-order B: max %.3g, diff/B max %.3f mean %.3f (not asserted)\n", what, max_B, worst_B,
-               counted ? sum_B / counted : 0.0);
+        printf("     %s: first-order B: max %.3g, diff/B max %.3f mean %.3f (not asserted)\n", what,
+               max_B, worst_B, counted ? sum_B / counted : 0.0);
     }
     free(tf);
     free(tq);
     dmodel_free(&df);
     dmodel_free(&dq);
-    free(pf); free(pq); free(lf); free(lq); free(pfb); free(pqb);
+    free(pf);
+    free(pq);
+    free(lf);
+    free(lq);
+    free(pfb);
+    free(pqb);
     fg_model_destroy(q);
 }
 
@@ -735,8 +791,9 @@ static uint8_t *build(const part *p, int np, const char *meta, size_t *len_out) 
     if (meta) n += (size_t)sprintf(h + n, "\"__metadata__\":%s", meta);
     size_t pos = 0, total = 0;
     for (int i = 0; i < np; i++) {
-        n += (size_t)sprintf(h + n, "%s\"%s\":{\"dtype\":\"%s\",\"shape\":%s,\"data_offsets\":[%zu,%zu]}",
-                             (i || meta) ? "," : "", p[i].name, p[i].dtype, p[i].shape, pos, pos + p[i].len);
+        n += (size_t)sprintf(
+            h + n, "%s\"%s\":{\"dtype\":\"%s\",\"shape\":%s,\"data_offsets\":[%zu,%zu]}",
+            (i || meta) ? "," : "", p[i].name, p[i].dtype, p[i].shape, pos, pos + p[i].len);
         pos += p[i].len;
     }
     n += (size_t)sprintf(h + n, "}");
@@ -754,14 +811,15 @@ static uint8_t *build(const part *p, int np, const char *meta, size_t *len_out) 
     return b;
 }
 
-static void expect_fail(const part *p, int np, const char *meta, const char *needle, const char *what) {
+static void expect_fail(const part *p, int np, const char *meta, const char *needle,
+                        const char *what) {
     size_t len;
     uint8_t *b = build(p, np, meta, &len);
     fg_model *m = SENTINEL;
     fg_status st = fg_model_load(b, len, &m);
     CHECK(st == FG_ERR_SERIALIZATION && m == SENTINEL && contains_ci(fg_last_error(), needle),
-          "%s -> %s \"%s\" (want SerializationError mentioning \"%s\")", what, fg_status_name(st), fg_last_error(),
-          needle);
+          "%s -> %s \"%s\" (want SerializationError mentioning \"%s\")", what, fg_status_name(st),
+          fg_last_error(), needle);
     if (st == FG_OK && m != SENTINEL) fg_model_destroy(m);
     free(b);
 }
@@ -776,12 +834,13 @@ static void put_f32(uint8_t *b, float f) {
 #define META "{\"config\":\"{\\\"input_dim\\\":2,\\\"hidden_dim\\\":3,\\\"rank\\\":null}\"}"
 enum { P_WI, P_WV, P_WS, P_UI, P_UV, P_US, P_BZ, P_BH, P_ZETA, P_NU, P_HW, P_HS, P_HB, NPARTS };
 
-static uint8_t w_idx[] = {1, 0, 4, 0, 5, 0};           /* U16 1, 4, 5 of 6  */
-static uint8_t w_val[] = {10, 0xF6, 127};               /* 10, -10, 127      */
-static uint8_t u_idx[] = {0, 0, 2, 0, 3, 0, 8, 0};      /* U16 0, 2, 3, 8    */
-static uint8_t u_val[] = {1, 2, 0x81, 0};               /* 1, 2, -127, 0     */
-static uint8_t h_q[] = {5, 0xFB, 0x7F};                 /* 5, -5, 127        */
-static uint8_t scale_w[4], scale_u[4], scale_h[4], vec3a[12], vec3b[12], one_a[4], one_b[4], one_c[4];
+static uint8_t w_idx[] = {1, 0, 4, 0, 5, 0};       /* U16 1, 4, 5 of 6  */
+static uint8_t w_val[] = {10, 0xF6, 127};          /* 10, -10, 127      */
+static uint8_t u_idx[] = {0, 0, 2, 0, 3, 0, 8, 0}; /* U16 0, 2, 3, 8    */
+static uint8_t u_val[] = {1, 2, 0x81, 0};          /* 1, 2, -127, 0     */
+static uint8_t h_q[] = {5, 0xFB, 0x7F};            /* 5, -5, 127        */
+static uint8_t scale_w[4], scale_u[4], scale_h[4], vec3a[12], vec3b[12], one_a[4], one_b[4],
+    one_c[4];
 
 static void base_parts(part *p) {
     put_f32(scale_w, 0.01f);
@@ -824,25 +883,29 @@ static void test_files(void) {
         uint8_t mask[27];
         fg_model_get_params(m, params, 27);
         fg_model_get_mask(m, mask, 27);
-        static const uint8_t want_mask[27] = {0, 1, 0, 0, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0, 1,
-                                              1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+        static const uint8_t want_mask[27] = {0, 1, 0, 0, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0,
+                                              1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
         float want_w[6] = {0, 10 * 0.01f, 0, 0, -10 * 0.01f, 127 * 0.01f};
         float want_u[9] = {1 * 0.02f, 0, 2 * 0.02f, -127 * 0.02f, 0, 0, 0, 0, 0};
         CHECK(fg_model_is_sparse(m) && fg_model_is_quantized(m) && memcmp(mask, want_mask, 27) == 0,
               "mask from the indices (the kept int8 0 included)");
-        CHECK(memcmp(params, want_w, sizeof want_w) == 0 && memcmp(params + 6, want_u, sizeof want_u) == 0 &&
-                  params[23] == 2.5f && params[24] == -2.5f && params[25] == 63.5f,
+        CHECK(memcmp(params, want_w, sizeof want_w) == 0 &&
+                  memcmp(params + 6, want_u, sizeof want_u) == 0 && params[23] == 2.5f &&
+                  params[24] == -2.5f && params[25] == 63.5f,
               "values are q * scale");
         CHECK(fg_model_tensor_scale(m, 0) == 0.01f && fg_model_tensor_scale(m, 1) == 0.02f &&
                   fg_model_tensor_scale(m, 6) == 0.5f && fg_model_tensor_scale(m, 2) == 0.0f,
               "scales restored (0 for biases)");
-        CHECK(fabsf(fg_model_sparsity(m) - 8.0f / 15.0f) < 1e-6f, "sparsity %g", (double)fg_model_sparsity(m));
-        CHECK(fg_model_size_bytes(m) == len - 8 - get_u64(b), "size_bytes equals this file's data section");
+        CHECK(fabsf(fg_model_sparsity(m) - 8.0f / 15.0f) < 1e-6f, "sparsity %g",
+              (double)fg_model_sparsity(m));
+        CHECK(fg_model_size_bytes(m) == len - 8 - get_u64(b),
+              "size_bytes equals this file's data section");
         uint8_t *again = NULL;
         size_t len2;
         fg_model_save(m, &again, &len2);
         fg_model *m2 = NULL;
-        CHECK(fg_model_load(again, len2, &m2) == FG_OK && len2 - 8 - get_u64(again) == len - 8 - get_u64(b),
+        CHECK(fg_model_load(again, len2, &m2) == FG_OK &&
+                  len2 - 8 - get_u64(again) == len - 8 - get_u64(b),
               "saves and reloads with the same data size");
         fg_model_destroy(m2);
         fg_free(again);
@@ -867,14 +930,27 @@ static void test_files(void) {
         for (int i = 0; i < NPARTS; i++) {
             if (i == P_WS || i == P_US || i == P_HS) continue;
             s[k] = p[i];
-            if (i == P_WV) { s[k].dtype = "F32"; s[k].data = wf; s[k].len = 12; }
-            if (i == P_UV) { s[k].dtype = "F32"; s[k].data = uf; s[k].len = 16; }
-            if (i == P_HW) { s[k].dtype = "F32"; s[k].data = vec3a; s[k].len = 12; }
+            if (i == P_WV) {
+                s[k].dtype = "F32";
+                s[k].data = wf;
+                s[k].len = 12;
+            }
+            if (i == P_UV) {
+                s[k].dtype = "F32";
+                s[k].data = uf;
+                s[k].len = 16;
+            }
+            if (i == P_HW) {
+                s[k].dtype = "F32";
+                s[k].data = vec3a;
+                s[k].len = 12;
+            }
             k++;
         }
         b = build(s, k, META, &len);
         m = NULL;
-        CHECK(fg_model_load(b, len, &m) == FG_OK && fg_model_is_sparse(m) && !fg_model_is_quantized(m),
+        CHECK(fg_model_load(b, len, &m) == FG_OK && fg_model_is_sparse(m) &&
+                  !fg_model_is_quantized(m),
               "float sparse file loads: %s", fg_last_error());
         fg_model_destroy(m);
         /* no config metadata: refused (shapes unknown) */
@@ -882,7 +958,11 @@ static void test_files(void) {
         /* an I8 bias in a float file: the bias is named */
         uint8_t bz8[3] = {1, 2, 3};
         for (int i = 0; i < k; i++)
-            if (!strcmp(s[i].name, "cell.bias_gate")) { s[i].dtype = "I8"; s[i].data = bz8; s[i].len = 3; }
+            if (!strcmp(s[i].name, "cell.bias_gate")) {
+                s[i].dtype = "I8";
+                s[i].data = bz8;
+                s[i].len = 3;
+            }
         expect_fail(s, k, META, "cell.bias_gate", "I8 bias in a float sparse file");
         free(b);
     }
@@ -909,18 +989,26 @@ static void test_files(void) {
     RESET();
     uint8_t many_idx[14] = {0, 0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 5, 0};
     uint8_t many_val[7] = {1, 1, 1, 1, 1, 1, 1};
-    t[P_WI].data = many_idx; t[P_WI].len = 14; t[P_WI].shape = "[7]";
-    t[P_WV].data = many_val; t[P_WV].len = 7; t[P_WV].shape = "[7]";
+    t[P_WI].data = many_idx;
+    t[P_WI].len = 14;
+    t[P_WI].shape = "[7]";
+    t[P_WV].data = many_val;
+    t[P_WV].len = 7;
+    t[P_WV].shape = "[7]";
     expect_fail(t, NPARTS, META, "more than", "7 entries for a 6-entry matrix");
     RESET();
     uint8_t idx32[12] = {1, 0, 0, 0, 4, 0, 0, 0, 5, 0, 0, 0};
-    t[P_WI].dtype = "U32"; t[P_WI].data = idx32; t[P_WI].len = 12;
+    t[P_WI].dtype = "U32";
+    t[P_WI].data = idx32;
+    t[P_WI].len = 12;
     expect_fail(t, NPARTS, META, "U16", "U32 indices for a 6-entry matrix");
     RESET();
     t[P_WI].shape = "[3,1]";
     expect_fail(t, NPARTS, META, "1-dimensional", "2-d indices");
     RESET();
-    t[P_WI].dtype = "I8"; t[P_WI].len = 3; t[P_WI].shape = "[3]";
+    t[P_WI].dtype = "I8";
+    t[P_WI].len = 3;
+    t[P_WI].shape = "[3]";
     expect_fail(t, NPARTS, META, "dtype", "I8 indices");
     /* scales */
     RESET();
@@ -944,10 +1032,12 @@ static void test_files(void) {
     uint8_t two_scales[8];
     put_f32(two_scales, 0.1f);
     put_f32(two_scales + 4, 0.1f);
-    t[P_US].data = two_scales; t[P_US].len = 8;
+    t[P_US].data = two_scales;
+    t[P_US].len = 8;
     expect_fail(t, NPARTS, META, "a scale has 1", "two scale values");
     RESET();
-    t[P_US].dtype = "I8"; t[P_US].len = 1;
+    t[P_US].dtype = "I8";
+    t[P_US].len = 1;
     expect_fail(t, NPARTS, META, "float32", "I8 scale");
     RESET();
     uint8_t minus128[] = {1, 2, 0x80, 0};
@@ -960,14 +1050,20 @@ static void test_files(void) {
     RESET();
     uint8_t uvf[16];
     for (int i = 0; i < 4; i++) put_f32(uvf + 4 * i, 0.5f);
-    t[P_UV].dtype = "F32"; t[P_UV].data = uvf; t[P_UV].len = 16;
+    t[P_UV].dtype = "F32";
+    t[P_UV].data = uvf;
+    t[P_UV].len = 16;
     expect_fail(t, NPARTS, META, "I8", "F32 values in a quantized file");
     RESET();
-    t[P_HW].dtype = "F32"; t[P_HW].data = vec3a; t[P_HW].len = 12;
+    t[P_HW].dtype = "F32";
+    t[P_HW].data = vec3a;
+    t[P_HW].len = 12;
     expect_fail(t, NPARTS, META, "I8", "F32 head.weight in a quantized file");
     RESET();
     uint8_t bz8[3] = {1, 2, 3};
-    t[P_BZ].dtype = "I8"; t[P_BZ].data = bz8; t[P_BZ].len = 3;
+    t[P_BZ].dtype = "I8";
+    t[P_BZ].data = bz8;
+    t[P_BZ].len = 3;
     expect_fail(t, NPARTS, META, "float32", "I8 bias");
     RESET();
     t[NPARTS] = (part){"cell.bias_gate.scale", "F32", "[1]", scale_w, 4};
@@ -1000,11 +1096,13 @@ static void test_files(void) {
         expect_fail(t, NPARTS + 1, META, "cell.W", "cell.W dense and sparse at once");
     }
     RESET();
-    expect_fail(t, NPARTS, "{\"config\":\"{\\\"input_dim\\\":2,\\\"hidden_dim\\\":3,\\\"rank\\\":1}\"}", "unexpected",
-                "config says low-rank, file has full matrices");
+    expect_fail(t, NPARTS,
+                "{\"config\":\"{\\\"input_dim\\\":2,\\\"hidden_dim\\\":3,\\\"rank\\\":1}\"}",
+                "unexpected", "config says low-rank, file has full matrices");
     RESET();
-    expect_fail(t, NPARTS, "{\"config\":\"{\\\"input_dim\\\":2,\\\"hidden_dim\\\":4,\\\"rank\\\":null}\"}", "shape",
-                "config hidden_dim 4, tensors of 3");
+    expect_fail(t, NPARTS,
+                "{\"config\":\"{\\\"input_dim\\\":2,\\\"hidden_dim\\\":4,\\\"rank\\\":null}\"}",
+                "shape", "config hidden_dim 4, tensors of 3");
     RESET();
     t[P_WI].dtype = "F16";
     expect_fail(t, NPARTS, META, "F16", "F16 still unsupported");
@@ -1018,12 +1116,14 @@ static void test_files(void) {
     {
         part z[NPARTS];
         memcpy(z, p, sizeof z);
-        z[P_WI].shape = "[0]"; z[P_WI].len = 0;
-        z[P_WV].shape = "[0]"; z[P_WV].len = 0;
+        z[P_WI].shape = "[0]";
+        z[P_WI].len = 0;
+        z[P_WV].shape = "[0]";
+        z[P_WV].len = 0;
         b = build(z, NPARTS, META, &len);
         m = NULL;
-        CHECK(fg_model_load(b, len, &m) == FG_OK && fg_model_is_sparse(m), "a matrix with no kept entry loads: %s",
-              fg_last_error());
+        CHECK(fg_model_load(b, len, &m) == FG_OK && fg_model_is_sparse(m),
+              "a matrix with no kept entry loads: %s", fg_last_error());
         fg_model_destroy(m);
         free(b);
     }
@@ -1050,7 +1150,8 @@ static void test_files(void) {
             hdr[get_u64(wb)] = '\0';
             CHECK(strstr(hdr, "\"cell.U.indices\":{\"dtype\":\"U32\",\"shape\":[9000]") &&
                       strstr(hdr, "\"cell.W.indices\":{\"dtype\":\"U16\",\"shape\":[90]"),
-                  "H 300%s: U (90000 entries) has 9000 U32 indices, W 90 U16 ones", pass ? ", int8" : "");
+                  "H 300%s: U (90000 entries) has 9000 U32 indices, W 90 U16 ones",
+                  pass ? ", int8" : "");
             free(hdr);
             fg_free(wb);
             check_size(pass ? "H 300 sparse int8" : "H 300 sparse", wide, few);
@@ -1076,7 +1177,9 @@ static void test_files(void) {
         fg_status st = fg_model_load(bytes, cut, &out);
         if (st != FG_ERR_SERIALIZATION || out != SENTINEL) badn++;
     }
-    CHECK(badn == 0, "every truncation of a sparse int8 file is a SerializationError (%d bad of %zu)", badn, len);
+    CHECK(badn == 0,
+          "every truncation of a sparse int8 file is a SerializationError (%d bad of %zu)", badn,
+          len);
     test_rng r = {77};
     uint8_t *c = malloc(len);
     badn = 0;
@@ -1084,7 +1187,9 @@ static void test_files(void) {
         memcpy(c, bytes, len);
         int flips = 1 + (int)trng_below(&r, 3);
         for (int f = 0; f < flips; f++) {
-            size_t at = iter % 2 ? trng_below(&r, (uint32_t)len) : 8 + get_u64(bytes) + trng_below(&r, (uint32_t)(len - 8 - get_u64(bytes)));
+            size_t at = iter % 2 ? trng_below(&r, (uint32_t)len)
+                                 : 8 + get_u64(bytes) +
+                                       trng_below(&r, (uint32_t)(len - 8 - get_u64(bytes)));
             c[at] = (uint8_t)trng_below(&r, 256);
         }
         fg_model *out = SENTINEL;
@@ -1093,14 +1198,18 @@ static void test_files(void) {
             loaded++;
             uint8_t *again = NULL;
             size_t l2 = 0;
-            if (fg_model_save(out, &again, &l2) != FG_OK || l2 - 8 - get_u64(again) != fg_model_size_bytes(out)) badn++;
+            if (fg_model_save(out, &again, &l2) != FG_OK ||
+                l2 - 8 - get_u64(again) != fg_model_size_bytes(out))
+                badn++;
             fg_free(again);
             fg_model_destroy(out);
         } else if (st != FG_ERR_SERIALIZATION || out != SENTINEL) {
             badn++;
         }
     }
-    CHECK(badn == 0, "byte flips (half in the data section): only Ok or SerializationError, loaded models save (%d loaded)",
+    CHECK(badn == 0,
+          "byte flips (half in the data section): only Ok or SerializationError, loaded models "
+          "save (%d loaded)",
           loaded);
     free(c);
     fg_free(bytes);

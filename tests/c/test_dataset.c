@@ -54,20 +54,20 @@ static void test_split(void) {
         if (!CHECK_STATUS(fg_dataset_split(ds, ratios[r], 7, &a, &b), FG_OK, "split")) continue;
         int32_t nval = (int32_t)lround(N * (double)ratios[r]);
         CHECK(fg_dataset_len(a) == N - nval && fg_dataset_len(b) == nval,
-              "ratio %.2f: train %d, val %d (expected %d, %d)", (double)ratios[r], fg_dataset_len(a),
-              fg_dataset_len(b), N - nval, nval);
+              "ratio %.2f: train %d, val %d (expected %d, %d)", (double)ratios[r],
+              fg_dataset_len(a), fg_dataset_len(b), N - nval, nval);
         int seen[N] = {0}, intact = 1;
         fg_dataset *parts[2] = {a, b};
         for (int pi = 0; pi < 2; pi++) {
             fg_dataset *p = parts[pi];
             CHECK(fg_dataset_timesteps(p) == T && fg_dataset_input_dim(p) == D &&
-                      fg_dataset_output_dim(p) == O && (fg_dataset_len(p) == 0 ||
-                                                        fg_dataset_soft_targets(p) != NULL),
+                      fg_dataset_output_dim(p) == O &&
+                      (fg_dataset_len(p) == 0 || fg_dataset_soft_targets(p) != NULL),
                   "  part %d keeps T, D, O and soft targets", pi);
             for (int32_t i = 0; i < fg_dataset_len(p); i++) {
                 const float *soft = fg_dataset_soft_targets(p);
-                int k = row_index(fg_dataset_features(p) + (size_t)i * T * D, fg_dataset_labels(p)[i],
-                                  soft ? soft + (size_t)i * O : NULL);
+                int k = row_index(fg_dataset_features(p) + (size_t)i * T * D,
+                                  fg_dataset_labels(p)[i], soft ? soft + (size_t)i * O : NULL);
                 if (k < 0) intact = 0;
                 else seen[k]++;
             }
@@ -78,13 +78,15 @@ static void test_split(void) {
         if (nval > 0 && nval < N) {
             fg_dataset_split(ds, ratios[r], 7, &a2, &b2);
             fg_dataset_split(ds, ratios[r], 8, &a3, &b3);
-            CHECK(a2 && b2 && same_bits_f(fg_dataset_features(a2), fg_dataset_features(a),
-                                          (size_t)fg_dataset_len(a) * T * D) &&
+            CHECK(a2 && b2 &&
+                      same_bits_f(fg_dataset_features(a2), fg_dataset_features(a),
+                                  (size_t)fg_dataset_len(a) * T * D) &&
                       same_bits_f(fg_dataset_features(b2), fg_dataset_features(b),
                                   (size_t)nval * T * D),
                   "  same seed: same split");
-            CHECK(a3 && b3 && !same_bits_f(fg_dataset_features(b3), fg_dataset_features(b),
-                                           (size_t)nval * T * D),
+            CHECK(a3 && b3 &&
+                      !same_bits_f(fg_dataset_features(b3), fg_dataset_features(b),
+                                   (size_t)nval * T * D),
                   "  other seed: other split");
         }
         fg_dataset_destroy(a);
@@ -127,7 +129,8 @@ static void test_normalize(void) {
     for (int d = 0; d < 2; d++)
         CHECK(fabs(means[d] - mu[d]) < 1e-4 * (1 + fabs(mu[d])) &&
                   fabs(stds[d] - sd[d]) < 2e-3 * sd[d],
-              "feature %d: mean %.6f (expected %.6f), std %.6f (expected %.6f, over samples and timesteps)",
+              "feature %d: mean %.6f (expected %.6f), std %.6f (expected %.6f, over samples and "
+              "timesteps)",
               d, means[d], mu[d], stds[d], sd[d]);
     CHECK(means[2] == 4.25f && stds[2] == 1.0f, "constant feature: mean 4.25, std 1 (got %g, %g)",
           means[2], stds[2]);
@@ -145,7 +148,8 @@ static void test_normalize(void) {
     for (int i = 0; i < NN * TT; i++) zero &= nx[i * DD + 2] == 0.0f;
     CHECK(zero, "constant feature normalized to 0");
     CHECK(same_bits_f(fg_dataset_labels(ds), y, NN), "labels untouched");
-    if (CHECK_STATUS(fg_dataset_apply_normalization(ds2, means, stds, DD), FG_OK, "apply_normalization"))
+    if (CHECK_STATUS(fg_dataset_apply_normalization(ds2, means, stds, DD), FG_OK,
+                     "apply_normalization"))
         CHECK(same_bits_f(fg_dataset_features(ds2), nx, NN * TT * DD),
               "apply with the returned parameters gives the same features bit for bit");
     CHECK_STATUS(fg_dataset_normalize(ds2, NULL, NULL), FG_OK, "normalize with NULL outputs");
@@ -196,7 +200,8 @@ static void test_batch_iter(void) {
         goto out;
     }
     int nb = one_pass(it, 5, o1);
-    CHECK(nb == 5 && is_perm(o1), "shuffled pass: 5 batches (4 x 5 + 3), rows intact, a permutation");
+    CHECK(nb == 5 && is_perm(o1),
+          "shuffled pass: 5 batches (4 x 5 + 3), rows intact, a permutation");
     {
         const float *f, *l, *s;
         CHECK(fg_batch_iter_next(it, &f, &l, &s) == 0, "next after the end: 0 again");
@@ -241,7 +246,8 @@ static void test_clone(void) {
                   same_bits_f(fg_dataset_soft_targets(c), S, N * O),
               "deep copy with soft targets");
         fg_dataset_normalize(c, NULL, NULL);
-        CHECK(same_bits_f(fg_dataset_features(ds), X, N * T * D), "normalizing the clone leaves the original");
+        CHECK(same_bits_f(fg_dataset_features(ds), X, N * T * D),
+              "normalizing the clone leaves the original");
     }
     fg_dataset_destroy(c);
     fg_dataset_destroy(ds);
@@ -254,7 +260,9 @@ static void test_adopt(void) {
     printf("-- fg_dataset_adopt\n");
     float *x = fg_malloc(6 * sizeof(float)), *y = fg_malloc(3 * sizeof(float));
     for (int i = 0; i < 6; i++) x[i] = (float)i;
-    y[0] = 0; y[1] = 1; y[2] = 0.5f;
+    y[0] = 0;
+    y[1] = 1;
+    y[2] = 0.5f;
     fg_dataset *ds = NULL;
     fg_status s = fg_dataset_adopt(x, y, 3, 1, 2, 1, &ds);
     CHECK(s == FG_OK && ds, "adopt -> Ok");
@@ -265,11 +273,14 @@ static void test_adopt(void) {
     x = fg_malloc(6 * sizeof(float));
     y = fg_malloc(3 * sizeof(float));
     for (int i = 0; i < 6; i++) x[i] = (float)i;
-    y[0] = 0; y[1] = 2; y[2] = 0; /* 2 is not a binary label */
+    y[0] = 0;
+    y[1] = 2;
+    y[2] = 0;              /* 2 is not a binary label */
     ds = (fg_dataset *)&s; /* sentinel */
     s = fg_dataset_adopt(x, y, 3, 1, 2, 1, &ds);
     CHECK(s == FG_ERR_INVALID_INPUT && strstr(fg_last_error(), "labels[1]") &&
-          ds == (fg_dataset *)&s, "bad label -> InvalidInput naming labels[1], out untouched");
+              ds == (fg_dataset *)&s,
+          "bad label -> InvalidInput naming labels[1], out untouched");
     CHECK(x[5] == 5.0f && y[1] == 2.0f, "the caller still owns its unchanged buffers");
     fg_free(x);
     fg_free(y);

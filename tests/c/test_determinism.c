@@ -26,10 +26,8 @@ static data gen(int32_t n, int32_t T, int32_t D, int32_t O, uint64_t seed) {
             s[k] = (float)trng_normal(&r);
             acc += (k % 2 ? 0.5 : -0.3) * s[k];
         }
-        if (O == 1)
-            d.y[i] = acc + 0.3 * trng_normal(&r) > 0 ? 1.0f : 0.0f;
-        else
-            d.y[i] = (float)((int)(fabs(acc) * 2 + trng_uniform(&r)) % O);
+        if (O == 1) d.y[i] = acc + 0.3 * trng_normal(&r) > 0 ? 1.0f : 0.0f;
+        else d.y[i] = (float)((int)(fabs(acc) * 2 + trng_uniform(&r)) % O);
     }
     return d;
 }
@@ -66,7 +64,8 @@ static run_result run(const data *d, uint64_t model_seed, uint64_t train_seed, i
     fg_dataset *ds = NULL;
     fg_model *model = NULL;
     fg_trainer *tr = NULL;
-    if ((res.status = fg_dataset_create(d->x, d->y, d->n, d->T, d->D, d->O, &ds)) != FG_OK) goto out;
+    if ((res.status = fg_dataset_create(d->x, d->y, d->n, d->T, d->D, d->O, &ds)) != FG_OK)
+        goto out;
     if ((res.status = fg_model_create(&mc, &model)) != FG_OK) goto out;
     if ((res.status = fg_trainer_create(&mc, &tc, &tr)) != FG_OK) goto out;
     if (mode == 0) {
@@ -88,7 +87,8 @@ static run_result run(const data *d, uint64_t model_seed, uint64_t train_seed, i
     if (res.nm) memcpy(res.metrics, fg_trainer_metrics(tr), res.nm * sizeof *res.metrics);
     res.status = fg_model_save(model, &res.bytes, &res.len);
 out:
-    if (res.status != FG_OK) printf("     run failed: %s: %s\n", fg_status_name(res.status), fg_last_error());
+    if (res.status != FG_OK)
+        printf("     run failed: %s: %s\n", fg_status_name(res.status), fg_last_error());
     fg_trainer_destroy(tr);
     fg_model_destroy(model);
     fg_dataset_destroy(ds);
@@ -108,8 +108,8 @@ static int same_metrics(const run_result *a, const run_result *b) {
 static void test_config(const char *name, const data *d) {
     check_section(name);
     run_result a = run(d, 42, 42, 0), b = run(d, 42, 42, 0);
-    CHECK(a.status == FG_OK && b.status == FG_OK, "two runs succeed (%zu bytes, %zu epochs)",
-          a.len, a.nm);
+    CHECK(a.status == FG_OK && b.status == FG_OK, "two runs succeed (%zu bytes, %zu epochs)", a.len,
+          a.nm);
     CHECK(same_bytes(&a, &b), "same seeds: byte-identical safetensors");
     CHECK(same_metrics(&a, &b), "same seeds: bitwise-identical metrics");
 

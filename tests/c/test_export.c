@@ -56,8 +56,10 @@ static int have_program(const char *name) {
 /* 1 when both commands resolve to the same executable. */
 static int same_program(const char *a, const char *b) {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd,
-             "[ \"$(readlink -f \"$(command -v '%s')\")\" = \"$(readlink -f \"$(command -v '%s')\")\" ]", a, b);
+    snprintf(
+        cmd, sizeof cmd,
+        "[ \"$(readlink -f \"$(command -v '%s')\")\" = \"$(readlink -f \"$(command -v '%s')\")\" ]",
+        a, b);
     return system(cmd) == 0;
 }
 
@@ -67,7 +69,8 @@ static uint32_t bits_of(float f) {
     return u;
 }
 
-static fg_model *make_model(int32_t D, int32_t H, int32_t O, int32_t w_rank, int32_t u_rank, uint64_t seed) {
+static fg_model *make_model(int32_t D, int32_t H, int32_t O, int32_t w_rank, int32_t u_rank,
+                            uint64_t seed) {
     fg_model_config c = fg_model_config_default();
     c.input_dim = D;
     c.hidden_dim = H;
@@ -117,8 +120,8 @@ static float *make_inputs(int32_t n, int32_t T, int32_t D, uint64_t seed) {
 /* Exports m, compiles it with every compiler, runs it on two input sets
  * (n1 sequences of T1 steps, n2 of T2) and compares the output bits with the
  * library's. */
-static void check_export(const char *what, fg_model *m, int32_t n1, int32_t T1, int32_t n2, int32_t T2,
-                         uint64_t seed) {
+static void check_export(const char *what, fg_model *m, int32_t n1, int32_t T1, int32_t n2,
+                         int32_t T2, uint64_t seed) {
     const fg_model_config *cfg = fg_model_get_config(m);
     int32_t D = cfg->input_dim, O = cfg->output_dim;
     int32_t ns[2] = {n1, n2}, Ts[2] = {T1, T2};
@@ -137,14 +140,17 @@ static void check_export(const char *what, fg_model *m, int32_t n1, int32_t T1, 
     fg_model_export_c(m, "mdl", &again);
     CHECK(again && strcmp(src, again) == 0, "%s: the export is deterministic", what);
     fg_free(again);
-    CHECK(strstr(src, "mdl_predict") && strstr(src, "mdl_logits") && !strstr(src, "#include <math.h>"),
+    CHECK(strstr(src, "mdl_predict") && strstr(src, "mdl_logits") &&
+              !strstr(src, "#include <math.h>"),
           "%s: defines mdl_predict / mdl_logits, needs no libm", what);
     if (fg_model_is_quantized(m))
         CHECK(strstr(src, "int8_t") != NULL, "%s: int8 weights in the export", what);
     if (fg_model_is_sparse(m))
-        CHECK(strstr(src, "_ptr[") != NULL && strstr(src, "_col[") != NULL, "%s: CSR arrays in the export", what);
+        CHECK(strstr(src, "_ptr[") != NULL && strstr(src, "_col[") != NULL,
+              "%s: CSR arrays in the export", what);
     if (cfg->hidden_dim >= 300)
-        CHECK(strstr(src, "typedef uint32_t mdl_ptr_t;") && strstr(src, "typedef uint16_t mdl_col_t;"),
+        CHECK(strstr(src, "typedef uint32_t mdl_ptr_t;") &&
+                  strstr(src, "typedef uint16_t mdl_col_t;"),
               "%s: uint32_t row pointers, uint16_t columns", what);
 
     char path[512], main_path[512];
@@ -156,33 +162,39 @@ static void check_export(const char *what, fg_model *m, int32_t n1, int32_t T1, 
     size_t cap = 8192;
     for (int s = 0; s < 2; s++) cap += (size_t)ns[s] * Ts[s] * D * 16;
     char *mc = malloc(cap);
-    size_t len = (size_t)snprintf(mc, cap,
-                                  "#include <stdio.h>\n#include <string.h>\n#include \"mdl.h\"\n"
-                                  "static void run(const unsigned long *xbits, int n, int T) {\n"
-                                  "    float x[%d * %d], out[%d];\n"
-                                  "    long k; int b, i;\n"
-                                  "    for (b = 0; b < n; b++) {\n"
-                                  "        for (k = 0; k < (long)T * %d; k++) {\n"
-                                  "            unsigned int u = (unsigned int)xbits[(long)b * T * %d + k];\n"
-                                  "            memcpy(&x[k], &u, 4);\n"
-                                  "        }\n"
-                                  "        mdl_logits(x, T, out);\n"
-                                  "        for (i = 0; i < %d; i++) { unsigned int u; memcpy(&u, &out[i], 4); printf(\"%%08x \", u); }\n"
-                                  "        mdl_predict(x, T, out);\n"
-                                  "        for (i = 0; i < %d; i++) { unsigned int u; memcpy(&u, &out[i], 4); printf(\"%%08x \", u); }\n"
-                                  "        printf(\"\\n\");\n"
-                                  "    }\n"
-                                  "}\n",
-                                  T1 > T2 ? T1 : T2, D, O, D, D, O, O);
+    size_t len =
+        (size_t)snprintf(mc, cap,
+                         "#include <stdio.h>\n#include <string.h>\n#include \"mdl.h\"\n"
+                         "static void run(const unsigned long *xbits, int n, int T) {\n"
+                         "    float x[%d * %d], out[%d];\n"
+                         "    long k; int b, i;\n"
+                         "    for (b = 0; b < n; b++) {\n"
+                         "        for (k = 0; k < (long)T * %d; k++) {\n"
+                         "            unsigned int u = (unsigned int)xbits[(long)b * T * %d + k];\n"
+                         "            memcpy(&x[k], &u, 4);\n"
+                         "        }\n"
+                         "        mdl_logits(x, T, out);\n"
+                         "        for (i = 0; i < %d; i++) { unsigned int u; memcpy(&u, &out[i], "
+                         "4); printf(\"%%08x \", u); }\n"
+                         "        mdl_predict(x, T, out);\n"
+                         "        for (i = 0; i < %d; i++) { unsigned int u; memcpy(&u, &out[i], "
+                         "4); printf(\"%%08x \", u); }\n"
+                         "        printf(\"\\n\");\n"
+                         "    }\n"
+                         "}\n",
+                         T1 > T2 ? T1 : T2, D, O, D, D, O, O);
     for (int s = 0; s < 2; s++) {
         size_t count = (size_t)ns[s] * Ts[s] * D;
-        len += (size_t)snprintf(mc + len, cap - len, "static const unsigned long x%d[%zu] = {", s, count);
+        len += (size_t)snprintf(mc + len, cap - len, "static const unsigned long x%d[%zu] = {", s,
+                                count);
         for (size_t i = 0; i < count; i++)
-            len += (size_t)snprintf(mc + len, cap - len, "%s0x%08lxUL", i ? "," : "", (unsigned long)bits_of(x[s][i]));
+            len += (size_t)snprintf(mc + len, cap - len, "%s0x%08lxUL", i ? "," : "",
+                                    (unsigned long)bits_of(x[s][i]));
         len += (size_t)snprintf(mc + len, cap - len, "};\n");
     }
-    snprintf(mc + len, cap - len, "int main(void) {\n    run(x0, %d, %d);\n    run(x1, %d, %d);\n    return 0;\n}\n",
-             n1, T1, n2, T2);
+    snprintf(mc + len, cap - len,
+             "int main(void) {\n    run(x0, %d, %d);\n    run(x1, %d, %d);\n    return 0;\n}\n", n1,
+             T1, n2, T2);
     CHECK(write_text(main_path, mc), "%s: wrote main.c", what);
     free(mc);
 
@@ -191,10 +203,12 @@ static void check_export(const char *what, fg_model *m, int32_t n1, int32_t T1, 
         snprintf(exe, sizeof exe, "%s/run%d", tmpdir, ci);
         snprintf(outp, sizeof outp, "%s/out%d.txt", tmpdir, ci);
         snprintf(cmd, sizeof cmd,
-                 "%s -std=c99 -pedantic -Wall -Wextra -Werror -ffp-contract=off -O2 -o '%s' '%s' 2>'%s/cc.log'",
+                 "%s -std=c99 -pedantic -Wall -Wextra -Werror -ffp-contract=off -O2 -o '%s' '%s' "
+                 "2>'%s/cc.log'",
                  compilers[ci], exe, main_path, tmpdir);
         int rc = system(cmd);
-        if (!CHECK(rc == 0, "%s: compiles with %s -std=c99 -pedantic -Wall -Wextra -Werror", what, compilers[ci])) {
+        if (!CHECK(rc == 0, "%s: compiles with %s -std=c99 -pedantic -Wall -Wextra -Werror", what,
+                   compilers[ci])) {
             char logp[512];
             snprintf(logp, sizeof logp, "%s/cc.log", tmpdir);
             char *log = read_text(logp);
@@ -213,23 +227,30 @@ static void check_export(const char *what, fg_model *m, int32_t n1, int32_t T1, 
                 for (int32_t k = 0; k < 2 * O; k++) {
                     unsigned int u;
                     int used = 0;
-                    if (sscanf(p, "%x%n", &u, &used) != 1) { mismatches++; continue; }
+                    if (sscanf(p, "%x%n", &u, &used) != 1) {
+                        mismatches++;
+                        continue;
+                    }
                     p += used;
                     parsed++;
-                    float want = k < O ? logits[s][(size_t)b * O + k] : probs[s][(size_t)b * O + (k - O)];
+                    float want =
+                        k < O ? logits[s][(size_t)b * O + k] : probs[s][(size_t)b * O + (k - O)];
                     if (u != bits_of(want)) {
                         if (mismatches < 5) {
                             float g;
                             memcpy(&g, &u, 4);
-                            printf("     T=%d sample %d %s[%d]: exported %.9g (%08x), library %.9g (%08x)\n", Ts[s], b,
-                                   k < O ? "logit" : "prob", k % O, (double)g, u, (double)want, bits_of(want));
+                            printf("     T=%d sample %d %s[%d]: exported %.9g (%08x), library %.9g "
+                                   "(%08x)\n",
+                                   Ts[s], b, k < O ? "logit" : "prob", k % O, (double)g, u,
+                                   (double)want, bits_of(want));
                         }
                         mismatches++;
                     }
                 }
             }
         CHECK(mismatches == 0 && parsed == 2 * (n1 + n2) * O,
-              "%s [%s]: %d sequences of %d steps and %d of %d: logits and probabilities bit-identical (%d mismatches)",
+              "%s [%s]: %d sequences of %d steps and %d of %d: logits and probabilities "
+              "bit-identical (%d mismatches)",
               what, compilers[ci], n1, T1, n2, T2, mismatches);
         free(got);
     }
@@ -263,15 +284,20 @@ static void test_kinds(void) {
         {"multi-class O=3 sparse + int8 low-rank", 6, 11, 3, 2, 5, 0.6f, 1, 1},
         {"H=1, D=1", 1, 1, 1, FG_RANK_NONE, FG_RANK_NONE, 0, 0, 0},
         {"big columns (D=300) sparse", 300, 6, 2, FG_RANK_NONE, FG_RANK_NONE, 0.9f, 0, 0},
-        {"H=300 sparse 20% (uint32 row pointers), int8", 3, 300, 1, FG_RANK_NONE, FG_RANK_NONE, 0.2f, 1, 0},
+        {"H=300 sparse 20% (uint32 row pointers), int8", 3, 300, 1, FG_RANK_NONE, FG_RANK_NONE,
+         0.2f, 1, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        fg_model *m = make_model(cases[i].D, cases[i].H, cases[i].O, cases[i].wr, cases[i].ur, 100 + i);
+        fg_model *m =
+            make_model(cases[i].D, cases[i].H, cases[i].O, cases[i].wr, cases[i].ur, 100 + i);
         if (cases[i].prune > 0) fg_model_prune(m, cases[i].prune);
         if (cases[i].quant) fg_model_quantize(m);
         if (cases[i].norm) {
             float *mean = alloc_floats((size_t)cases[i].D), *sd = alloc_floats((size_t)cases[i].D);
-            for (int32_t d = 0; d < cases[i].D; d++) { mean[d] = 0.1f * (float)d; sd[d] = 1.0f + 0.5f * (float)d; }
+            for (int32_t d = 0; d < cases[i].D; d++) {
+                mean[d] = 0.1f * (float)d;
+                sd[d] = 1.0f + 0.5f * (float)d;
+            }
             fg_model_set_normalization(m, mean, sd, cases[i].D);
             free(mean);
             free(sd);
@@ -309,8 +335,8 @@ static void test_trained(void) {
     fg_model_create(&mc, &m);
     fg_trainer_create(&mc, &tc, &tr);
     CHECK_STATUS(fg_trainer_train(tr, m, ds, NULL, NULL), FG_OK, "IHT training");
-    CHECK(fg_model_is_sparse(m) && fabsf(fg_model_sparsity(m) - 0.7f) < 0.02f, "trained model sparsity %g",
-          (double)fg_model_sparsity(m));
+    CHECK(fg_model_is_sparse(m) && fabsf(fg_model_sparsity(m) - 0.7f) < 0.02f,
+          "trained model sparsity %g", (double)fg_model_sparsity(m));
     check_export("trained IHT 70%", m, 32, 1, 8, 4, 11);
     fg_model_quantize(m);
     check_export("trained IHT 70% + int8", m, 32, 1, 8, 4, 12);
@@ -325,20 +351,24 @@ static void test_api(void) {
     check_section("API: prefixes, file variant, errors");
     fg_model *m = make_model(3, 4, 1, FG_RANK_NONE, FG_RANK_NONE, 1);
     char *src = (char *)(uintptr_t)0x1;
-    const char *bad[] = {"", "1abc", "a-b", "_x", "a b", "abcdefghijabcdefghijabcdefghijabc" /* 33 */, "é"};
+    const char *bad[] = {
+        "", "1abc", "a-b", "_x", "a b", "abcdefghijabcdefghijabcdefghijabc" /* 33 */, "é"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         fg_status st = fg_model_export_c(m, bad[i], &src);
-        CHECK(st == FG_ERR_INVALID_INPUT && src == (char *)(uintptr_t)0x1 && contains_ci(fg_last_error(), "prefix"),
+        CHECK(st == FG_ERR_INVALID_INPUT && src == (char *)(uintptr_t)0x1 &&
+                  contains_ci(fg_last_error(), "prefix"),
               "prefix \"%s\" rejected: %s", bad[i], fg_last_error());
     }
     CHECK_STATUS(fg_model_export_c(m, NULL, &src), FG_ERR_INVALID_INPUT, "NULL prefix");
     CHECK_STATUS(fg_model_export_c(NULL, "a", &src), FG_ERR_INVALID_INPUT, "NULL model");
     CHECK_STATUS(fg_model_export_c(m, "a", NULL), FG_ERR_INVALID_INPUT, "NULL out");
-    CHECK_STATUS(fg_model_export_c(m, "abcdefghijabcdefghijabcdefghijab", &src), FG_OK, "32-character prefix");
+    CHECK_STATUS(fg_model_export_c(m, "abcdefghijabcdefghijabcdefghijab", &src), FG_OK,
+                 "32-character prefix");
     fg_free(src);
     src = NULL;
     CHECK_STATUS(fg_model_export_c(m, "Tiny_Model_2", &src), FG_OK, "prefix Tiny_Model_2");
-    CHECK(src && strstr(src, "void Tiny_Model_2_predict(") && strstr(src, "#define TINY_MODEL_2_INPUT_DIM 3"),
+    CHECK(src && strstr(src, "void Tiny_Model_2_predict(") &&
+              strstr(src, "#define TINY_MODEL_2_INPUT_DIM 3"),
           "names carry the prefix; macros are upper case");
     char path[512];
     snprintf(path, sizeof path, "%s/file.h", tmpdir);
@@ -362,7 +392,8 @@ int main(void) {
     const char *cc = getenv("CC");
     compilers[ncompilers++] = cc && *cc ? cc : "cc";
     if (have_program("gcc") && !same_program(compilers[0], "gcc")) compilers[ncompilers++] = "gcc";
-    if (have_program("clang") && !same_program(compilers[0], "clang")) compilers[ncompilers++] = "clang";
+    if (have_program("clang") && !same_program(compilers[0], "clang"))
+        compilers[ncompilers++] = "clang";
     printf("compilers:");
     for (int i = 0; i < ncompilers; i++) printf(" %s", compilers[i]);
     printf("; temp dir %s\n", tmpdir);

@@ -24,17 +24,20 @@ _Static_assert(sizeof(fg_real) == sizeof(double), "fg_real must be double here")
 
 enum { D = 4, H = 6, NB = 5 };
 
-#define FD_STEP 1e-5
-#define ERR_FLOOR 1e-7
+#define FD_STEP     1e-5
+#define ERR_FLOOR   1e-7
 #define MAX_REL_ERR 1e-3
 
 typedef enum { RANK_FULL, RANK_3, RANK_MIXED } rank_mode;
 
 static const char *rank_name(rank_mode r) {
     switch (r) {
-    case RANK_FULL: return "full";
-    case RANK_3: return "rank3";
-    default: return "W full, U rank2";
+        case RANK_FULL:
+            return "full";
+        case RANK_3:
+            return "rank3";
+        default:
+            return "W full, U rank2";
     }
 }
 
@@ -48,23 +51,39 @@ static int is_weight_name(const char *name) {
 /* The tensor table must be a contiguous cover of the flat buffer with the
  * expected names and shapes. */
 static void check_table(const fg_model *m, rank_mode rm, int O) {
-    struct { const char *name; int32_t rows, cols; } want[FG_MAX_TENSORS];
+    struct {
+        const char *name;
+        int32_t rows, cols;
+    } want[FG_MAX_TENSORS];
     int nw = 0;
     size_t off = 0;
     int ok = 1;
-#define WANT(n_, r_, c_) do { want[nw].name = (n_); want[nw].rows = (r_); want[nw].cols = (c_); nw++; } while (0)
+#define WANT(n_, r_, c_)                                                                           \
+    do {                                                                                           \
+        want[nw].name = (n_);                                                                      \
+        want[nw].rows = (r_);                                                                      \
+        want[nw].cols = (c_);                                                                      \
+        nw++;                                                                                      \
+    } while (0)
     if (rm == RANK_3) {
-        WANT("cell.W1", H, 3); WANT("cell.W2", 3, D);
-        WANT("cell.U1", H, 3); WANT("cell.U2", 3, H);
+        WANT("cell.W1", H, 3);
+        WANT("cell.W2", 3, D);
+        WANT("cell.U1", H, 3);
+        WANT("cell.U2", 3, H);
     } else if (rm == RANK_MIXED) {
         WANT("cell.W", H, D);
-        WANT("cell.U1", H, 2); WANT("cell.U2", 2, H);
+        WANT("cell.U1", H, 2);
+        WANT("cell.U2", 2, H);
     } else {
-        WANT("cell.W", H, D); WANT("cell.U", H, H);
+        WANT("cell.W", H, D);
+        WANT("cell.U", H, H);
     }
-    WANT("cell.bias_gate", H, 0); WANT("cell.bias_update", H, 0);
-    WANT("cell.zeta", 1, 0); WANT("cell.nu", 1, 0);
-    WANT("head.weight", O, H); WANT("head.bias", O, 0);
+    WANT("cell.bias_gate", H, 0);
+    WANT("cell.bias_update", H, 0);
+    WANT("cell.zeta", 1, 0);
+    WANT("cell.nu", 1, 0);
+    WANT("head.weight", O, H);
+    WANT("head.bias", O, 0);
 #undef WANT
     if (m->num_tensors != nw) ok = 0;
     for (int w = 0; w < nw && ok; w++) {
@@ -82,14 +101,15 @@ static void check_table(const fg_model *m, rank_mode rm, int O) {
     for (int i = 0; i < m->num_tensors && ok; i++) {
         const fg_tensor *t = &m->tensors[i];
         if (t->offset != off || t->size != (size_t)t->rows * (size_t)(t->cols ? t->cols : 1)) {
-            printf("     tensor %s: offset %zu (expected %zu), size %zu\n", t->name, t->offset,
-                   off, t->size);
+            printf("     tensor %s: offset %zu (expected %zu), size %zu\n", t->name, t->offset, off,
+                   t->size);
             ok = 0;
         }
         off += t->size;
     }
     if (off != m->num_params) ok = 0;
-    CHECK(ok, "tensor table: %d tensors, contiguous, %zu params, names/shapes/is_weight as designed",
+    CHECK(ok,
+          "tensor table: %d tensors, contiguous, %zu params, names/shapes/is_weight as designed",
           m->num_tensors, m->num_params);
 }
 
@@ -121,8 +141,7 @@ static void check_loss_value(const fg_model *m, fg_workspace *ws, const float *x
             }
             hard = -((yi[(int)y[i]] - mx) - log(z));
             if (soft)
-                for (int k = 0; k < O; k++)
-                    sl -= soft[i * O + k] * ((yi[k] - mx) / temp - log(zt));
+                for (int k = 0; k < O; k++) sl -= soft[i * O + k] * ((yi[k] - mx) / temp - log(zt));
         }
         hard_sum += hard;
         mix_sum += soft ? (1 - alpha) * hard + alpha * temp * temp * sl : hard;
@@ -209,8 +228,8 @@ static void run_config(int T, rank_mode rm, int O, int distill, int l2, uint64_t
         double no_l2 = fg_loss_and_grad(m, ws, x, y, sp, NB, T, &tc, 0, NULL, NULL, NULL);
         double want = 0.5 * (double)tc.l2_reg * sq;
         CHECK(fabs((loss - no_l2) - want) <= 1e-9 * (1 + want),
-              "L2 term = 0.5*l2_reg*sum(W^2) over weight matrices: %.12g vs %.12g",
-              loss - no_l2, want);
+              "L2 term = 0.5*l2_reg*sum(W^2) over weight matrices: %.12g vs %.12g", loss - no_l2,
+              want);
     }
 
     check_loss_value(m, ws, x, y, sp, T, O, &tc);

@@ -95,8 +95,8 @@ static int on_epoch(const fg_training_metrics *m, void *user) {
 /* Trains on `train` (normalized in place, the held-out set with the same
  * parameters), returns the held-out accuracy, and reports the metrics. */
 static double train_and_test(const char *name, const fg_model_config *mc,
-                             const fg_training_config *tc, data *train, data *test,
-                             int32_t O, double min_acc, int check_best_record) {
+                             const fg_training_config *tc, data *train, data *test, int32_t O,
+                             double min_acc, int check_best_record) {
     fg_dataset *ds = NULL, *ts = NULL;
     fg_model *model = NULL;
     fg_trainer *tr = NULL;
@@ -107,8 +107,8 @@ static double train_and_test(const char *name, const fg_model_config *mc,
     if (!CHECK_STATUS(fg_dataset_create(train->x, train->y, train->n, train->T, train->D, O, &ds),
                       FG_OK, "train dataset"))
         goto out;
-    if (!CHECK_STATUS(fg_dataset_create(test->x, test->y, test->n, test->T, test->D, O, &ts),
-                      FG_OK, "held-out dataset"))
+    if (!CHECK_STATUS(fg_dataset_create(test->x, test->y, test->n, test->T, test->D, O, &ts), FG_OK,
+                      "held-out dataset"))
         goto out;
     CHECK_STATUS(fg_dataset_normalize(ds, means, stds), FG_OK, "normalize");
     CHECK_STATUS(fg_dataset_apply_normalization(ts, means, stds, train->D), FG_OK,
@@ -132,24 +132,25 @@ static double train_and_test(const char *name, const fg_model_config *mc,
     printf("     epoch %3d: train_loss %.4f val_loss %.4f train_acc %.4f val_acc %.4f lr %g\n",
            f->epoch, f->train_loss, f->val_loss, f->train_accuracy, f->val_accuracy,
            f->learning_rate);
-    printf("     epoch %3d: train_loss %.4f val_loss %.4f train_acc %.4f val_acc %.4f lr %g (last)\n",
-           l->epoch, l->train_loss, l->val_loss, l->train_accuracy, l->val_accuracy,
-           l->learning_rate);
-    printf("     epoch %3d: train_loss %.4f val_loss %.4f train_acc %.4f val_acc %.4f lr %g (best)\n",
-           b->epoch, b->train_loss, b->val_loss, b->train_accuracy, b->val_accuracy,
-           b->learning_rate);
+    printf(
+        "     epoch %3d: train_loss %.4f val_loss %.4f train_acc %.4f val_acc %.4f lr %g (last)\n",
+        l->epoch, l->train_loss, l->val_loss, l->train_accuracy, l->val_accuracy, l->learning_rate);
+    printf(
+        "     epoch %3d: train_loss %.4f val_loss %.4f train_acc %.4f val_acc %.4f lr %g (best)\n",
+        b->epoch, b->train_loss, b->val_loss, b->train_accuracy, b->val_accuracy, b->learning_rate);
     CHECK(l->train_loss < f->train_loss, "train loss decreased: %.4f -> %.4f", f->train_loss,
           l->train_loss);
 
     float loss = NAN, accf = NAN;
-    if (CHECK_STATUS(fg_trainer_evaluate(tr, model, ts, &loss, &accf), FG_OK, "evaluate held-out")) {
+    if (CHECK_STATUS(fg_trainer_evaluate(tr, model, ts, &loss, &accf), FG_OK,
+                     "evaluate held-out")) {
         acc = accf;
         CHECK(acc >= min_acc, "held-out accuracy %.4f >= %.2f (loss %.4f, %d samples)", acc,
               min_acc, loss, test->n);
     }
     if (check_best_record)
-        CHECK(b->val_accuracy >= min_acc, "best epoch's val_accuracy %.4f >= %.2f",
-              b->val_accuracy, min_acc);
+        CHECK(b->val_accuracy >= min_acc, "best epoch's val_accuracy %.4f >= %.2f", b->val_accuracy,
+              min_acc);
 
 out:
     fg_trainer_destroy(tr);
@@ -174,7 +175,8 @@ int main(void) {
         fg_training_config tc = fg_training_config_default();
         tc.learning_rate = 0.01f;
         tc.epochs = 50;
-        train_and_test("routing (5000 samples, D5 H16 rank 8)", &mc, &tc, &train, &test, 1, 0.88, 1);
+        train_and_test("routing (5000 samples, D5 H16 rank 8)", &mc, &tc, &train, &test, 1, 0.88,
+                       1);
         free_data(&train);
         free_data(&test);
     }

@@ -51,7 +51,8 @@ static double *dense(const fg_model *m, const float *p, const char *full, const 
             for (int32_t j = 0; j < cols; j++) {
                 double s = 0;
                 for (int32_t k = 0; k < r; k++)
-                    s += (double)p[a.off + (size_t)i * r + k] * (double)p[b.off + (size_t)k * cols + j];
+                    s += (double)p[a.off + (size_t)i * r + k] *
+                         (double)p[b.off + (size_t)k * cols + j];
                 out[(size_t)i * cols + j] = s;
             }
     }
@@ -109,8 +110,9 @@ static void reference_logits(const fg_model *m, const float *x, int32_t n, int32
 static void test_forward(int32_t D, int32_t H, int32_t O, int32_t rank, int32_t w_rank,
                          int32_t u_rank, int32_t T) {
     char name[160];
-    snprintf(name, sizeof name, "forward = equations: D %d H %d O %d rank %d w_rank %d u_rank %d T %d",
-             D, H, O, rank, w_rank, u_rank, T);
+    snprintf(name, sizeof name,
+             "forward = equations: D %d H %d O %d rank %d w_rank %d u_rank %d T %d", D, H, O, rank,
+             w_rank, u_rank, T);
     check_section(name);
     fg_model_config mc = fg_model_config_default();
     mc.input_dim = D;
@@ -211,10 +213,11 @@ static void test_init(int32_t rank) {
             CHECK(fabs(mean) < 4 * 0.1 / sqrt((double)sz) && fabs(sd - 0.1) < 0.025,
                   "%-17s [%d x %d] ~ N(0, 0.1^2): mean %+.4f, sd %.4f", n, rows, cols, mean, sd);
         } else {
-            float want = strcmp(n, "cell.bias_gate") == 0 || strcmp(n, "cell.bias_update") == 0 ? 1.0f
-                         : strcmp(n, "cell.zeta") == 0                                           ? mc.zeta
-                         : strcmp(n, "cell.nu") == 0                                             ? mc.nu
-                                                                                                 : 0.0f;
+            float want = strcmp(n, "cell.bias_gate") == 0 || strcmp(n, "cell.bias_update") == 0
+                             ? 1.0f
+                         : strcmp(n, "cell.zeta") == 0 ? mc.zeta
+                         : strcmp(n, "cell.nu") == 0   ? mc.nu
+                                                       : 0.0f;
             int ok = 1;
             for (size_t k = 0; k < sz; k++) ok &= v[k] == want;
             CHECK(ok, "%-17s [%d] all equal %g", n, rows, (double)want);
@@ -239,11 +242,16 @@ static void test_init(int32_t rank) {
 
 static void test_sizes(void) {
     check_section("sizes and effective ranks");
-    struct { int32_t D, H, O, rank, wr, ur; int32_t ew, eu; size_t params; } cases[] = {
+    struct {
+        int32_t D, H, O, rank, wr, ur;
+        int32_t ew, eu;
+        size_t params;
+    } cases[] = {
         /* spec example: D 5, H 16, rank 8: full W (8 >= 5), U rank 8 */
         {5, 16, 1, 8, FG_RANK_NONE, FG_RANK_NONE, 0, 8, 16 * 5 + 2 * 16 * 8 + 2 * 16 + 2 + 16 + 1},
         /* defaults: D 5, H 8, rank 4: both low rank */
-        {5, 8, 1, 4, FG_RANK_NONE, FG_RANK_NONE, 4, 4, 8 * 4 + 4 * 5 + 2 * 8 * 4 + 2 * 8 + 2 + 8 + 1},
+        {5, 8, 1, 4, FG_RANK_NONE, FG_RANK_NONE, 4, 4,
+         8 * 4 + 4 * 5 + 2 * 8 * 4 + 2 * 8 + 2 + 8 + 1},
         {5, 8, 3, FG_RANK_NONE, FG_RANK_NONE, FG_RANK_NONE, 0, 0, 8 * 5 + 64 + 16 + 2 + 24 + 3},
         /* w_rank / u_rank override rank */
         {6, 10, 2, 5, 2, FG_RANK_NONE, 2, 5, 10 * 2 + 2 * 6 + 2 * 10 * 5 + 20 + 2 + 20 + 2},
@@ -268,7 +276,8 @@ static void test_sizes(void) {
                   fg_model_get_config(m)->rank == cases[i].rank,
               "D %d H %d O %d rank %d w_rank %d u_rank %d: ranks (%d, %d), %zu params, %zu bytes",
               cases[i].D, cases[i].H, cases[i].O, cases[i].rank, cases[i].wr, cases[i].ur,
-              fg_model_w_rank(m), fg_model_u_rank(m), fg_model_num_params(m), fg_model_size_bytes(m));
+              fg_model_w_rank(m), fg_model_u_rank(m), fg_model_num_params(m),
+              fg_model_size_bytes(m));
         fg_model_destroy(m);
     }
 }

@@ -107,7 +107,8 @@ static int same_config(const fg_model_config *a, const fg_model_config *b) {
     return a->input_dim == b->input_dim && a->hidden_dim == b->hidden_dim &&
            a->output_dim == b->output_dim && a->rank == b->rank && a->w_rank == b->w_rank &&
            a->u_rank == b->u_rank && a->seed == b->seed &&
-           memcmp(&a->nu, &b->nu, sizeof a->nu) == 0 && memcmp(&a->zeta, &b->zeta, sizeof a->zeta) == 0;
+           memcmp(&a->nu, &b->nu, sizeof a->nu) == 0 &&
+           memcmp(&a->zeta, &b->zeta, sizeof a->zeta) == 0;
 }
 
 /* Everything observable about two models is identical. */
@@ -143,7 +144,8 @@ static void compare_models(const fg_model *a, const fg_model *b, const char *wha
     float *ya = alloc_floats((size_t)n * W), *yb = alloc_floats((size_t)n * W);
     float *la = alloc_floats((size_t)n * O), *lb = alloc_floats((size_t)n * O);
     float oa[8], ob[8];
-    fg_status s1 = fg_model_forward_batch(a, x, n, T, ya), s2 = fg_model_forward_batch(b, x, n, T, yb);
+    fg_status s1 = fg_model_forward_batch(a, x, n, T, ya),
+              s2 = fg_model_forward_batch(b, x, n, T, yb);
     CHECK(s1 == FG_OK && s2 == FG_OK && same_bits_f(ya, yb, (size_t)n * W),
           "%s: forward_batch outputs identical (memcmp)", what);
     s1 = fg_model_logits_batch(a, x, n, T, la);
@@ -244,7 +246,8 @@ static void test_metrics_json(const char *dir) {
     const char *p = json;
     while (*p == ' ' || *p == '\n') p++;
     CHECK(*p == '[', "top level is an array");
-    if (CHECK_STATUS(fg_metrics_from_json(json, strlen(json), &back, &nb), FG_OK, "metrics_from_json")) {
+    if (CHECK_STATUS(fg_metrics_from_json(json, strlen(json), &back, &nb), FG_OK,
+                     "metrics_from_json")) {
         int ok = nb == 4;
         for (size_t i = 0; ok && i < 4; i++) ok = same_metric(&m[i], &back[i]);
         CHECK(ok, "round trip exact (NaN as NaN), %zu records", nb);
@@ -255,9 +258,11 @@ static void test_metrics_json(const char *dir) {
     json = NULL;
 
     /* null read as NaN from hand-written JSON; empty array. */
-    const char *hand = "[ {\"epoch\": 5, \"train_loss\": 0.25, \"val_loss\": null, "
-                       "\"train_accuracy\": 0.5, \"val_accuracy\": null, \"learning_rate\": 0.01} ]";
-    if (CHECK_STATUS(fg_metrics_from_json(hand, strlen(hand), &back, &nb), FG_OK, "hand-written metrics")) {
+    const char *hand =
+        "[ {\"epoch\": 5, \"train_loss\": 0.25, \"val_loss\": null, "
+        "\"train_accuracy\": 0.5, \"val_accuracy\": null, \"learning_rate\": 0.01} ]";
+    if (CHECK_STATUS(fg_metrics_from_json(hand, strlen(hand), &back, &nb), FG_OK,
+                     "hand-written metrics")) {
         CHECK(nb == 1 && back[0].epoch == 5 && back[0].train_loss == 0.25f &&
                   isnan(back[0].val_loss) && isnan(back[0].val_accuracy) &&
                   back[0].learning_rate == 0.01f,
@@ -270,7 +275,8 @@ static void test_metrics_json(const char *dir) {
     fg_free(back);
     back = NULL;
     if (CHECK_STATUS(fg_metrics_to_json(m, 0, &json), FG_OK, "metrics_to_json of 0 records")) {
-        if (CHECK_STATUS(fg_metrics_from_json(json, strlen(json), &back, &nb), FG_OK, "read it back"))
+        if (CHECK_STATUS(fg_metrics_from_json(json, strlen(json), &back, &nb), FG_OK,
+                         "read it back"))
             CHECK(nb == 0, "0 records round trip");
     }
     fg_free(back);
@@ -302,9 +308,11 @@ static void test_metrics_json(const char *dir) {
             size_t flen = 0;
             char *text = read_file(path, &flen);
             if (CHECK(text != NULL, "metrics file readable") &&
-                CHECK_STATUS(fg_metrics_from_json(text, flen, &back, &nb), FG_OK, "parse metrics file")) {
+                CHECK_STATUS(fg_metrics_from_json(text, flen, &back, &nb), FG_OK,
+                             "parse metrics file")) {
                 int ok = nb == fg_trainer_metrics_count(tr) && nb == 3;
-                for (size_t i = 0; ok && i < nb; i++) ok = same_metric(&back[i], &fg_trainer_metrics(tr)[i]);
+                for (size_t i = 0; ok && i < nb; i++)
+                    ok = same_metric(&back[i], &fg_trainer_metrics(tr)[i]);
                 CHECK(ok, "metrics file = trainer history (%zu records)", nb);
             }
             free(text);
@@ -330,7 +338,8 @@ static void test_normalization_json(const char *dir) {
     char keys[256];
     collect_keys(json, keys, sizeof keys);
     CHECK(strcmp(keys, "means,stds;") == 0, "keys exactly means, stds (%s)", keys);
-    if (CHECK_STATUS(fg_normalization_from_json(json, strlen(json), &mb, &sb, &dim), FG_OK, "from_json"))
+    if (CHECK_STATUS(fg_normalization_from_json(json, strlen(json), &mb, &sb, &dim), FG_OK,
+                     "from_json"))
         CHECK(dim == 5 && same_bits_f(mb, means, 5) && same_bits_f(sb, stds, 5),
               "exact round trip (dim %d)", dim);
     fg_free(mb);
@@ -344,7 +353,8 @@ static void test_normalization_json(const char *dir) {
         size_t flen = 0;
         char *text = read_file(path, &flen);
         if (CHECK(text != NULL, "normalization file readable") &&
-            CHECK_STATUS(fg_normalization_from_json(text, flen, &mb, &sb, &dim), FG_OK, "parse file"))
+            CHECK_STATUS(fg_normalization_from_json(text, flen, &mb, &sb, &dim), FG_OK,
+                         "parse file"))
             CHECK(dim == 5 && same_bits_f(mb, means, 5) && same_bits_f(sb, stds, 5),
                   "file round trip exact");
         free(text);
@@ -356,12 +366,14 @@ static void test_normalization_json(const char *dir) {
 
     /* The dataset's own normalize() output round trips through a model. */
     fg_model *m = make_model(5, 4, 1, FG_RANK_NONE, FG_RANK_NONE, 3);
-    if (m && CHECK_STATUS(fg_model_set_normalization(m, means, stds, 5), FG_OK, "set_normalization")) {
+    if (m &&
+        CHECK_STATUS(fg_model_set_normalization(m, means, stds, 5), FG_OK, "set_normalization")) {
         uint8_t *bytes = NULL;
         size_t len = 0;
         fg_model *back = NULL;
         if (fg_model_save(m, &bytes, &len) == FG_OK &&
-            CHECK_STATUS(fg_model_load(bytes, len, &back), FG_OK, "load model with normalization")) {
+            CHECK_STATUS(fg_model_load(bytes, len, &back), FG_OK,
+                         "load model with normalization")) {
             const float *pm = NULL, *ps = NULL;
             CHECK(fg_model_get_normalization(back, &pm, &ps) == 1 && same_bits_f(pm, means, 5) &&
                       same_bits_f(ps, stds, 5),
@@ -441,8 +453,7 @@ static void test_config_json(void) {
     /* A seed beyond 2^53 (not exact in a JSON number read as a double):
      * config JSON either refuses to write it or round-trips it exactly; a
      * model either refuses it at creation or saves and loads it exactly. */
-    static const uint64_t big_seeds[] = {9007199254740993ull /* 2^53 + 1 */,
-                                         0xFFFFFFFFFFFFFFFFull};
+    static const uint64_t big_seeds[] = {9007199254740993ull /* 2^53 + 1 */, 0xFFFFFFFFFFFFFFFFull};
     for (int i = 0; i < 2; i++) {
         fg_model_config big = fg_model_config_default();
         big.seed = big_seeds[i];
@@ -482,8 +493,8 @@ static void test_config_json(void) {
             sv = fg_model_save(m, &bytes, &len);
             if (sv == FG_OK) ld = fg_model_load(bytes, len, &loaded);
         }
-        CHECK(c != FG_OK || (sv == FG_OK && ld == FG_OK &&
-                             fg_model_get_config(loaded)->seed == big.seed),
+        CHECK(c != FG_OK ||
+                  (sv == FG_OK && ld == FG_OK && fg_model_get_config(loaded)->seed == big.seed),
               "model with seed %llu: refused at creation, or saved and loaded with the same seed "
               "(create %s, save %s, load %s%s%s)",
               (unsigned long long)big.seed, fg_status_name(c), fg_status_name(sv),
@@ -554,8 +565,8 @@ int main(void) {
     }
     printf("     temporary directory %s\n", dir);
 
-    test_model_roundtrip("full rank, binary (D5 H8)", make_model(5, 8, 1, FG_RANK_NONE, FG_RANK_NONE, 1),
-                         dir);
+    test_model_roundtrip("full rank, binary (D5 H8)",
+                         make_model(5, 8, 1, FG_RANK_NONE, FG_RANK_NONE, 1), dir);
     test_model_roundtrip("rank 3, binary (D6 H9)", make_model(6, 9, 1, 3, FG_RANK_NONE, 2), dir);
     test_model_roundtrip("spec example: D5 H16 rank 8 (full W, low-rank U)",
                          make_model(5, 16, 1, 8, FG_RANK_NONE, 42), dir);

@@ -79,11 +79,21 @@ static void scramble(fg_model *m, uint64_t seed) {
     test_rng r = {seed};
     for (size_t i = 0; i < n; i++) {
         switch (i % 5) {
-        case 0: p[i] = (float)trng_normal(&r); break;
-        case 1: p[i] = (float)(trng_normal(&r) * 1e30); break;
-        case 2: p[i] = (float)(trng_normal(&r) * 1e-40); break; /* subnormal */
-        case 3: p[i] = -0.0f; break;
-        default: p[i] = (float)trng_range(&r, -1e-3, 1e-3); break;
+            case 0:
+                p[i] = (float)trng_normal(&r);
+                break;
+            case 1:
+                p[i] = (float)(trng_normal(&r) * 1e30);
+                break;
+            case 2:
+                p[i] = (float)(trng_normal(&r) * 1e-40);
+                break; /* subnormal */
+            case 3:
+                p[i] = -0.0f;
+                break;
+            default:
+                p[i] = (float)trng_range(&r, -1e-3, 1e-3);
+                break;
         }
     }
     fg_model_set_params(m, p, n);
@@ -114,20 +124,16 @@ static void expect_load_fail(const uint8_t *bytes, size_t len, fg_status expecte
 typedef struct {
     const char *name;
     const char *dtype;
-    const char *shape;   /* JSON text */
+    const char *shape; /* JSON text */
     long long begin, end;
 } tspec;
 
 #define NT 8
 static const tspec BASE[NT] = {
-    {"cell.W", "F32", "[3,2]", 0, 24},
-    {"cell.U", "F32", "[3,3]", 24, 60},
-    {"cell.bias_gate", "F32", "[3]", 60, 72},
-    {"cell.bias_update", "F32", "[3]", 72, 84},
-    {"cell.zeta", "F32", "[1]", 84, 88},
-    {"cell.nu", "F32", "[1]", 88, 92},
-    {"head.weight", "F32", "[1,3]", 92, 104},
-    {"head.bias", "F32", "[1]", 104, 108},
+    {"cell.W", "F32", "[3,2]", 0, 24},        {"cell.U", "F32", "[3,3]", 24, 60},
+    {"cell.bias_gate", "F32", "[3]", 60, 72}, {"cell.bias_update", "F32", "[3]", 72, 84},
+    {"cell.zeta", "F32", "[1]", 84, 88},      {"cell.nu", "F32", "[1]", 88, 92},
+    {"head.weight", "F32", "[1,3]", 92, 104}, {"head.bias", "F32", "[1]", 104, 108},
 };
 #define BASE_FLOATS 27
 
@@ -145,10 +151,9 @@ static uint8_t *build_file(const tspec *t, int nt, const char *meta, const char 
         first = 0;
     }
     for (int i = 0; i < nt; i++) {
-        n += (size_t)snprintf(h + n, cap - n,
-                              "%s\"%s\":{\"dtype\":\"%s\",\"shape\":%s,\"data_offsets\":[%lld,%lld]}",
-                              first ? "" : ",", t[i].name, t[i].dtype, t[i].shape, t[i].begin,
-                              t[i].end);
+        n += (size_t)snprintf(
+            h + n, cap - n, "%s\"%s\":{\"dtype\":\"%s\",\"shape\":%s,\"data_offsets\":[%lld,%lld]}",
+            first ? "" : ",", t[i].name, t[i].dtype, t[i].shape, t[i].begin, t[i].end);
         first = 0;
     }
     if (extra) n += (size_t)snprintf(h + n, cap - n, "%s%s", first ? "" : ",", extra);
@@ -189,13 +194,14 @@ static void roundtrip_case(const char *what, fg_model *m, int expect_wr, int exp
     size_t len = 0, len2 = 0;
     fg_model *back = NULL;
     CHECK_STATUS(fg_model_save(m, &bytes, &len), FG_OK, what);
-    CHECK(fg_model_w_rank(m) == expect_wr && fg_model_u_rank(m) == expect_ur,
-          "%s: ranks %d/%d", what, fg_model_w_rank(m), fg_model_u_rank(m));
+    CHECK(fg_model_w_rank(m) == expect_wr && fg_model_u_rank(m) == expect_ur, "%s: ranks %d/%d",
+          what, fg_model_w_rank(m), fg_model_u_rank(m));
     /* layout */
     uint64_t n = get_u64(bytes);
     CHECK(n % 8 == 0 && 8 + n + 4 * fg_model_num_params(m) == len && bytes[8] == '{',
           "%s: layout (N %llu, len %zu)", what, (unsigned long long)n, len);
-    CHECK(bytes[8 + n - 1] == ' ' || bytes[8 + n - 1] == '}', "%s: header padded with spaces", what);
+    CHECK(bytes[8 + n - 1] == ' ' || bytes[8 + n - 1] == '}', "%s: header padded with spaces",
+          what);
     char *header = malloc(n + 1);
     memcpy(header, bytes + 8, n);
     header[n] = 0;
@@ -213,10 +219,12 @@ static void roundtrip_case(const char *what, fg_model *m, int expect_wr, int exp
         int h1 = fg_model_get_normalization(m, &m1, &s1);
         int h2 = fg_model_get_normalization(back, &m2, &s2);
         int d = fg_model_get_config(m)->input_dim;
-        CHECK(h1 == h2 && (!h1 || (same_bits_f(m1, m2, (size_t)d) && same_bits_f(s1, s2, (size_t)d))),
+        CHECK(h1 == h2 &&
+                  (!h1 || (same_bits_f(m1, m2, (size_t)d) && same_bits_f(s1, s2, (size_t)d))),
               "%s: normalization", what);
         CHECK_STATUS(fg_model_save(back, &bytes2, &len2), FG_OK, what);
-        CHECK(len == len2 && memcmp(bytes, bytes2, len) == 0, "%s: re-save is byte-identical", what);
+        CHECK(len == len2 && memcmp(bytes, bytes2, len) == 0, "%s: re-save is byte-identical",
+              what);
         fg_free(bytes2);
         fg_model_destroy(back);
     }
@@ -273,8 +281,9 @@ static void test_handbuilt_ok(void) {
         const fg_model_config *c = fg_model_get_config(m);
         fg_model_config d = fg_model_config_default();
         CHECK(c->input_dim == 2 && c->hidden_dim == 3 && c->output_dim == 1 &&
-                  c->rank == FG_RANK_NONE && c->w_rank == FG_RANK_NONE && c->u_rank == FG_RANK_NONE &&
-                  c->nu == d.nu && c->zeta == d.zeta && c->seed == d.seed,
+                  c->rank == FG_RANK_NONE && c->w_rank == FG_RANK_NONE &&
+                  c->u_rank == FG_RANK_NONE && c->nu == d.nu && c->zeta == d.zeta &&
+                  c->seed == d.seed,
               "no metadata: config from shapes and defaults");
         float p[BASE_FLOATS];
         CHECK_STATUS(fg_model_get_params(m, p, BASE_FLOATS), FG_OK, "get params");
@@ -288,7 +297,8 @@ static void test_handbuilt_ok(void) {
     /* Header order reversed, data order as BASE: still the table's order. */
     tspec rev[NT];
     for (int i = 0; i < NT; i++) rev[i] = BASE[NT - 1 - i];
-    b = build_file(rev, NT, "{\"format\":\"pt\",\"other\":\"x\"}", NULL, base_data, BASE_FLOATS, &len);
+    b = build_file(rev, NT, "{\"format\":\"pt\",\"other\":\"x\"}", NULL, base_data, BASE_FLOATS,
+                   &len);
     m = NULL;
     CHECK_STATUS(fg_model_load(b, len, &m), FG_OK, "reversed header order, foreign metadata");
     if (m) {
@@ -302,7 +312,10 @@ static void test_handbuilt_ok(void) {
     /* Data order permuted: head.bias first. */
     tspec perm[NT];
     memcpy(perm, BASE, sizeof perm);
-    for (int i = 0; i < NT - 1; i++) { perm[i].begin += 4; perm[i].end += 4; }
+    for (int i = 0; i < NT - 1; i++) {
+        perm[i].begin += 4;
+        perm[i].end += 4;
+    }
     perm[NT - 1].begin = 0;
     perm[NT - 1].end = 4;
     float pd[BASE_FLOATS];
@@ -341,14 +354,10 @@ static void test_handbuilt_ok(void) {
     /* Config rank 2 agrees with full W (2 is not below min(3, 2)) only if U is
      * factored; rank 2 with a full U disagrees (tested below). Low-rank file: */
     tspec lr[NT + 1] = {
-        {"cell.W", "F32", "[3,2]", 0, 24},
-        {"cell.U1", "F32", "[3,1]", 24, 36},
-        {"cell.U2", "F32", "[1,3]", 36, 48},
-        {"cell.bias_gate", "F32", "[3]", 48, 60},
-        {"cell.bias_update", "F32", "[3]", 60, 72},
-        {"cell.zeta", "F32", "[1]", 72, 76},
-        {"cell.nu", "F32", "[1]", 76, 80},
-        {"head.weight", "F32", "[1,3]", 80, 92},
+        {"cell.W", "F32", "[3,2]", 0, 24},          {"cell.U1", "F32", "[3,1]", 24, 36},
+        {"cell.U2", "F32", "[1,3]", 36, 48},        {"cell.bias_gate", "F32", "[3]", 48, 60},
+        {"cell.bias_update", "F32", "[3]", 60, 72}, {"cell.zeta", "F32", "[1]", 72, 76},
+        {"cell.nu", "F32", "[1]", 76, 80},          {"head.weight", "F32", "[1,3]", 80, 92},
         {"head.bias", "F32", "[1]", 92, 96},
     };
     b = build_file(lr, NT + 1, NULL, NULL, base_data, 24, &len);
@@ -361,11 +370,13 @@ static void test_handbuilt_ok(void) {
         fg_model_destroy(m);
     }
     free(b);
-    b = build_file(lr, NT + 1, "{\"config\":\"{\\\"input_dim\\\":2,\\\"hidden_dim\\\":3,\\\"rank\\\":1}\"}",
+    b = build_file(lr, NT + 1,
+                   "{\"config\":\"{\\\"input_dim\\\":2,\\\"hidden_dim\\\":3,\\\"rank\\\":1}\"}",
                    NULL, base_data, 24, &len);
     expect_load_fail(b, len, FG_ERR_SERIALIZATION, "disagrees", "rank 1 config vs full W");
     free(b);
-    b = build_file(lr, NT + 1, "{\"config\":\"{\\\"input_dim\\\":2,\\\"hidden_dim\\\":3,\\\"u_rank\\\":1}\"}",
+    b = build_file(lr, NT + 1,
+                   "{\"config\":\"{\\\"input_dim\\\":2,\\\"hidden_dim\\\":3,\\\"u_rank\\\":1}\"}",
                    NULL, base_data, 24, &len);
     m = NULL;
     CHECK_STATUS(fg_model_load(b, len, &m), FG_OK, "u_rank 1 config agrees");
@@ -374,16 +385,26 @@ static void test_handbuilt_ok(void) {
     /* Factor rank not below min dims: U1 [3,3] + U2 [3,3]. */
     tspec lr2[NT + 1];
     memcpy(lr2, lr, sizeof lr2);
-    lr2[1].shape = "[3,3]"; lr2[1].end = 24 + 36;
-    lr2[2].shape = "[3,3]"; lr2[2].begin = 60; lr2[2].end = 96;
-    for (int i = 3; i < NT + 1; i++) { lr2[i].begin += 48; lr2[i].end += 48; }
+    lr2[1].shape = "[3,3]";
+    lr2[1].end = 24 + 36;
+    lr2[2].shape = "[3,3]";
+    lr2[2].begin = 60;
+    lr2[2].end = 96;
+    for (int i = 3; i < NT + 1; i++) {
+        lr2[i].begin += 48;
+        lr2[i].end += 48;
+    }
     b = build_file(lr2, NT + 1, NULL, NULL, base_data, 36, &len);
     expect_load_fail(b, len, FG_ERR_SERIALIZATION, "not below", "factor rank == min dim");
     free(b);
     /* Factor shapes disagree: U1 [3,1] + U2 [2,3]. */
     memcpy(lr2, lr, sizeof lr2);
-    lr2[2].shape = "[2,3]"; lr2[2].end = 36 + 24;
-    for (int i = 3; i < NT + 1; i++) { lr2[i].begin += 12; lr2[i].end += 12; }
+    lr2[2].shape = "[2,3]";
+    lr2[2].end = 36 + 24;
+    for (int i = 3; i < NT + 1; i++) {
+        lr2[i].begin += 12;
+        lr2[i].end += 12;
+    }
     b = build_file(lr2, NT + 1, NULL, NULL, base_data, 27, &len);
     expect_load_fail(b, len, FG_ERR_SERIALIZATION, "factor", "factor shapes disagree");
     free(b);
@@ -440,13 +461,15 @@ static void test_rejections(void) {
     tspec t[NT + 1];
 #define RESET() memcpy(t, BASE, sizeof BASE)
     expect_spec_fail(BASE, NT, NULL, "\"x\":", BASE_FLOATS, "invalid JSON", "syntax error");
-    expect_spec_fail(BASE, NT, NULL, "\"cell.W\":{\"dtype\":\"F32\",\"shape\":[3,2],\"data_offsets\":[0,24]}",
+    expect_spec_fail(BASE, NT, NULL,
+                     "\"cell.W\":{\"dtype\":\"F32\",\"shape\":[3,2],\"data_offsets\":[0,24]}",
                      BASE_FLOATS, "duplicate", "duplicate tensor key");
     expect_spec_fail(BASE, NT, "{\"a\":\"1\",\"a\":\"2\"}", NULL, BASE_FLOATS, "duplicate",
                      "duplicate metadata key");
     RESET();
     t[0].shape = "[3,2],\"shape\":[3,2]";
-    expect_spec_fail(t, NT, NULL, NULL, BASE_FLOATS, "duplicate", "duplicate key in a tensor entry");
+    expect_spec_fail(t, NT, NULL, NULL, BASE_FLOATS, "duplicate",
+                     "duplicate key in a tensor entry");
     RESET();
     t[0].dtype = "F16";
     expect_spec_fail(t, NT, NULL, NULL, BASE_FLOATS, "F16", "dtype F16");
@@ -481,27 +504,33 @@ static void test_rejections(void) {
     t[0].shape = "[3,3]";
     expect_spec_fail(t, NT, NULL, NULL, BASE_FLOATS, "span", "shape * 4 != range length");
     RESET();
-    t[0].begin = 24; t[0].end = 0;
+    t[0].begin = 24;
+    t[0].end = 0;
     expect_spec_fail(t, NT, NULL, NULL, BASE_FLOATS, "before begin", "end < begin");
     RESET();
-    t[7].begin = 104; t[7].end = 112;
+    t[7].begin = 104;
+    t[7].end = 112;
     t[7].shape = "[2]";
     expect_spec_fail(t, NT, NULL, NULL, BASE_FLOATS, "out of bounds", "range out of bounds");
     RESET();
-    t[7].begin = 108; t[7].end = 112;
+    t[7].begin = 108;
+    t[7].end = 112;
     expect_spec_fail(t, NT, NULL, NULL, BASE_FLOATS + 1, "contiguous", "gap before a tensor");
     RESET();
-    t[1].begin = 20; t[1].end = 56;
+    t[1].begin = 20;
+    t[1].end = 56;
     expect_spec_fail(t, NT, NULL, NULL, BASE_FLOATS, "contiguous", "overlapping ranges");
     RESET();
-    t[0].begin = 0; t[0].end = 24;
+    t[0].begin = 0;
+    t[0].end = 24;
     /* data_offsets malformed: patch via the shape text (it precedes data_offsets). */
     {
         const char *bad[] = {"[0]", "[0,1,2]", "[\"0\",24]", "[0,24.5]", "{}", "[-1,23]"};
         for (int i = 0; i < 6; i++) {
             char hdr[512];
-            size_t hl = (size_t)snprintf(hdr, sizeof hdr,
-                                         "{\"head.bias\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":%s}}", bad[i]);
+            size_t hl = (size_t)snprintf(
+                hdr, sizeof hdr,
+                "{\"head.bias\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":%s}}", bad[i]);
             uint8_t file[600];
             for (int k = 0; k < 8; k++) file[k] = (uint8_t)((uint64_t)hl >> (8 * k));
             memcpy(file + 8, hdr, hl);
@@ -526,19 +555,29 @@ static void test_rejections(void) {
     t[6].name = "head.weights";
     expect_spec_fail(t, NT, NULL, NULL, BASE_FLOATS, "head.weights", "misspelt head.weight");
     RESET();
-    t[2].shape = "[2]"; t[2].end = 68;
-    for (int i = 3; i < NT; i++) { t[i].begin -= 4; t[i].end -= 4; }
+    t[2].shape = "[2]";
+    t[2].end = 68;
+    for (int i = 3; i < NT; i++) {
+        t[i].begin -= 4;
+        t[i].end -= 4;
+    }
     expect_spec_fail(t, NT, NULL, NULL, BASE_FLOATS - 1, "cell.bias_gate", "bias_gate [H-1]");
     RESET();
     t[4].shape = "[1,1]";
     expect_spec_fail(t, NT, NULL, NULL, BASE_FLOATS, "cell.zeta", "zeta [1,1]");
     RESET();
-    t[6].shape = "[1,0]"; t[6].end = 92;
-    t[7].begin = 92; t[7].end = 96;
+    t[6].shape = "[1,0]";
+    t[6].end = 92;
+    t[7].begin = 92;
+    t[7].end = 96;
     expect_spec_fail(t, NT, NULL, NULL, 24, "head.weight", "zero-width head.weight");
     RESET();
-    t[1].shape = "[3,2]"; t[1].end = 48;
-    for (int i = 2; i < NT; i++) { t[i].begin -= 12; t[i].end -= 12; }
+    t[1].shape = "[3,2]";
+    t[1].end = 48;
+    for (int i = 2; i < NT; i++) {
+        t[i].begin -= 12;
+        t[i].end -= 12;
+    }
     expect_spec_fail(t, NT, NULL, NULL, BASE_FLOATS - 3, "cell.U", "U not square");
     /* non-finite values */
     {
@@ -553,22 +592,28 @@ static void test_rejections(void) {
     expect_spec_fail(BASE, NT, "\"x\"", NULL, BASE_FLOATS, "__metadata__", "metadata a string");
     expect_spec_fail(BASE, NT, "null", NULL, BASE_FLOATS, "__metadata__", "metadata null");
     expect_spec_fail(BASE, NT, "{\"a\":1}", NULL, BASE_FLOATS, "string", "metadata value a number");
-    expect_spec_fail(BASE, NT, "{\"a\":{\"b\":\"c\"}}", NULL, BASE_FLOATS, "string", "metadata value an object");
-    expect_spec_fail(BASE, NT, "{\"config\":\"{\\\"input_dim\\\":3,\\\"hidden_dim\\\":3,\\\"rank\\\":null}\"}",
-                     NULL, BASE_FLOATS, "disagrees", "config input_dim 3 vs shapes 2");
-    expect_spec_fail(BASE, NT, "{\"config\":\"{\\\"input_dim\\\":2,\\\"hidden_dim\\\":3,\\\"rank\\\":1}\"}",
+    expect_spec_fail(BASE, NT, "{\"a\":{\"b\":\"c\"}}", NULL, BASE_FLOATS, "string",
+                     "metadata value an object");
+    expect_spec_fail(
+        BASE, NT, "{\"config\":\"{\\\"input_dim\\\":3,\\\"hidden_dim\\\":3,\\\"rank\\\":null}\"}",
+        NULL, BASE_FLOATS, "disagrees", "config input_dim 3 vs shapes 2");
+    expect_spec_fail(BASE, NT,
+                     "{\"config\":\"{\\\"input_dim\\\":2,\\\"hidden_dim\\\":3,\\\"rank\\\":1}\"}",
                      NULL, BASE_FLOATS, "disagrees", "config rank 1 vs full shapes");
-    expect_spec_fail(BASE, NT, "{\"config\":\"{\\\"input_dim\\\":2,\\\"hidden_dim\\\":3,\\\"output_dim\\\":2,\\\"rank\\\":null}\"}",
+    expect_spec_fail(BASE, NT,
+                     "{\"config\":\"{\\\"input_dim\\\":2,\\\"hidden_dim\\\":3,\\\"output_dim\\\":2,"
+                     "\\\"rank\\\":null}\"}",
                      NULL, BASE_FLOATS, "disagrees", "config output_dim 2 vs shapes 1");
-    expect_spec_fail(BASE, NT, "{\"config\":\"{nope\"}", NULL, BASE_FLOATS, "config", "config invalid JSON");
+    expect_spec_fail(BASE, NT, "{\"config\":\"{nope\"}", NULL, BASE_FLOATS, "config",
+                     "config invalid JSON");
     expect_spec_fail(BASE, NT, "{\"config\":\"{\\\"bogus\\\":1}\"}", NULL, BASE_FLOATS, "bogus",
                      "config unknown key");
     expect_spec_fail(BASE, NT, "{\"format\":\"fastgrnn-wasm/2\"}", NULL, BASE_FLOATS, "format",
                      "future format version");
     expect_spec_fail(BASE, NT, "{\"normalization\":\"{\\\"means\\\":[1],\\\"stds\\\":[1]}\"}", NULL,
                      BASE_FLOATS, "input_dim", "normalization dim 1 != D 2");
-    expect_spec_fail(BASE, NT, "{\"normalization\":\"{\\\"means\\\":[1,2],\\\"stds\\\":[1,0]}\"}", NULL,
-                     BASE_FLOATS, "stds", "normalization std 0");
+    expect_spec_fail(BASE, NT, "{\"normalization\":\"{\\\"means\\\":[1,2],\\\"stds\\\":[1,0]}\"}",
+                     NULL, BASE_FLOATS, "stds", "normalization std 0");
     expect_spec_fail(BASE, NT, "{\"normalization\":\"[1,2]\"}", NULL, BASE_FLOATS, "normalization",
                      "normalization not an object");
     expect_spec_fail(BASE, NT, "{}", "\"__metadata__\":{}", BASE_FLOATS, "duplicate",
@@ -580,7 +625,8 @@ static void test_rejections(void) {
         size_t hl = strlen(hdr);
         for (int k = 0; k < 8; k++) file[k] = (uint8_t)((uint64_t)hl >> (8 * k));
         memcpy(file + 8, hdr, hl);
-        expect_load_fail(file, 8 + hl, FG_ERR_SERIALIZATION, "not an object", "tensor entry a number");
+        expect_load_fail(file, 8 + hl, FG_ERR_SERIALIZATION, "not an object",
+                         "tensor entry a number");
     }
 #undef RESET
 }
@@ -623,7 +669,8 @@ static void test_fuzz(void) {
             bad++;
         }
     }
-    CHECK(bad == 0, "random byte flips: only Ok or SerializationError (%d loaded, %d bad)", loaded, bad);
+    CHECK(bad == 0, "random byte flips: only Ok or SerializationError (%d loaded, %d bad)", loaded,
+          bad);
     free(c);
     fg_free(bytes);
     fg_model_destroy(m);
@@ -688,7 +735,11 @@ static void test_model_config_json(void) {
                  "trailing garbage");
     CHECK_STATUS(fg_model_config_from_json("  {} \n", 6, &back), FG_OK, "whitespace around {}");
 
-    struct { const char *text; fg_status st; const char *needle; } cases[] = {
+    struct {
+        const char *text;
+        fg_status st;
+        const char *needle;
+    } cases[] = {
         {"[]", FG_ERR_SERIALIZATION, "object"},
         {"3", FG_ERR_SERIALIZATION, "object"},
         {"", FG_ERR_SERIALIZATION, "JSON"},
@@ -714,20 +765,22 @@ static void test_model_config_json(void) {
         fg_model_config out = fg_model_config_default();
         out.input_dim = 99;
         fg_status st = fg_model_config_from_json(cases[i].text, strlen(cases[i].text), &out);
-        CHECK(st == cases[i].st && contains_ci(fg_last_error(), cases[i].needle) && out.input_dim == 99,
+        CHECK(st == cases[i].st && contains_ci(fg_last_error(), cases[i].needle) &&
+                  out.input_dim == 99,
               "model config %s -> %s \"%s\"", cases[i].text, fg_status_name(st), fg_last_error());
     }
     const char *nulls = "{\"rank\":null,\"w_rank\":null,\"u_rank\":2}";
     const char *seed53 = "{\"seed\":9007199254740992}";
-    CHECK_STATUS(fg_model_config_from_json(nulls, strlen(nulls), &back),
-                 FG_OK, "null ranks");
-    CHECK(back.rank == FG_RANK_NONE && back.w_rank == FG_RANK_NONE && back.u_rank == 2, "null ranks read");
+    CHECK_STATUS(fg_model_config_from_json(nulls, strlen(nulls), &back), FG_OK, "null ranks");
+    CHECK(back.rank == FG_RANK_NONE && back.w_rank == FG_RANK_NONE && back.u_rank == 2,
+          "null ranks read");
     CHECK_STATUS(fg_model_config_from_json(seed53, strlen(seed53), &back), FG_OK, "seed 2^53");
     CHECK(back.seed == 9007199254740992ull, "seed 2^53 value");
     c = fg_model_config_default();
     c.input_dim = 0;
     json = NULL;
-    CHECK_STATUS(fg_model_config_to_json(&c, &json), FG_ERR_INVALID_INPUT, "to_json invalid config");
+    CHECK_STATUS(fg_model_config_to_json(&c, &json), FG_ERR_INVALID_INPUT,
+                 "to_json invalid config");
 }
 
 static void test_training_config_json(void) {
@@ -741,20 +794,26 @@ static void test_training_config_json(void) {
     char *json = NULL;
     CHECK_STATUS(fg_training_config_to_json(&c, &json), FG_OK, "to_json");
     if (json) {
-        CHECK(strstr(json, "\"learning_rate\":0.01,") && strstr(json, "\"early_stopping_patience\":null") &&
-                  strstr(json, "\"enable_distillation\":true") && strstr(json, "\"shuffle\":false") &&
-                  strstr(json, "\"adam_epsilon\":1e-08") && strstr(json, "\"restore_best_weights\":true"),
+        CHECK(strstr(json, "\"learning_rate\":0.01,") &&
+                  strstr(json, "\"early_stopping_patience\":null") &&
+                  strstr(json, "\"enable_distillation\":true") &&
+                  strstr(json, "\"shuffle\":false") && strstr(json, "\"adam_epsilon\":1e-08") &&
+                  strstr(json, "\"restore_best_weights\":true"),
               "to_json text: %s", json);
         memset(&back, 0, sizeof back);
         CHECK_STATUS(fg_training_config_from_json(json, strlen(json), &back), FG_OK, "from_json");
-        CHECK(memcmp(&c, &back, sizeof c) == 0 || (back.learning_rate == c.learning_rate &&
-                                                   back.early_stopping_patience == FG_PATIENCE_NONE &&
-                                                   back.enable_distillation == 1 && back.shuffle == 0 &&
-                                                   back.seed == 123),
+        CHECK(memcmp(&c, &back, sizeof c) == 0 ||
+                  (back.learning_rate == c.learning_rate &&
+                   back.early_stopping_patience == FG_PATIENCE_NONE &&
+                   back.enable_distillation == 1 && back.shuffle == 0 && back.seed == 123),
               "training config round trip");
         fg_free(json);
     }
-    struct { const char *text; fg_status st; const char *needle; } cases[] = {
+    struct {
+        const char *text;
+        fg_status st;
+        const char *needle;
+    } cases[] = {
         {"{\"shuffle\":1}", FG_ERR_INVALID_INPUT, "shuffle"},
         {"{\"enable_distillation\":\"yes\"}", FG_ERR_INVALID_INPUT, "enable_distillation"},
         {"{\"batch_size\":0}", FG_ERR_INVALID_INPUT, "batch_size"},
@@ -768,12 +827,17 @@ static void test_training_config_json(void) {
         fg_training_config out = fg_training_config_default();
         out.epochs = 12345;
         fg_status st = fg_training_config_from_json(cases[i].text, strlen(cases[i].text), &out);
-        CHECK(st == cases[i].st && contains_ci(fg_last_error(), cases[i].needle) && out.epochs == 12345,
-              "training config %s -> %s \"%s\"", cases[i].text, fg_status_name(st), fg_last_error());
+        CHECK(st == cases[i].st && contains_ci(fg_last_error(), cases[i].needle) &&
+                  out.epochs == 12345,
+              "training config %s -> %s \"%s\"", cases[i].text, fg_status_name(st),
+              fg_last_error());
     }
-    const char *p = "{\"early_stopping_patience\":null,\"epochs\":3,\"restore_best_weights\":false}";
-    CHECK_STATUS(fg_training_config_from_json(p, strlen(p), &back), FG_OK, "partial training config");
-    CHECK(back.early_stopping_patience == FG_PATIENCE_NONE && back.epochs == 3 && back.restore_best_weights == 0 &&
+    const char *p =
+        "{\"early_stopping_patience\":null,\"epochs\":3,\"restore_best_weights\":false}";
+    CHECK_STATUS(fg_training_config_from_json(p, strlen(p), &back), FG_OK,
+                 "partial training config");
+    CHECK(back.early_stopping_patience == FG_PATIENCE_NONE && back.epochs == 3 &&
+              back.restore_best_weights == 0 &&
               back.batch_size == fg_training_config_default().batch_size,
           "partial training config values");
 }
@@ -796,11 +860,14 @@ static void test_metrics_json(void) {
         CHECK_STATUS(fg_metrics_from_json(json, strlen(json), &back, &n), FG_OK, "from_json");
         int ok = n == 3;
         for (size_t i = 0; ok && i < 3; i++) {
-            ok = back[i].epoch == m[i].epoch && same_bits_f(&back[i].train_loss, &m[i].train_loss, 1) &&
+            ok = back[i].epoch == m[i].epoch &&
+                 same_bits_f(&back[i].train_loss, &m[i].train_loss, 1) &&
                  same_bits_f(&back[i].train_accuracy, &m[i].train_accuracy, 1) &&
                  same_bits_f(&back[i].learning_rate, &m[i].learning_rate, 1) &&
-                 (isnan(m[i].val_loss) ? isnan(back[i].val_loss) : back[i].val_loss == m[i].val_loss) &&
-                 (isnan(m[i].val_accuracy) ? isnan(back[i].val_accuracy) : back[i].val_accuracy == m[i].val_accuracy);
+                 (isnan(m[i].val_loss) ? isnan(back[i].val_loss)
+                                       : back[i].val_loss == m[i].val_loss) &&
+                 (isnan(m[i].val_accuracy) ? isnan(back[i].val_accuracy)
+                                           : back[i].val_accuracy == m[i].val_accuracy);
         }
         CHECK(ok, "metrics round trip (NaN <-> null)");
         fg_free(back);
@@ -815,9 +882,13 @@ static void test_metrics_json(void) {
     CHECK(n == 0, "read [] count 0");
     fg_free(back);
 
-    const char *rec = "\"train_loss\":1,\"val_loss\":null,\"train_accuracy\":1,\"val_accuracy\":null,\"learning_rate\":0.1";
+    const char *rec = "\"train_loss\":1,\"val_loss\":null,\"train_accuracy\":1,\"val_accuracy\":"
+                      "null,\"learning_rate\":0.1";
     char buf[512];
-    struct { const char *fmt; const char *needle; } cases[] = {
+    struct {
+        const char *fmt;
+        const char *needle;
+    } cases[] = {
         {"{}", "array"},
         {"[1]", "object"},
         {"[{\"epoch\":-1,%s}]", "epoch"},
@@ -827,8 +898,12 @@ static void test_metrics_json(void) {
         {"[{\"epoch\":0,%s,\"extra\":1}]", "extra"},
         {"[{\"epoch\":0,%s,\"epoch\":1}]", "duplicate"},
         {"[{\"epoch\":0,%s,\"train_loss\":1}]", "duplicate"},
-        {"[{\"epoch\":0,\"train_loss\":\"x\",\"val_loss\":null,\"train_accuracy\":1,\"val_accuracy\":null,\"learning_rate\":0.1}]", "train_loss"},
-        {"[{\"epoch\":0,\"train_loss\":1e300,\"val_loss\":null,\"train_accuracy\":1,\"val_accuracy\":null,\"learning_rate\":0.1}]", "train_loss"},
+        {"[{\"epoch\":0,\"train_loss\":\"x\",\"val_loss\":null,\"train_accuracy\":1,\"val_"
+         "accuracy\":null,\"learning_rate\":0.1}]",
+         "train_loss"},
+        {"[{\"epoch\":0,\"train_loss\":1e300,\"val_loss\":null,\"train_accuracy\":1,\"val_"
+         "accuracy\":null,\"learning_rate\":0.1}]",
+         "train_loss"},
         {"[{\"epoch\":0,%s}", "JSON"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -842,7 +917,9 @@ static void test_metrics_json(void) {
     }
     snprintf(buf, sizeof buf, "[{\"epoch\":4,%s}]", rec);
     CHECK_STATUS(fg_metrics_from_json(buf, strlen(buf), &back, &n), FG_OK, "minimal record");
-    if (n == 1) CHECK(back[0].epoch == 4 && isnan(back[0].val_loss) && back[0].learning_rate == 0.1f, "minimal record values");
+    if (n == 1)
+        CHECK(back[0].epoch == 4 && isnan(back[0].val_loss) && back[0].learning_rate == 0.1f,
+              "minimal record values");
     fg_free(back);
 }
 
@@ -855,16 +932,20 @@ static void test_normalization_json(void) {
     int32_t dim = 0;
     if (json) {
         CHECK(strncmp(json, "{\"means\":[0.1,", 14) == 0, "normalization text: %s", json);
-        CHECK_STATUS(fg_normalization_from_json(json, strlen(json), &m, &s, &dim), FG_OK, "from_json");
-        CHECK(dim == 3 && m && s && same_bits_f(m, means, 3) && same_bits_f(s, stds, 3), "normalization round trip");
+        CHECK_STATUS(fg_normalization_from_json(json, strlen(json), &m, &s, &dim), FG_OK,
+                     "from_json");
+        CHECK(dim == 3 && m && s && same_bits_f(m, means, 3) && same_bits_f(s, stds, 3),
+              "normalization round trip");
         fg_free(m);
         fg_free(s);
         fg_free(json);
     }
     float zero[1] = {0.0f}, one[1] = {1.0f};
     json = NULL;
-    CHECK_STATUS(fg_normalization_to_json(one, zero, 1, &json), FG_ERR_INVALID_INPUT, "to_json std 0");
-    CHECK_STATUS(fg_normalization_to_json(one, one, 0, &json), FG_ERR_INVALID_INPUT, "to_json dim 0");
+    CHECK_STATUS(fg_normalization_to_json(one, zero, 1, &json), FG_ERR_INVALID_INPUT,
+                 "to_json std 0");
+    CHECK_STATUS(fg_normalization_to_json(one, one, 0, &json), FG_ERR_INVALID_INPUT,
+                 "to_json dim 0");
     const char *cases[][2] = {
         {"[]", "object"},
         {"{\"means\":[1]}", "stds"},
@@ -922,7 +1003,8 @@ static void test_files(void) {
     fclose(f);
     back = SENTINEL;
     CHECK_STATUS(fg_model_load_file(path, &back), FG_ERR_SERIALIZATION, "load corrupted file");
-    CHECK(back == SENTINEL && contains_ci(fg_last_error(), path), "corrupted file: message names the path");
+    CHECK(back == SENTINEL && contains_ci(fg_last_error(), path),
+          "corrupted file: message names the path");
     remove(path);
     const char *missing = "/nonexistent-dir-fg/model.safetensors";
     CHECK_STATUS(fg_model_load_file(missing, &back), FG_ERR_IO, "load missing file");
@@ -940,8 +1022,10 @@ static void test_files(void) {
     int32_t dim = 0;
     CHECK(text != NULL, "normalization file exists");
     if (text) {
-        CHECK_STATUS(fg_normalization_from_json(text, len, &mo, &so, &dim), FG_OK, "read normalization file");
-        CHECK(dim == 2 && mo && same_bits_f(mo, means, 2) && same_bits_f(so, stds, 2), "normalization file values");
+        CHECK_STATUS(fg_normalization_from_json(text, len, &mo, &so, &dim), FG_OK,
+                     "read normalization file");
+        CHECK(dim == 2 && mo && same_bits_f(mo, means, 2) && same_bits_f(so, stds, 2),
+              "normalization file values");
         fg_free(mo);
         fg_free(so);
         free(text);
@@ -964,7 +1048,8 @@ static void test_files(void) {
         remove(mpath);
         CHECK_STATUS(fg_trainer_save_metrics(tr, "/nonexistent-dir-fg/m.json"), FG_ERR_IO,
                      "save metrics into missing dir");
-        CHECK(contains_ci(fg_last_error(), "/nonexistent-dir-fg/m.json"), "metrics: message names the path");
+        CHECK(contains_ci(fg_last_error(), "/nonexistent-dir-fg/m.json"),
+              "metrics: message names the path");
         fg_trainer_destroy(tr);
     }
 }

@@ -129,8 +129,8 @@ static void test_early_stopping(int restore) {
     printf("     best epoch %zu: val_loss %.6f; last epoch %zu: val_loss %.6f\n", best,
            ms[best].val_loss, nm - 1, ms[nm - 1].val_loss);
     CHECK(nm == best + 1 + (size_t)tc.early_stopping_patience,
-          "stopped %d epochs after the best (best %zu, epochs run %zu)",
-          tc.early_stopping_patience, best, nm);
+          "stopped %d epochs after the best (best %zu, epochs run %zu)", tc.early_stopping_patience,
+          best, nm);
     int cb_match = 1;
     for (size_t e = 0; e < nm; e++)
         if (memcmp(&rec->seen[e], &ms[e], sizeof ms[e]) != 0) cb_match = 0;
@@ -423,8 +423,8 @@ static void test_clipping(void) {
         dot += -dc[i] * g[i];
     }
     err = sqrt(err);
-    printf("     |step| unclipped %.6g, clipped to %.6g: %.6g (expected %.6g)\n", n0, (double)c,
-           nc, s * n0);
+    printf("     |step| unclipped %.6g, clipped to %.6g: %.6g (expected %.6g)\n", n0, (double)c, nc,
+           s * n0);
     CHECK(n0 > 0, "unclipped step moves the parameters");
     CHECK(memcmp(d0, dbig, P * sizeof(double)) == 0,
           "grad_clip above the norm: same step as no clipping");
@@ -563,12 +563,15 @@ static void test_loss_helpers(void) {
     check_section("loss helpers, teacher predictions");
     CHECK(fabs(fg_binary_cross_entropy(0.5f, 1.0f) - 0.69314718) < 1e-6,
           "BCE(0.5, 1) = ln 2 (%.8f)", fg_binary_cross_entropy(0.5f, 1.0f));
-    CHECK(fabs(fg_binary_cross_entropy(0.8f, 0.25f) -
-               (-(0.25 * log(0.8) + 0.75 * log(0.2)))) < 1e-5,
-          "BCE(0.8, 0.25) = -(0.25 ln 0.8 + 0.75 ln 0.2) (%.7f)", fg_binary_cross_entropy(0.8f, 0.25f));
+    CHECK(fabs(fg_binary_cross_entropy(0.8f, 0.25f) - (-(0.25 * log(0.8) + 0.75 * log(0.2)))) <
+              1e-5,
+          "BCE(0.8, 0.25) = -(0.25 ln 0.8 + 0.75 ln 0.2) (%.7f)",
+          fg_binary_cross_entropy(0.8f, 0.25f));
     float b0 = fg_binary_cross_entropy(0.0f, 1.0f), b1 = fg_binary_cross_entropy(1.0f, 0.0f);
-    CHECK(isfinite(b0) && fabs(b0 - 16.118095) < 1e-3 && isfinite(b1) && fabs(b1 - 16.118095) < 1e-2,
-          "BCE clamps p to [1e-7, 1 - 1e-7]: BCE(0, 1) = %.5f, BCE(1, 0) = %.5f (-ln 1e-7 = 16.11810)",
+    CHECK(isfinite(b0) && fabs(b0 - 16.118095) < 1e-3 && isfinite(b1) &&
+              fabs(b1 - 16.118095) < 1e-2,
+          "BCE clamps p to [1e-7, 1 - 1e-7]: BCE(0, 1) = %.5f, BCE(1, 0) = %.5f (-ln 1e-7 = "
+          "16.11810)",
           b0, b1);
     CHECK(fabs(fg_temperature_softmax(2.0f, 2.0f) - 1 / (1 + exp(-1.0))) < 1e-6 &&
               fabs(fg_temperature_softmax(-3.0f, 3.0f) - 1 / (1 + exp(1.0))) < 1e-6 &&
@@ -599,15 +602,17 @@ static void test_loss_helpers(void) {
                         double z = 0, sum = 0;
                         for (int k = 0; k < O; k++) z += exp(logits[i * O + k] / 2.5);
                         for (int k = 0; k < O; k++) {
-                            worst = fmax(worst, fabs(soft[i * O + k] - exp(logits[i * O + k] / 2.5) / z));
+                            worst = fmax(worst,
+                                         fabs(soft[i * O + k] - exp(logits[i * O + k] / 2.5) / z));
                             sum += soft[i * O + k];
                         }
                         rowsum_err = fmax(rowsum_err, fabs(sum - 1));
                     }
                 }
-                CHECK(worst < 1e-6 && rowsum_err < 1e-5, "%s: max deviation %.2e, row sums off by %.2e",
-                      O == 1 ? "binary: sigmoid(logit / T)" : "3 classes: softmax(logits / T)", worst,
-                      rowsum_err);
+                CHECK(worst < 1e-6 && rowsum_err < 1e-5,
+                      "%s: max deviation %.2e, row sums off by %.2e",
+                      O == 1 ? "binary: sigmoid(logit / T)" : "3 classes: softmax(logits / T)",
+                      worst, rowsum_err);
             }
         }
         fg_model_destroy(m);
@@ -650,8 +655,8 @@ static void test_callback_stop(void) {
         if (CHECK_STATUS(fg_trainer_create(&mc, &z, &t0), FG_OK, "trainer epochs 0")) {
             CHECK_STATUS(fg_trainer_train(t0, model, ds, NULL, NULL), FG_OK, "train 0 epochs");
             float *after = params_of(model);
-            CHECK(fg_trainer_metrics_count(t0) == 0 && same_bits_f(before, after,
-                                                                   fg_model_num_params(model)),
+            CHECK(fg_trainer_metrics_count(t0) == 0 &&
+                      same_bits_f(before, after, fg_model_num_params(model)),
                   "epochs 0: no metrics, weights unchanged");
             free(after);
         }

@@ -47,7 +47,7 @@ static int expect_(fg_status got, fg_status want, const char *names, const char 
     return ok;
 }
 /* Clears the error, evaluates the call, checks status and message. */
-#define EXPECT(call, want, names, what) \
+#define EXPECT(call, want, names, what)                                                            \
     (fg_clear_error(), expect_((call), (want), (names), (what), __FILE__, __LINE__))
 
 /* ---- snapshots of datasets and models ------------------------------------ */
@@ -96,7 +96,8 @@ typedef struct {
 
 static model_snap snap_model(const fg_model *m) {
     model_snap s = {NULL, 0};
-    if (fg_model_save(m, &s.bytes, &s.len) != FG_OK) printf("     save failed: %s\n", fg_last_error());
+    if (fg_model_save(m, &s.bytes, &s.len) != FG_OK)
+        printf("     save failed: %s\n", fg_last_error());
     return s;
 }
 
@@ -133,12 +134,12 @@ static void test_dataset_create(void) {
     check_section("fg_dataset_create");
     fg_dataset *out = SENT(fg_dataset);
     float x[N * T * D], y[N];
-#define DS_BAD(call, names, what)                                                         \
-    do {                                                                                  \
-        out = SENT(fg_dataset);                                                           \
-        EXPECT(call, FG_ERR_INVALID_INPUT, names, what);                                  \
-        CHECK(out == SENT(fg_dataset), "  out pointer untouched");                       \
-        if (out != SENT(fg_dataset)) fg_dataset_destroy(out);                             \
+#define DS_BAD(call, names, what)                                                                  \
+    do {                                                                                           \
+        out = SENT(fg_dataset);                                                                    \
+        EXPECT(call, FG_ERR_INVALID_INPUT, names, what);                                           \
+        CHECK(out == SENT(fg_dataset), "  out pointer untouched");                                 \
+        if (out != SENT(fg_dataset)) fg_dataset_destroy(out);                                      \
     } while (0)
 
     DS_BAD(fg_dataset_create(X, Y, 0, T, D, 1, &out), "n|empty", "n = 0 (empty)");
@@ -190,9 +191,10 @@ static void test_dataset_create(void) {
     /* Accepted: fractional binary labels, class indices 0..O-1. */
     out = NULL;
     if (EXPECT(fg_dataset_create(X, Y, N, T, D, 1, &out), FG_OK, NULL, "binary labels in [0, 1]"))
-        CHECK(out && fg_dataset_len(out) == N && same_bits_f(fg_dataset_features(out), X, N * T * D) &&
-                  same_bits_f(fg_dataset_labels(out), Y, N) && fg_dataset_soft_targets(out) == NULL &&
-                  !fg_dataset_is_empty(out),
+        CHECK(out && fg_dataset_len(out) == N &&
+                  same_bits_f(fg_dataset_features(out), X, N * T * D) &&
+                  same_bits_f(fg_dataset_labels(out), Y, N) &&
+                  fg_dataset_soft_targets(out) == NULL && !fg_dataset_is_empty(out),
               "  dataset holds copies of the inputs, no soft targets");
     fg_dataset_destroy(out);
     out = NULL;
@@ -211,15 +213,20 @@ static void test_soft_targets(void) {
     float soft[N] = {0.1f, 0.9f, 0.5f, 0.7f, 0.2f, 0.6f}, s2[N];
     ds_snap before = snap_ds(ds);
     /* Without soft targets yet. */
-    EXPECT(fg_dataset_with_soft_targets(ds, soft, N - 1), FG_ERR_INVALID_INPUT, "count|soft|soft_targets",
-           "count n - 1 (no soft targets yet)");
+    EXPECT(fg_dataset_with_soft_targets(ds, soft, N - 1), FG_ERR_INVALID_INPUT,
+           "count|soft|soft_targets", "count n - 1 (no soft targets yet)");
     CHECK(same_ds(ds, &before), "  dataset unchanged (still no soft targets)");
     free_ds_snap(&before);
 
     EXPECT(fg_dataset_with_soft_targets(ds, soft, N), FG_OK, NULL, "valid soft targets");
     before = snap_ds(ds);
     CHECK(before.soft && same_bits_f(before.soft, soft, N), "  soft targets stored");
-    struct { size_t count; int idx; float v; const char *what; } cases[] = {
+    struct {
+        size_t count;
+        int idx;
+        float v;
+        const char *what;
+    } cases[] = {
         {N - 1, -1, 0, "count n - 1"},
         {N + 1, -1, 0, "count n + 1"},
         {0, -1, 0, "count 0"},
@@ -245,12 +252,12 @@ static void test_soft_targets(void) {
     float soft4[N * 4];
     for (int i = 0; i < N * 4; i++) soft4[i] = 0.25f;
     before = snap_ds(ds4);
-    EXPECT(fg_dataset_with_soft_targets(ds4, soft4, N), FG_ERR_INVALID_INPUT, "count|soft|soft_targets",
-           "4 classes: count n instead of n * 4");
+    EXPECT(fg_dataset_with_soft_targets(ds4, soft4, N), FG_ERR_INVALID_INPUT,
+           "count|soft|soft_targets", "4 classes: count n instead of n * 4");
     CHECK(same_ds(ds4, &before), "  dataset unchanged");
     soft4[9] = NAN;
-    EXPECT(fg_dataset_with_soft_targets(ds4, soft4, N * 4), FG_ERR_INVALID_INPUT, "soft|soft_targets",
-           "4 classes: a NaN soft target");
+    EXPECT(fg_dataset_with_soft_targets(ds4, soft4, N * 4), FG_ERR_INVALID_INPUT,
+           "soft|soft_targets", "4 classes: a NaN soft target");
     CHECK(same_ds(ds4, &before), "  dataset unchanged");
     soft4[9] = 0.25f;
     EXPECT(fg_dataset_with_soft_targets(ds4, soft4, N * 4), FG_OK, NULL, "4 classes: count n * 4");
@@ -277,7 +284,10 @@ static void test_split(void) {
         CHECK(a == SENT(fg_dataset) && b == SENT(fg_dataset) && same_ds(ds, &before),
               "  outputs untouched, dataset unchanged");
     }
-    struct { float r; int32_t ntrain, nval; } ok[] = {{0.0f, N, 0}, {1.0f, 0, N}, {0.5f, 3, 3}, {0.2f, 5, 1}};
+    struct {
+        float r;
+        int32_t ntrain, nval;
+    } ok[] = {{0.0f, N, 0}, {1.0f, 0, N}, {0.5f, 3, 3}, {0.2f, 5, 1}};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         char what[64];
         snprintf(what, sizeof what, "val_ratio %g", (double)ok[i].r);
@@ -303,7 +313,8 @@ static void test_normalization_args(void) {
         goto out;
     }
     const float mu[D] = {0.5f, -1, 2}, sd[D] = {1, 2, 0.5f};
-    float bad_sd[D] = {1, 0, 1}, neg_sd[D] = {1, -2, 1}, nan_sd[D] = {1, NAN, 1}, nan_mu[D] = {0, NAN, 0};
+    float bad_sd[D] = {1, 0, 1}, neg_sd[D] = {1, -2, 1}, nan_sd[D] = {1, NAN, 1},
+          nan_mu[D] = {0, NAN, 0};
     ds_snap before = snap_ds(ds);
     EXPECT(fg_dataset_apply_normalization(ds, mu, sd, D + 1), FG_ERR_INVALID_INPUT, "dim|input_dim",
            "apply_normalization dim input_dim + 1");
@@ -351,16 +362,19 @@ static void test_batch_iter(void) {
         CHECK(0, "setup: %s", fg_last_error());
         return;
     }
-    EXPECT(fg_batch_iter_create(ds, 0, 1, 1, &it), FG_ERR_INVALID_INPUT, "batch_size", "batch_size 0");
+    EXPECT(fg_batch_iter_create(ds, 0, 1, 1, &it), FG_ERR_INVALID_INPUT, "batch_size",
+           "batch_size 0");
     CHECK(it == SENT(fg_batch_iter), "  out untouched");
-    EXPECT(fg_batch_iter_create(ds, -4, 0, 1, &it), FG_ERR_INVALID_INPUT, "batch_size", "batch_size -4");
+    EXPECT(fg_batch_iter_create(ds, -4, 0, 1, &it), FG_ERR_INVALID_INPUT, "batch_size",
+           "batch_size -4");
     CHECK(it == SENT(fg_batch_iter), "  out untouched");
     it = NULL;
     if (EXPECT(fg_batch_iter_create(ds, 4, 1, 1, &it), FG_OK, NULL, "batch_size 4")) {
         const float *f, *l, *s;
         int32_t k1 = fg_batch_iter_next(it, &f, &l, &s), k2 = fg_batch_iter_next(it, &f, &l, &s),
                 k3 = fg_batch_iter_next(it, &f, &l, &s);
-        CHECK(k1 == 4 && k2 == 2 && k3 == 0, "  batches of 4, 2, then end (%d, %d, %d)", k1, k2, k3);
+        CHECK(k1 == 4 && k2 == 2 && k3 == 0, "  batches of 4, 2, then end (%d, %d, %d)", k1, k2,
+              k3);
     }
     fg_batch_iter_destroy(it);
     fg_dataset_destroy(ds);
@@ -385,11 +399,11 @@ static void test_model_config(void) {
     check_section("model config");
     fg_model_config base = fg_model_config_default(), c;
     EXPECT(fg_model_config_validate(&base), FG_OK, NULL, "default model config");
-#define MBAD(field, value, names)                          \
-    do {                                                   \
-        c = base;                                          \
-        c.field = (value);                                 \
-        bad_model_cfg(&c, names, #field " = " #value);     \
+#define MBAD(field, value, names)                                                                  \
+    do {                                                                                           \
+        c = base;                                                                                  \
+        c.field = (value);                                                                         \
+        bad_model_cfg(&c, names, #field " = " #value);                                             \
     } while (0)
     MBAD(input_dim, 0, "input_dim");
     MBAD(input_dim, -1, "input_dim");
@@ -445,11 +459,11 @@ static void test_training_config(void) {
     check_section("training config");
     fg_training_config base = fg_training_config_default(), c;
     EXPECT(fg_training_config_validate(&base), FG_OK, NULL, "default training config");
-#define TBAD(field, value)                                          \
-    do {                                                            \
-        c = base;                                                   \
-        c.field = (value);                                          \
-        bad_training_cfg(&c, #field, #field " = " #value);          \
+#define TBAD(field, value)                                                                         \
+    do {                                                                                           \
+        c = base;                                                                                  \
+        c.field = (value);                                                                         \
+        bad_training_cfg(&c, #field, #field " = " #value);                                         \
     } while (0)
     TBAD(learning_rate, -1.0f);
     TBAD(learning_rate, 0.0f);
@@ -539,10 +553,10 @@ static void test_trainer_dims(void) {
     memcpy(hist, fg_trainer_metrics(tr), (nm < 8 ? nm : 8) * sizeof hist[0]);
     model_snap ms = snap_model(m);
 
-#define KEPT(what)                                                                             \
-    CHECK(same_model(m, &ms) && fg_trainer_metrics_count(tr) == nm &&                          \
-              memcmp(fg_trainer_metrics(tr), hist, nm * sizeof hist[0]) == 0 &&               \
-              !fg_trainer_is_running(tr),                                                      \
+#define KEPT(what)                                                                                 \
+    CHECK(same_model(m, &ms) && fg_trainer_metrics_count(tr) == nm &&                              \
+              memcmp(fg_trainer_metrics(tr), hist, nm * sizeof hist[0]) == 0 &&                    \
+              !fg_trainer_is_running(tr),                                                          \
           "  %s: model and metrics history unchanged, not running", what)
     EXPECT(fg_trainer_train(tr, m, wrong_d, NULL, NULL), FG_ERR_INVALID_INPUT, "input_dim",
            "train: dataset input_dim 4, model 3");
@@ -556,7 +570,8 @@ static void test_trainer_dims(void) {
     EXPECT(fg_trainer_begin(tr, m, wrong_d), FG_ERR_INVALID_INPUT, "input_dim",
            "begin: dataset input_dim 4, model 3");
     KEPT("begin");
-    EXPECT(fg_trainer_train(tr, NULL, ok, NULL, NULL), FG_ERR_INVALID_INPUT, "model", "train: model NULL");
+    EXPECT(fg_trainer_train(tr, NULL, ok, NULL, NULL), FG_ERR_INVALID_INPUT, "model",
+           "train: model NULL");
     EXPECT(fg_trainer_train(tr, m, NULL, NULL, NULL), FG_ERR_INVALID_INPUT, "dataset|ds",
            "train: dataset NULL");
     KEPT("train");
@@ -604,8 +619,8 @@ static void test_train_batch(void) {
     model_snap ms = snap_model(m);
     float loss = -123.0f;
 #define UNCHANGED() CHECK(same_model(m, &ms) && loss == -123.0f, "  model and loss_out untouched")
-    EXPECT(fg_trainer_train_batch(tr, m, X, Y, NULL, N, 0, &loss), FG_ERR_INVALID_INPUT, "timesteps",
-           "timesteps 0");
+    EXPECT(fg_trainer_train_batch(tr, m, X, Y, NULL, N, 0, &loss), FG_ERR_INVALID_INPUT,
+           "timesteps", "timesteps 0");
     UNCHANGED();
     EXPECT(fg_trainer_train_batch(tr, m, X, Y, NULL, -1, T, &loss), FG_ERR_INVALID_INPUT, "n",
            "n -1");
@@ -680,13 +695,17 @@ static void test_model_calls(void) {
     float out[N * 4], ref[N * 4];
     for (int i = 0; i < N * 4; i++) ref[i] = out[i] = -7.0f - (float)i;
 #define OUT_KEPT() CHECK(same_bits_f(out, ref, N * 4), "  output buffer untouched")
-    EXPECT(fg_model_forward(m, X, 0, out), FG_ERR_INVALID_INPUT, "timesteps", "forward timesteps 0");
+    EXPECT(fg_model_forward(m, X, 0, out), FG_ERR_INVALID_INPUT, "timesteps",
+           "forward timesteps 0");
     OUT_KEPT();
-    EXPECT(fg_model_forward(m, X, -3, out), FG_ERR_INVALID_INPUT, "timesteps", "forward timesteps -3");
+    EXPECT(fg_model_forward(m, X, -3, out), FG_ERR_INVALID_INPUT, "timesteps",
+           "forward timesteps -3");
     OUT_KEPT();
     EXPECT(fg_model_forward(m, NULL, T, out), FG_ERR_INVALID_INPUT, "x|features", "forward x NULL");
-    EXPECT(fg_model_forward(m, X, T, NULL), FG_ERR_INVALID_INPUT, "probs_out|out|output", "forward out NULL");
-    EXPECT(fg_model_forward_batch(m, X, -1, T, out), FG_ERR_INVALID_INPUT, "n", "forward_batch n -1");
+    EXPECT(fg_model_forward(m, X, T, NULL), FG_ERR_INVALID_INPUT, "probs_out|out|output",
+           "forward out NULL");
+    EXPECT(fg_model_forward_batch(m, X, -1, T, out), FG_ERR_INVALID_INPUT, "n",
+           "forward_batch n -1");
     OUT_KEPT();
     EXPECT(fg_model_forward_batch(m, X, N, 0, out), FG_ERR_INVALID_INPUT, "timesteps",
            "forward_batch timesteps 0");
@@ -697,21 +716,24 @@ static void test_model_calls(void) {
     const float bad_t[] = {0.0f, -1.0f, NAN, INFINITY};
     for (size_t i = 0; i < sizeof bad_t / sizeof bad_t[0]; i++) {
         char what[64];
-        snprintf(what, sizeof what, "generate_teacher_predictions temperature %g", (double)bad_t[i]);
+        snprintf(what, sizeof what, "generate_teacher_predictions temperature %g",
+                 (double)bad_t[i]);
         EXPECT(fg_generate_teacher_predictions(m, X, N, T, bad_t[i], out), FG_ERR_INVALID_INPUT,
                "temperature", what);
         OUT_KEPT();
     }
-    EXPECT(fg_generate_teacher_predictions(m, X, N, 0, 2.0f, out), FG_ERR_INVALID_INPUT, "timesteps",
-           "generate_teacher_predictions timesteps 0");
+    EXPECT(fg_generate_teacher_predictions(m, X, N, 0, 2.0f, out), FG_ERR_INVALID_INPUT,
+           "timesteps", "generate_teacher_predictions timesteps 0");
     OUT_KEPT();
 #undef OUT_KEPT
 
     size_t P = fg_model_num_params(m);
     float *p = alloc_floats(P + 1), *q = alloc_floats(P + 1);
     for (size_t i = 0; i <= P; i++) q[i] = p[i] = 0.25f;
-    EXPECT(fg_model_set_params(m, p, P - 1), FG_ERR_INVALID_INPUT, "count", "set_params count P - 1");
-    EXPECT(fg_model_set_params(m, p, P + 1), FG_ERR_INVALID_INPUT, "count", "set_params count P + 1");
+    EXPECT(fg_model_set_params(m, p, P - 1), FG_ERR_INVALID_INPUT, "count",
+           "set_params count P - 1");
+    EXPECT(fg_model_set_params(m, p, P + 1), FG_ERR_INVALID_INPUT, "count",
+           "set_params count P + 1");
     p[P / 2] = NAN;
     EXPECT(fg_model_set_params(m, p, P), FG_ERR_INVALID_INPUT, "params|in|parameters|value",
            "set_params with a NaN value");
@@ -719,7 +741,8 @@ static void test_model_calls(void) {
     EXPECT(fg_model_set_params(m, p, P), FG_ERR_INVALID_INPUT, "params|in|parameters|value",
            "set_params with an inf value");
     CHECK(same_model(m, &ms), "  model unchanged");
-    EXPECT(fg_model_get_params(m, q, P - 1), FG_ERR_INVALID_INPUT, "count", "get_params count P - 1");
+    EXPECT(fg_model_get_params(m, q, P - 1), FG_ERR_INVALID_INPUT, "count",
+           "get_params count P - 1");
     int untouched = 1;
     for (size_t i = 0; i <= P; i++) untouched &= q[i] == 0.25f;
     CHECK(untouched, "  out buffer untouched");
@@ -746,7 +769,11 @@ static void test_json_and_files(void) {
     fg_model_config mc, mref;
     memset(&mc, 0x5A, sizeof mc);
     mref = mc;
-    struct { const char *json; fg_status st; const char *names; } mcases[] = {
+    struct {
+        const char *json;
+        fg_status st;
+        const char *names;
+    } mcases[] = {
         {"{\"hidden_dim\": 0}", FG_ERR_INVALID_INPUT, "hidden_dim"},
         {"{\"input_dim\": -4}", FG_ERR_INVALID_INPUT, "input_dim"},
         {"{\"hidden_dim\": 1.5}", FG_ERR_INVALID_INPUT, "hidden_dim"},
@@ -768,7 +795,11 @@ static void test_json_and_files(void) {
     fg_training_config tc, tref;
     memset(&tc, 0x5A, sizeof tc);
     tref = tc;
-    struct { const char *json; fg_status st; const char *names; } tcases[] = {
+    struct {
+        const char *json;
+        fg_status st;
+        const char *names;
+    } tcases[] = {
         {"{\"learning_rate\": -1}", FG_ERR_INVALID_INPUT, "learning_rate"},
         {"{\"batch_size\": 0}", FG_ERR_INVALID_INPUT, "batch_size"},
         {"{\"distillation_alpha\": 1.5}", FG_ERR_INVALID_INPUT, "distillation_alpha"},
@@ -806,7 +837,8 @@ static void test_json_and_files(void) {
         char what[128];
         fg_clear_error();
         fg_status s = fg_normalization_from_json(badn[i], strlen(badn[i]), &means, &stds, &dim);
-        snprintf(what, sizeof what, "normalization_from_json '%s' -> %s", badn[i], fg_status_name(s));
+        snprintf(what, sizeof what, "normalization_from_json '%s' -> %s", badn[i],
+                 fg_status_name(s));
         CHECK((s == FG_ERR_SERIALIZATION || s == FG_ERR_INVALID_INPUT) && fg_last_error()[0] &&
                   means == SENT(float) && stds == SENT(float) && dim == -5,
               "%s: an error, outputs untouched", what);
@@ -814,9 +846,11 @@ static void test_json_and_files(void) {
 
     fg_model *m = SENT(fg_model);
     EXPECT(fg_model_load_file("/nonexistent-dir-fg/model.safetensors", &m), FG_ERR_IO,
-           "path|/nonexistent-dir-fg/model.safetensors|model.safetensors", "load_file of a missing file");
+           "path|/nonexistent-dir-fg/model.safetensors|model.safetensors",
+           "load_file of a missing file");
     CHECK(m == SENT(fg_model), "  out untouched");
-    static const uint8_t junk[16] = {8, 0, 0, 0, 0, 0, 0, 0, 'n', 'o', 't', ' ', 'j', 's', 'o', 'n'};
+    static const uint8_t junk[16] = {8,   0,   0,   0,   0,   0,   0,   0,
+                                     'n', 'o', 't', ' ', 'j', 's', 'o', 'n'};
     EXPECT(fg_model_load(junk, sizeof junk, &m), FG_ERR_SERIALIZATION, NULL, "load of junk bytes");
     CHECK(m == SENT(fg_model), "  out untouched");
     EXPECT(fg_model_load(junk, 3, &m), FG_ERR_SERIALIZATION, NULL, "load of 3 bytes");

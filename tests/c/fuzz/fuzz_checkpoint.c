@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fg_status st = fg_trainer_resume(tr, data + 1, size - 1, &model, &source);
     if (st != FG_OK) {
         fz_check_failure(st, FZ_SERIAL | FZ_INVALID | FZ_OOM, "fg_trainer_resume");
-        FZ_ASSERT(model == sentinel && source == (char *)(uintptr_t)0x20, "failed resume wrote its outputs");
+        FZ_ASSERT(model == sentinel && source == (char *)(uintptr_t)0x20,
+                  "failed resume wrote its outputs");
         FZ_ASSERT(!fg_trainer_is_running(tr), "failed resume left the trainer running");
         fg_trainer_destroy(tr);
         return 0;
@@ -52,7 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (st == FG_OK) {
             FZ_ASSERT(strcmp(s2, source) == 0, "source text changed");
             st = fg_trainer_checkpoint(again, s2, &c2, &l2);
-            FZ_ASSERT(st != FG_OK || (l1 == l2 && memcmp(c1, c2, l1) == 0), "checkpoint -> resume -> checkpoint differs");
+            FZ_ASSERT(st != FG_OK || (l1 == l2 && memcmp(c1, c2, l1) == 0),
+                      "checkpoint -> resume -> checkpoint differs");
             fg_trainer_cancel(again);
             fg_model_destroy(m2);
             fg_free(s2);
@@ -71,7 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (int i = 0; i < 4; i++) y[i] = (float)(i % (mc.output_dim == 1 ? 2 : mc.output_dim));
     for (int i = 0; i < 12; i++) soft[i] = 1.0f / 3.0f;
     /* a resumed run may have other timesteps than the kind's: push only its shape */
-    st = fg_trainer_stream_timesteps(tr) == T ? fg_trainer_stream_push(tr, x, y, soft, 4) : FG_ERR_INVALID_INPUT;
+    st = fg_trainer_stream_timesteps(tr) == T ? fg_trainer_stream_push(tr, x, y, soft, 4)
+                                              : FG_ERR_INVALID_INPUT;
     if (st == FG_OK || st == FG_ERR_INVALID_INPUT) { /* refused after validation began: fine */
         int32_t ev;
         if (fg_trainer_is_running(tr)) {

@@ -26,23 +26,22 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FZ_ASSERT(cond, ...)                                                         \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "fuzz invariant broken at %s:%d: %s\n  ", __FILE__,      \
-                    __LINE__, #cond);                                                \
-            fprintf(stderr, __VA_ARGS__);                                            \
-            fprintf(stderr, "\n  last error: %s \"%s\"\n",                           \
-                    fg_status_name(fg_last_status()), fg_last_error());              \
-            abort();                                                                 \
-        }                                                                            \
+#define FZ_ASSERT(cond, ...)                                                                       \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz invariant broken at %s:%d: %s\n  ", __FILE__, __LINE__, #cond);  \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fprintf(stderr, "\n  last error: %s \"%s\"\n", fg_status_name(fg_last_status()),       \
+                    fg_last_error());                                                              \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 /* Bit masks of statuses a call may fail with. */
-#define FZ_INVALID (1u << FG_ERR_INVALID_INPUT)
-#define FZ_SERIAL (1u << FG_ERR_SERIALIZATION)
+#define FZ_INVALID  (1u << FG_ERR_INVALID_INPUT)
+#define FZ_SERIAL   (1u << FG_ERR_SERIALIZATION)
 #define FZ_DIVERGED (1u << FG_ERR_DIVERGED)
-#define FZ_OOM (1u << FG_ERR_OUT_OF_MEMORY)
+#define FZ_OOM      (1u << FG_ERR_OUT_OF_MEMORY)
 
 /* A failed call: status recorded, message present, kind allowed. */
 static inline void fz_check_failure(fg_status st, unsigned allowed, const char *call) {

@@ -24,9 +24,11 @@ static void model_config(const char *text, size_t len) {
     char *j1 = NULL, *j2 = NULL;
     FZ_ASSERT(fg_model_config_to_json(&out, &j1) == FG_OK, "parsed config does not print");
     fg_model_config again;
-    FZ_ASSERT(fg_model_config_from_json(j1, strlen(j1), &again) == FG_OK, "printed config does not parse: %s", j1);
+    FZ_ASSERT(fg_model_config_from_json(j1, strlen(j1), &again) == FG_OK,
+              "printed config does not parse: %s", j1);
     FZ_ASSERT(memcmp(&again, &out, sizeof out) == 0, "config changed in print -> parse: %s", j1);
-    FZ_ASSERT(fg_model_config_to_json(&again, &j2) == FG_OK && strcmp(j1, j2) == 0, "print differs");
+    FZ_ASSERT(fg_model_config_to_json(&again, &j2) == FG_OK && strcmp(j1, j2) == 0,
+              "print differs");
     fg_free(j1);
     fg_free(j2);
     /* Build it when small enough for a fuzzing loop. */
@@ -52,14 +54,16 @@ static void training_config(const char *text, size_t len) {
     char *j1 = NULL, *j2 = NULL;
     FZ_ASSERT(fg_training_config_to_json(&out, &j1) == FG_OK, "parsed config does not print");
     fg_training_config again;
-    FZ_ASSERT(fg_training_config_from_json(j1, strlen(j1), &again) == FG_OK, "printed config does not parse: %s", j1);
+    FZ_ASSERT(fg_training_config_from_json(j1, strlen(j1), &again) == FG_OK,
+              "printed config does not parse: %s", j1);
     FZ_ASSERT(fg_training_config_to_json(&again, &j2) == FG_OK && strcmp(j1, j2) == 0,
               "print -> parse -> print differs:\n%s\n%s", j1, j2);
     fg_free(j1);
     fg_free(j2);
     fg_model_config mc = fg_model_config_default();
     fg_trainer *tr = NULL;
-    FZ_ASSERT(fg_trainer_create(&mc, &out, &tr) == FG_OK, "a valid training config makes no trainer");
+    FZ_ASSERT(fg_trainer_create(&mc, &out, &tr) == FG_OK,
+              "a valid training config makes no trainer");
     fg_trainer_destroy(tr);
 }
 

@@ -26,19 +26,22 @@
 #define MAX_VALUES (1u << 16)
 
 static const float AWKWARD[16] = {
-    0.0f, -0.0f, 1.0f, -1.0f, 0.5f, 1e-45f, -1e-38f, FLT_MAX,
-    -FLT_MAX, 3e38f, 1e20f, -1e20f, INFINITY, -INFINITY, NAN, 2.0f,
+    0.0f,     -0.0f, 1.0f,  -1.0f,  0.5f,     1e-45f,    -1e-38f, FLT_MAX,
+    -FLT_MAX, 3e38f, 1e20f, -1e20f, INFINITY, -INFINITY, NAN,     2.0f,
 };
 
 static float value(fz_reader *r, int mode, int32_t classes) {
     switch (mode) {
-    case 0: return fz_f32_bits(r);
-    case 1: return (float)(int8_t)fz_u8(r) / (classes > 1 ? 1.0f : 4.0f);
-    case 2: return AWKWARD[fz_u8(r) & 15];
-    default: {
-        uint8_t b = fz_u8(r);
-        return classes > 1 ? (float)(b % (classes + 1)) : (float)b / 255.0f;
-    }
+        case 0:
+            return fz_f32_bits(r);
+        case 1:
+            return (float)(int8_t)fz_u8(r) / (classes > 1 ? 1.0f : 4.0f);
+        case 2:
+            return AWKWARD[fz_u8(r) & 15];
+        default: {
+            uint8_t b = fz_u8(r);
+            return classes > 1 ? (float)(b % (classes + 1)) : (float)b / 255.0f;
+        }
     }
 }
 
@@ -62,16 +65,20 @@ static float lr_of(uint8_t code) {
 static void check_same_dataset(const fg_dataset *a, const fg_dataset *b, const char *what) {
     int32_t n = fg_dataset_len(a);
     FZ_ASSERT(n == fg_dataset_len(b) && fg_dataset_timesteps(a) == fg_dataset_timesteps(b) &&
-              fg_dataset_input_dim(a) == fg_dataset_input_dim(b) &&
-              fg_dataset_output_dim(a) == fg_dataset_output_dim(b), "%s: shapes differ", what);
+                  fg_dataset_input_dim(a) == fg_dataset_input_dim(b) &&
+                  fg_dataset_output_dim(a) == fg_dataset_output_dim(b),
+              "%s: shapes differ", what);
     size_t count = (size_t)n * (size_t)fg_dataset_timesteps(a) * (size_t)fg_dataset_input_dim(a);
-    FZ_ASSERT(memcmp(fg_dataset_features(a), fg_dataset_features(b), count * 4) == 0, "%s: features differ", what);
-    FZ_ASSERT(memcmp(fg_dataset_labels(a), fg_dataset_labels(b), (size_t)n * 4) == 0, "%s: labels differ", what);
+    FZ_ASSERT(memcmp(fg_dataset_features(a), fg_dataset_features(b), count * 4) == 0,
+              "%s: features differ", what);
+    FZ_ASSERT(memcmp(fg_dataset_labels(a), fg_dataset_labels(b), (size_t)n * 4) == 0,
+              "%s: labels differ", what);
     const float *sa = fg_dataset_soft_targets(a), *sb = fg_dataset_soft_targets(b);
     FZ_ASSERT((sa == NULL) == (sb == NULL), "%s: soft targets differ", what);
     if (sa) {
         int32_t o = fg_dataset_output_dim(a);
-        FZ_ASSERT(memcmp(sa, sb, (size_t)n * (size_t)(o == 1 ? 1 : o) * 4) == 0, "%s: soft targets differ", what);
+        FZ_ASSERT(memcmp(sa, sb, (size_t)n * (size_t)(o == 1 ? 1 : o) * 4) == 0,
+                  "%s: soft targets differ", what);
     }
 }
 
@@ -80,7 +87,8 @@ static void check_params_finite(const fg_model *m, const char *what) {
     float *p = malloc(np * sizeof(float));
     if (!p) abort();
     FZ_ASSERT(fg_model_get_params(m, p, np) == FG_OK, "get_params");
-    for (size_t i = 0; i < np; i++) FZ_ASSERT(isfinite(p[i]), "%s: param %zu = %g", what, i, (double)p[i]);
+    for (size_t i = 0; i < np; i++)
+        FZ_ASSERT(isfinite(p[i]), "%s: param %zu = %g", what, i, (double)p[i]);
     free(p);
 }
 
@@ -127,9 +135,11 @@ static void exercise(fg_dataset *ds, fz_reader *r, uint8_t flags, int32_t batch,
     } else {
         size_t count = (size_t)n * T * D;
         const float *x = fg_dataset_features(c);
-        for (size_t i = 0; i < count; i++) FZ_ASSERT(isfinite(x[i]), "normalized feature %zu = %g", i, (double)x[i]);
+        for (size_t i = 0; i < count; i++)
+            FZ_ASSERT(isfinite(x[i]), "normalized feature %zu = %g", i, (double)x[i]);
         for (int32_t d = 0; d < D; d++)
-            FZ_ASSERT(isfinite(means[d]) && isfinite(stds[d]) && stds[d] > 0, "normalization[%d]", d);
+            FZ_ASSERT(isfinite(means[d]) && isfinite(stds[d]) && stds[d] > 0, "normalization[%d]",
+                      d);
     }
     free(means);
     free(stds);
@@ -201,7 +211,8 @@ static void exercise(fg_dataset *ds, fz_reader *r, uint8_t flags, int32_t batch,
         } else {
             fz_check_failure(st, FZ_INVALID | FZ_DIVERGED | FZ_OOM, "fg_trainer_train");
             check_params_finite(m, "after a failed training run");
-            if (st == FG_ERR_INVALID_INPUT) FZ_ASSERT(fz_same_params(m, orig), "InvalidInput changed the model");
+            if (st == FG_ERR_INVALID_INPUT)
+                FZ_ASSERT(fz_same_params(m, orig), "InvalidInput changed the model");
         }
         FZ_ASSERT(!fg_trainer_is_running(trn), "trainer still running");
         float loss = -1, acc = -1;
@@ -241,7 +252,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int valid = n > 0 && T > 0 && D > 0 && O > 0;
     uint64_t count = valid ? (uint64_t)n * (uint64_t)T * (uint64_t)D : 0;
     if (valid && count <= ((uint64_t)1 << 31) && count > MAX_VALUES) return 0;
-    size_t nx = count <= MAX_VALUES ? (size_t)count : 1, ny = valid && n <= (int32_t)MAX_VALUES ? (size_t)n : 1;
+    size_t nx = count <= MAX_VALUES ? (size_t)count : 1,
+           ny = valid && n <= (int32_t)MAX_VALUES ? (size_t)n : 1;
     float *x = malloc((nx ? nx : 1) * sizeof(float)), *y = malloc(ny * sizeof(float));
     if (!x || !y) abort();
     int fmode = flags & 3, lmode = (flags >> 2) & 3;
@@ -274,7 +286,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             fg_free(ax);
             fg_free(ay);
         } else {
-            FZ_ASSERT(fg_dataset_features(ds) == ax && fg_dataset_labels(ds) == ay, "adopt copied the buffers");
+            FZ_ASSERT(fg_dataset_features(ds) == ax && fg_dataset_labels(ds) == ay,
+                      "adopt copied the buffers");
         }
     } else {
         st = fg_dataset_create(xa, ya, n, T, D, O, &ds);
@@ -284,13 +297,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FZ_ASSERT(ds == sentinel, "failed create wrote *out");
     } else {
         FZ_ASSERT(valid && xa && ya, "create accepted n %d T %d D %d O %d", n, T, D, O);
-        FZ_ASSERT(fg_dataset_len(ds) == n && fg_dataset_timesteps(ds) == T && fg_dataset_input_dim(ds) == D &&
-                  fg_dataset_output_dim(ds) == O && !fg_dataset_is_empty(ds), "shape not kept");
+        FZ_ASSERT(fg_dataset_len(ds) == n && fg_dataset_timesteps(ds) == T &&
+                      fg_dataset_input_dim(ds) == D && fg_dataset_output_dim(ds) == O &&
+                      !fg_dataset_is_empty(ds),
+                  "shape not kept");
         FZ_ASSERT(memcmp(fg_dataset_features(ds), x, nx * 4) == 0, "features not copied exactly");
         FZ_ASSERT(memcmp(fg_dataset_labels(ds), y, ny * 4) == 0, "labels not copied exactly");
         FZ_ASSERT(fg_dataset_soft_targets(ds) == NULL, "soft targets from nowhere");
-        for (size_t i = 0; i < nx; i++) FZ_ASSERT(isfinite(x[i]), "accepted feature %zu = %g", i, (double)x[i]);
-        for (size_t i = 0; i < ny; i++) FZ_ASSERT(label_ok(y[i], O), "accepted label %zu = %g", i, (double)y[i]);
+        for (size_t i = 0; i < nx; i++)
+            FZ_ASSERT(isfinite(x[i]), "accepted feature %zu = %g", i, (double)x[i]);
+        for (size_t i = 0; i < ny; i++)
+            FZ_ASSERT(label_ok(y[i], O), "accepted label %zu = %g", i, (double)y[i]);
         exercise(ds, &r, flags, batch, ratio, lr, seed);
         fg_dataset_destroy(ds);
     }

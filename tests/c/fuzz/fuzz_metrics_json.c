@@ -10,8 +10,10 @@
 #include "fuzz_common.h"
 
 static int same_record(const fg_training_metrics *a, const fg_training_metrics *b) {
-    const float fa[5] = {a->train_loss, a->val_loss, a->train_accuracy, a->val_accuracy, a->learning_rate};
-    const float fb[5] = {b->train_loss, b->val_loss, b->train_accuracy, b->val_accuracy, b->learning_rate};
+    const float fa[5] = {a->train_loss, a->val_loss, a->train_accuracy, a->val_accuracy,
+                         a->learning_rate};
+    const float fb[5] = {b->train_loss, b->val_loss, b->train_accuracy, b->val_accuracy,
+                         b->learning_rate};
     if (a->epoch != b->epoch) return 0;
     for (int i = 0; i < 5; i++) {
         if (isnan(fa[i]) != isnan(fb[i])) return 0;
@@ -34,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (size_t i = 0; i < count; i++) {
         FZ_ASSERT(recs[i].epoch >= 0, "record %zu has epoch %d", i, recs[i].epoch);
         const float *f = &recs[i].train_loss;
-        for (int k = 0; k < 5; k++) FZ_ASSERT(!isinf(f[k]), "record %zu field %d is infinite", i, k);
+        for (int k = 0; k < 5; k++)
+            FZ_ASSERT(!isinf(f[k]), "record %zu field %d is infinite", i, k);
     }
 
     char *j1 = NULL, *j2 = NULL;
@@ -44,9 +47,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t count2 = 0;
     st = fg_metrics_from_json(j1, strlen(j1), &again, &count2);
     FZ_ASSERT(st == FG_OK && count2 == count, "printed metrics do not load: %s", j1);
-    for (size_t i = 0; i < count; i++) FZ_ASSERT(same_record(&recs[i], &again[i]), "record %zu changed", i);
+    for (size_t i = 0; i < count; i++)
+        FZ_ASSERT(same_record(&recs[i], &again[i]), "record %zu changed", i);
     st = fg_metrics_to_json(again, count2, &j2);
-    FZ_ASSERT(st == FG_OK && strcmp(j1, j2) == 0, "print -> load -> print differs:\n%s\n%s", j1, j2);
+    FZ_ASSERT(st == FG_OK && strcmp(j1, j2) == 0, "print -> load -> print differs:\n%s\n%s", j1,
+              j2);
     fg_free(j1);
     fg_free(j2);
     fg_free(again);

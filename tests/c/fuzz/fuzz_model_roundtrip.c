@@ -34,7 +34,8 @@ static float lr_of(uint8_t code) {
 }
 
 static float temp_of(unsigned code) {
-    static const float t[16] = {1, 3, 0.5f, 1e-20f, 1e20f, 0, -1, NAN, INFINITY, 2, 10, 0.01f, 7, 1e-3f, 100, 1};
+    static const float t[16] = {1,        3, 0.5f, 1e-20f, 1e20f, 0,     -1,  NAN,
+                                INFINITY, 2, 10,   0.01f,  7,     1e-3f, 100, 1};
     return t[code & 15];
 }
 
@@ -44,7 +45,10 @@ static void check_probs(const float *p, int32_t n, int32_t O, const char *what) 
         int nan = 0;
         for (int32_t k = 0; k < O; k++) {
             float v = p[(size_t)b * O + k];
-            if (isnan(v)) { nan = 1; continue; }
+            if (isnan(v)) {
+                nan = 1;
+                continue;
+            }
             FZ_ASSERT(v >= 0.0f && v <= 1.0f, "%s: probability %g", what, (double)v);
             sum += v;
         }
@@ -87,21 +91,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* inputs */
     size_t nx = (size_t)n * T * D;
     float *x = malloc(nx * sizeof(float));
-    float *out = malloc((size_t)n * O * sizeof(float)), *out2 = malloc((size_t)n * O * sizeof(float));
+    float *out = malloc((size_t)n * O * sizeof(float)),
+          *out2 = malloc((size_t)n * O * sizeof(float));
     if (!x || !out || !out2) abort();
     static const float awkward[8] = {0, -0.0f, 1e-45f, 1e30f, -1e30f, FLT_MAX, -FLT_MAX, 1};
     for (size_t i = 0; i < nx; i++) {
         uint8_t b = data[4 + i % (size - 4)];
         switch (flags & 3) {
-        case 0: x[i] = ((float)b - 128.0f) / 32.0f; break;
-        case 1: {
-            uint32_t u = 0x3f000000u ^ ((uint32_t)b << 13) ^ (uint32_t)i * 2654435761u;
-            memcpy(&x[i], &u, 4);
-            if (!isfinite(x[i])) x[i] = 0.0f;
-            break;
-        }
-        case 2: x[i] = awkward[b & 7]; break;
-        default: x[i] = ((float)b - 128.0f) * 1e6f; break;
+            case 0:
+                x[i] = ((float)b - 128.0f) / 32.0f;
+                break;
+            case 1: {
+                uint32_t u = 0x3f000000u ^ ((uint32_t)b << 13) ^ (uint32_t)i * 2654435761u;
+                memcpy(&x[i], &u, 4);
+                if (!isfinite(x[i])) x[i] = 0.0f;
+                break;
+            }
+            case 2:
+                x[i] = awkward[b & 7];
+                break;
+            default:
+                x[i] = ((float)b - 128.0f) * 1e6f;
+                break;
         }
     }
     if (flags & 4) x[nx / 2] = NAN;
@@ -112,7 +123,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     st = fg_model_forward_batch(m, x, n, T, out);
     if (bad_input) {
         fz_check_failure(st, FZ_INVALID, "forward_batch with NaN input");
-        for (size_t i = 0; i < (size_t)n * O; i++) FZ_ASSERT(out[i] == -7.0f, "failed forward wrote output");
+        for (size_t i = 0; i < (size_t)n * O; i++)
+            FZ_ASSERT(out[i] == -7.0f, "failed forward wrote output");
     } else {
         FZ_ASSERT(st == FG_OK, "forward_batch failed on valid input");
         check_probs(out, n, O, "forward_batch");
@@ -125,7 +137,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     st = fg_generate_teacher_predictions(m, x, n, T, temp, out2);
     if (bad_input || !(temp > 0.0f) || !isfinite(temp)) {
         fz_check_failure(st, FZ_INVALID, "teacher predictions");
-        for (size_t i = 0; i < (size_t)n * O; i++) FZ_ASSERT(out2[i] == -7.0f, "failed call wrote output");
+        for (size_t i = 0; i < (size_t)n * O; i++)
+            FZ_ASSERT(out2[i] == -7.0f, "failed call wrote output");
     } else {
         FZ_ASSERT(st == FG_OK, "teacher predictions failed");
         check_probs(out2, n, O, "teacher predictions");
@@ -172,7 +185,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (compress & 1) {
         float sparsity = (float)(data[4 + (size - 4) / 2] % 10) / 10.0f;
         st = fg_model_prune(c, sparsity);
-        if (fg_model_is_quantized(c)) fz_check_failure(st, FZ_INVALID, "prune of a quantized model");
+        if (fg_model_is_quantized(c))
+            fz_check_failure(st, FZ_INVALID, "prune of a quantized model");
         else FZ_ASSERT(st == FG_OK, "prune %g failed", (double)sparsity);
         save_load_exact(c);
     }
@@ -181,7 +195,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         save_load_exact(c);
         for (size_t i = 0; i < (size_t)n * O; i++) out2[i] = -7.0f;
         if (!bad_input) {
-            FZ_ASSERT(fg_model_forward_batch(c, x, n, T, out2) == FG_OK, "forward of the quantized model");
+            FZ_ASSERT(fg_model_forward_batch(c, x, n, T, out2) == FG_OK,
+                      "forward of the quantized model");
             check_probs(out2, n, O, "quantized forward_batch");
         }
     }
@@ -211,15 +226,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 float loss = -1;
                 st = fg_trainer_train_batch(tr, c, x, y, NULL, n, T, &loss);
                 if (st != FG_OK) {
-                    fz_check_failure(st, fg_model_is_quantized(c) ? FZ_INVALID : FZ_DIVERGED | FZ_OOM, "train_batch");
+                    fz_check_failure(st,
+                                     fg_model_is_quantized(c) ? FZ_INVALID : FZ_DIVERGED | FZ_OOM,
+                                     "train_batch");
                     FZ_ASSERT(fz_same_params(c, before), "a failed step changed the weights");
                 } else {
                     FZ_ASSERT(!fg_model_is_quantized(c), "a quantized model trained");
                     FZ_ASSERT(isfinite(loss) && loss >= 0, "loss %g", (double)loss);
                     FZ_ASSERT(fg_model_get_params(c, params, np) == FG_OK, "get_params");
                     for (size_t i = 0; i < np; i++) {
-                        FZ_ASSERT(isfinite(params[i]), "param %zu = %g after a step", i, (double)params[i]);
-                        FZ_ASSERT(mask[i] || params[i] == 0.0f, "pruned param %zu = %g after a step", i, (double)params[i]);
+                        FZ_ASSERT(isfinite(params[i]), "param %zu = %g after a step", i,
+                                  (double)params[i]);
+                        FZ_ASSERT(mask[i] || params[i] == 0.0f,
+                                  "pruned param %zu = %g after a step", i, (double)params[i]);
                     }
                 }
                 fg_model_destroy(before);

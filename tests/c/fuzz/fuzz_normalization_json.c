@@ -17,7 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fg_status st = fg_normalization_from_json((const char *)data, size, &means, &stds, &dim);
     if (st != FG_OK) {
         fz_check_failure(st, FZ_SERIAL | FZ_OOM, "fg_normalization_from_json");
-        FZ_ASSERT(means == sentinel && stds == sentinel && dim == -7, "failed load wrote its outputs");
+        FZ_ASSERT(means == sentinel && stds == sentinel && dim == -7,
+                  "failed load wrote its outputs");
         return 0;
     }
     FZ_ASSERT(dim > 0 && means != NULL && stds != NULL, "dim %d", dim);
@@ -52,7 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                       "failed normalization changed the dataset");
         } else {
             const float *f = fg_dataset_features(ds);
-            for (int32_t i = 0; i < 2 * dim; i++) FZ_ASSERT(isfinite(f[i]), "feature %d = %g", i, (double)f[i]);
+            for (int32_t i = 0; i < 2 * dim; i++)
+                FZ_ASSERT(isfinite(f[i]), "feature %d = %g", i, (double)f[i]);
         }
         fg_dataset_destroy(ds);
     }

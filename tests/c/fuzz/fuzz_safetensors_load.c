@@ -37,7 +37,8 @@ static void check_model(const fg_model *m) {
     const float *means, *stds;
     if (fg_model_get_normalization(m, &means, &stds)) {
         for (int32_t i = 0; i < cfg->input_dim; i++)
-            FZ_ASSERT(isfinite(means[i]) && isfinite(stds[i]) && stds[i] > 0, "normalization[%d]", i);
+            FZ_ASSERT(isfinite(means[i]) && isfinite(stds[i]) && stds[i] > 0, "normalization[%d]",
+                      i);
     }
 }
 
@@ -75,7 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     else {
         FZ_ASSERT(c1[0] == '{' && strstr(c1, "\"library_version\":") != NULL, "card %s", c1);
         st = fg_model_get_card(m2, &c2);
-        FZ_ASSERT(st != FG_OK || strcmp(c1, c2) == 0, "card changed in save -> load: %s -> %s", c1, c2);
+        FZ_ASSERT(st != FG_OK || strcmp(c1, c2) == 0, "card changed in save -> load: %s -> %s", c1,
+                  c2);
     }
     fg_free(c1);
     fg_free(c2);

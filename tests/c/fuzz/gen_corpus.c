@@ -64,19 +64,22 @@ typedef struct {
 
 /* compress: 0 dense, else prune to `sparsity` (when > 0) and quantize
  * (when quantize is set). */
-static bytes save_compressed(const fg_model_config *cfg, int with_norm, float sparsity, int quantize);
+static bytes save_compressed(const fg_model_config *cfg, int with_norm, float sparsity,
+                             int quantize);
 
 static bytes save_model(const fg_model_config *cfg, int with_norm) {
     return save_compressed(cfg, with_norm, 0.0f, 0);
 }
 
-static bytes save_compressed(const fg_model_config *cfg, int with_norm, float sparsity, int quantize) {
+static bytes save_compressed(const fg_model_config *cfg, int with_norm, float sparsity,
+                             int quantize) {
     fg_model *m = NULL;
     if (fg_model_create(cfg, &m) != FG_OK) {
         fprintf(stderr, "model: %s\n", fg_last_error());
         exit(1);
     }
-    if ((sparsity > 0.0f && fg_model_prune(m, sparsity) != FG_OK) || (quantize && fg_model_quantize(m) != FG_OK)) {
+    if ((sparsity > 0.0f && fg_model_prune(m, sparsity) != FG_OK) ||
+        (quantize && fg_model_quantize(m) != FG_OK)) {
         fprintf(stderr, "compress: %s\n", fg_last_error());
         exit(1);
     }
@@ -164,15 +167,17 @@ static void st_write(const char *name, const bytes *b) {
     free(p);
 }
 
-
 /* A hand-written file for the 1x1x1 model: the header is "{" + entries +
  * "}", the data section data_len bytes of 0.5f. Entries use the macro E. */
-#define E(name, shape, b, e) "\"" name "\":{\"dtype\":\"F32\",\"shape\":" shape ",\"data_offsets\":[" #b "," #e "]}"
+#define E(name, shape, b, e)                                                                       \
+    "\"" name "\":{\"dtype\":\"F32\",\"shape\":" shape ",\"data_offsets\":[" #b "," #e "]}"
 #define TINY_W E("cell.W", "[1,1]", 0, 4)
 #define TINY_U E("cell.U", "[1,1]", 4, 8)
-#define TINY_REST E("cell.bias_gate", "[1]", 8, 12) "," E("cell.bias_update", "[1]", 12, 16) "," \
-    E("cell.zeta", "[1]", 16, 20) "," E("cell.nu", "[1]", 20, 24) "," E("head.weight", "[1,1]", 24, 28) "," \
-    E("head.bias", "[1]", 28, 32)
+#define TINY_REST                                                                                  \
+    E("cell.bias_gate", "[1]", 8, 12)                                                              \
+    "," E("cell.bias_update", "[1]", 12, 16) "," E("cell.zeta", "[1]", 16, 20) "," E(              \
+        "cell.nu", "[1]", 20, 24) "," E("head.weight", "[1,1]", 24, 28) "," E("head.bias", "[1]",  \
+                                                                              28, 32)
 
 static void tiny_file(const char *name, const char *entries, size_t data_len) {
     size_t n = strlen(entries);
@@ -183,7 +188,10 @@ static void tiny_file(const char *name, const char *entries, size_t data_len) {
     h[n + 2] = '\0';
     uint8_t *d = malloc(data_len + 1);
     for (size_t i = 0; i + 4 <= data_len; i += 4) {
-        d[i] = 0; d[i + 1] = 0; d[i + 2] = 0; d[i + 3] = 0x3f;
+        d[i] = 0;
+        d[i + 1] = 0;
+        d[i + 2] = 0;
+        d[i + 3] = 0x3f;
     }
     bytes b = assemble(h, d, data_len);
     st_write(name, &b);
@@ -196,54 +204,93 @@ static void gen_tiny_files(void) {
     tiny_file("valid_handwritten.safetensors", TINY_W "," TINY_U "," TINY_REST, 32);
     tiny_file("valid_reordered.safetensors", TINY_REST "," TINY_U "," TINY_W, 32);
     tiny_file("valid_metadata_other.safetensors",
-              "\"__metadata__\":{\"author\":\"someone\",\"format\":\"pt\"}," TINY_W "," TINY_U "," TINY_REST, 32);
+              "\"__metadata__\":{\"author\":\"someone\",\"format\":\"pt\"}," TINY_W "," TINY_U
+              "," TINY_REST,
+              32);
     tiny_file("bad_empty_header.safetensors", "", 0);
     tiny_file("bad_missing_tensor.safetensors",
-              TINY_W "," TINY_U "," E("cell.bias_gate", "[1]", 8, 12) "," E("cell.bias_update", "[1]", 12, 16) ","
-              E("cell.zeta", "[1]", 16, 20) "," E("head.weight", "[1,1]", 20, 24) "," E("head.bias", "[1]", 24, 28), 28);
+              TINY_W "," TINY_U "," E("cell.bias_gate", "[1]", 8, 12) "," E(
+                  "cell.bias_update", "[1]", 12,
+                  16) "," E("cell.zeta", "[1]", 16, 20) "," E("head.weight", "[1,1]", 20,
+                                                              24) "," E("head.bias", "[1]", 24, 28),
+              28);
     tiny_file("bad_offsets_gap.safetensors",
-              E("cell.W", "[1,1]", 0, 4) "," E("cell.U", "[1,1]", 8, 12) "," E("cell.bias_gate", "[1]", 12, 16) ","
-              E("cell.bias_update", "[1]", 16, 20) "," E("cell.zeta", "[1]", 20, 24) "," E("cell.nu", "[1]", 24, 28) ","
-              E("head.weight", "[1,1]", 28, 32) "," E("head.bias", "[1]", 32, 36), 36);
+              E("cell.W", "[1,1]", 0, 4) "," E("cell.U", "[1,1]", 8, 12) "," E(
+                  "cell.bias_gate", "[1]", 12,
+                  16) "," E("cell.bias_update", "[1]", 16,
+                            20) "," E("cell.zeta", "[1]", 20,
+                                      24) "," E("cell.nu", "[1]", 24,
+                                                28) "," E("head.weight", "[1,1]", 28,
+                                                          32) "," E("head.bias", "[1]", 32, 36),
+              36);
     tiny_file("bad_metadata_not_object.safetensors",
               "\"__metadata__\":[\"fastgrnn-wasm/1\"]," TINY_W "," TINY_U "," TINY_REST, 32);
     tiny_file("bad_metadata_nested.safetensors",
-              "\"__metadata__\":{\"config\":{\"input_dim\":1}}," TINY_W "," TINY_U "," TINY_REST, 32);
+              "\"__metadata__\":{\"config\":{\"input_dim\":1}}," TINY_W "," TINY_U "," TINY_REST,
+              32);
     tiny_file("bad_both_full_and_factors.safetensors",
               TINY_W "," TINY_U "," TINY_REST "," E("cell.W1", "[1,1]", 32, 36), 36);
-    tiny_file("bad_factor_rank.safetensors",
-              E("cell.W1", "[1,1]", 0, 4) "," E("cell.W2", "[1,1]", 32, 36) "," TINY_U "," TINY_REST, 36);
+    tiny_file(
+        "bad_factor_rank.safetensors",
+        E("cell.W1", "[1,1]", 0, 4) "," E("cell.W2", "[1,1]", 32, 36) "," TINY_U "," TINY_REST, 36);
     tiny_file("bad_weight_1d.safetensors", E("cell.W", "[1]", 0, 4) "," TINY_U "," TINY_REST, 32);
     tiny_file("bad_zero_dim.safetensors",
-              TINY_W "," TINY_U "," E("cell.bias_gate", "[1]", 8, 12) "," E("cell.bias_update", "[1]", 12, 16) ","
-              E("cell.zeta", "[1]", 16, 20) "," E("cell.nu", "[1]", 20, 24) "," E("head.weight", "[0,1]", 24, 24) ","
-              E("head.bias", "[1]", 24, 28), 28);
+              TINY_W
+              "," TINY_U
+              "," E("cell.bias_gate", "[1]", 8, 12) "," E("cell.bias_update", "[1]", 12, 16) "," E(
+                  "cell.zeta", "[1]", 16, 20) "," E("cell.nu", "[1]", 20,
+                                                    24) "," E("head.weight", "[0,1]", 24,
+                                                              24) "," E("head.bias", "[1]", 24, 28),
+              28);
     tiny_file("bad_bias_shape.safetensors",
-              TINY_W "," TINY_U "," E("cell.bias_gate", "[2]", 8, 16) "," E("cell.bias_update", "[1]", 16, 20) ","
-              E("cell.zeta", "[1]", 20, 24) "," E("cell.nu", "[1]", 24, 28) "," E("head.weight", "[1,1]", 28, 32) ","
-              E("head.bias", "[1]", 32, 36), 36);
+              TINY_W
+              "," TINY_U
+              "," E("cell.bias_gate", "[2]", 8, 16) "," E("cell.bias_update", "[1]", 16, 20) "," E(
+                  "cell.zeta", "[1]", 20, 24) "," E("cell.nu", "[1]", 24,
+                                                    28) "," E("head.weight", "[1,1]", 28,
+                                                              32) "," E("head.bias", "[1]", 32, 36),
+              36);
     tiny_file("bad_u_columns.safetensors",
-              TINY_W "," E("cell.U", "[1,2]", 4, 12) "," E("cell.bias_gate", "[1]", 12, 16) ","
-              E("cell.bias_update", "[1]", 16, 20) "," E("cell.zeta", "[1]", 20, 24) "," E("cell.nu", "[1]", 24, 28) ","
-              E("head.weight", "[1,1]", 28, 32) "," E("head.bias", "[1]", 32, 36), 36);
+              TINY_W "," E("cell.U", "[1,2]", 4, 12) "," E("cell.bias_gate", "[1]", 12, 16) "," E(
+                  "cell.bias_update", "[1]", 16,
+                  20) "," E("cell.zeta", "[1]", 20,
+                            24) "," E("cell.nu", "[1]", 24, 28) "," E("head.weight", "[1,1]", 28,
+                                                                      32) "," E("head.bias", "[1]",
+                                                                                32, 36),
+              36);
     tiny_file("bad_dtype_number.safetensors",
-              "\"cell.W\":{\"dtype\":32,\"shape\":[1,1],\"data_offsets\":[0,4]}," TINY_U "," TINY_REST, 32);
+              "\"cell.W\":{\"dtype\":32,\"shape\":[1,1],\"data_offsets\":[0,4]}," TINY_U
+              "," TINY_REST,
+              32);
     tiny_file("bad_entry_missing_shape.safetensors",
               "\"cell.W\":{\"dtype\":\"F32\",\"data_offsets\":[0,4]}," TINY_U "," TINY_REST, 32);
     tiny_file("bad_offsets_float.safetensors",
-              "\"cell.W\":{\"dtype\":\"F32\",\"shape\":[1,1],\"data_offsets\":[0,4.5]}," TINY_U "," TINY_REST, 32);
+              "\"cell.W\":{\"dtype\":\"F32\",\"shape\":[1,1],\"data_offsets\":[0,4.5]}," TINY_U
+              "," TINY_REST,
+              32);
     tiny_file("bad_tensor_not_object.safetensors", "\"cell.W\":[1]," TINY_U "," TINY_REST, 32);
     tiny_file("bad_no_tensors_some_data.safetensors", "\"__metadata__\":{}", 4);
-    tiny_file("bad_no_w.safetensors", E("cell.U", "[1,1]", 0, 4) "," E("cell.bias_gate", "[1]", 4, 8) ","
-              E("cell.bias_update", "[1]", 8, 12) "," E("cell.zeta", "[1]", 12, 16) "," E("cell.nu", "[1]", 16, 20) ","
-              E("head.weight", "[1,1]", 20, 24) "," E("head.bias", "[1]", 24, 28), 28);
-    tiny_file("bad_w_rows.safetensors", E("cell.W", "[2,1]", 0, 8) "," E("cell.U", "[1,1]", 8, 12) ","
-              E("cell.bias_gate", "[1]", 12, 16) "," E("cell.bias_update", "[1]", 16, 20) "," E("cell.zeta", "[1]", 20, 24) ","
-              E("cell.nu", "[1]", 24, 28) "," E("head.weight", "[1,1]", 28, 32) "," E("head.bias", "[1]", 32, 36), 36);
+    tiny_file("bad_no_w.safetensors",
+              E("cell.U", "[1,1]", 0, 4) "," E("cell.bias_gate", "[1]", 4, 8) "," E(
+                  "cell.bias_update", "[1]", 8,
+                  12) "," E("cell.zeta", "[1]", 12,
+                            16) "," E("cell.nu", "[1]", 16, 20) "," E("head.weight", "[1,1]", 20,
+                                                                      24) "," E("head.bias", "[1]",
+                                                                                24, 28),
+              28);
+    tiny_file("bad_w_rows.safetensors",
+              E("cell.W", "[2,1]", 0, 8) "," E("cell.U", "[1,1]", 8, 12) "," E(
+                  "cell.bias_gate", "[1]", 12,
+                  16) "," E("cell.bias_update", "[1]", 16,
+                            20) "," E("cell.zeta", "[1]", 20,
+                                      24) "," E("cell.nu", "[1]", 24,
+                                                28) "," E("head.weight", "[1,1]", 28,
+                                                          32) "," E("head.bias", "[1]", 32, 36),
+              36);
 }
 
 static void gen_safetensors(void) {
-    fg_model_config c = fg_model_config_default();      /* D5 H8 O1 rank 4 */
+    fg_model_config c = fg_model_config_default(); /* D5 H8 O1 rank 4 */
     bytes def = save_model(&c, 0);
     st_write("valid_default.safetensors", &def);
 
@@ -255,7 +302,7 @@ static void gen_safetensors(void) {
     st_write("valid_full_rank_norm.safetensors", &b);
     free(b.p);
 
-    fg_model_config spec = c;                           /* the spec's example */
+    fg_model_config spec = c; /* the spec's example */
     spec.hidden_dim = 16;
     spec.rank = 8;
     spec.nu = 0.8f;
@@ -298,9 +345,15 @@ static void gen_safetensors(void) {
     b.n = def.n;
     b.p = malloc(b.n);
     memcpy(b.p, def.p, def.n);
-    b.p[0] = 0xff; b.p[1] = 0xff; b.p[2] = 0xff; b.p[3] = 0x00;    /* beyond the file */
+    b.p[0] = 0xff;
+    b.p[1] = 0xff;
+    b.p[2] = 0xff;
+    b.p[3] = 0x00; /* beyond the file */
     write_bytes("safetensors_load", "bad_header_len_beyond_file.safetensors", b.p, b.n);
-    b.p[0] = 0x00; b.p[1] = 0x00; b.p[2] = 0x00; b.p[3] = 0x10;    /* 256 MB > limit */
+    b.p[0] = 0x00;
+    b.p[1] = 0x00;
+    b.p[2] = 0x00;
+    b.p[3] = 0x10; /* 256 MB > limit */
     write_bytes("safetensors_load", "bad_header_len_limit.safetensors", b.p, b.n);
     memcpy(b.p, def.p, def.n);
     b.p[8] = '[';
@@ -314,29 +367,42 @@ static void gen_safetensors(void) {
             "\"shape\":[9007199254740992,9007199254740992]");
     st_edit("bad_shape_negative.safetensors", &tb, "\"shape\":[1,1]", "\"shape\":[-1,1]");
     st_edit("bad_shape_3d.safetensors", &tb, "\"shape\":[1,1]", "\"shape\":[1,1,1]");
-    st_edit("bad_offsets_beyond.safetensors", &tb, "\"data_offsets\":[0,4]", "\"data_offsets\":[0,400]");
-    st_edit("bad_offsets_reversed.safetensors", &tb, "\"data_offsets\":[0,4]", "\"data_offsets\":[4,0]");
-    st_edit("bad_offsets_overlap.safetensors", &tb, "\"data_offsets\":[4,8]", "\"data_offsets\":[0,4]");
-    st_edit("bad_offsets_three.safetensors", &tb, "\"data_offsets\":[0,4]", "\"data_offsets\":[0,4,8]");
+    st_edit("bad_offsets_beyond.safetensors", &tb, "\"data_offsets\":[0,4]",
+            "\"data_offsets\":[0,400]");
+    st_edit("bad_offsets_reversed.safetensors", &tb, "\"data_offsets\":[0,4]",
+            "\"data_offsets\":[4,0]");
+    st_edit("bad_offsets_overlap.safetensors", &tb, "\"data_offsets\":[4,8]",
+            "\"data_offsets\":[0,4]");
+    st_edit("bad_offsets_three.safetensors", &tb, "\"data_offsets\":[0,4]",
+            "\"data_offsets\":[0,4,8]");
     st_edit("bad_extra_tensor.safetensors", &tb, "\"cell.nu\"", "\"cell.extra\"");
     st_edit("bad_duplicate_tensor.safetensors", &tb, "\"cell.nu\"", "\"cell.zeta\"");
-    st_edit("bad_metadata_number.safetensors", &def, "\"format\":\"fastgrnn-wasm/1\"", "\"format\":1");
+    st_edit("bad_metadata_number.safetensors", &def, "\"format\":\"fastgrnn-wasm/1\"",
+            "\"format\":1");
     st_edit("bad_format_version.safetensors", &def, "fastgrnn-wasm/1", "fastgrnn-wasm/2");
-    st_edit("bad_config_disagrees.safetensors", &def, "\\\"hidden_dim\\\":8", "\\\"hidden_dim\\\":9");
+    st_edit("bad_config_disagrees.safetensors", &def, "\\\"hidden_dim\\\":8",
+            "\\\"hidden_dim\\\":9");
     st_edit("bad_config_json.safetensors", &def, "\\\"hidden_dim\\\":8", "\\\"hidden_dim\\\":");
     st_edit("bad_normalization_dim.safetensors", &tb, "\\\"means\\\":[", "\\\"means\\\":[1,");
     st_edit("bad_normalization_std.safetensors", &tb, "\\\"stds\\\":[", "\\\"stds\\\":[-");
-    st_edit("bad_entry_unknown_key.safetensors", &tb, "\"dtype\":\"F32\"", "\"dtype\":\"F32\",\"x\":1");
+    st_edit("bad_entry_unknown_key.safetensors", &tb, "\"dtype\":\"F32\"",
+            "\"dtype\":\"F32\",\"x\":1");
 
     /* a non-finite weight: NaN and +inf in the data section */
     h = header_of(&tb, &data, &dl);
     uint8_t *d2 = malloc(dl);
     memcpy(d2, data, dl);
-    d2[0] = 0x00; d2[1] = 0x00; d2[2] = 0xc0; d2[3] = 0x7f;
+    d2[0] = 0x00;
+    d2[1] = 0x00;
+    d2[2] = 0xc0;
+    d2[3] = 0x7f;
     b = assemble(h, d2, dl);
     write_bytes("safetensors_load", "bad_nan_weight.safetensors", b.p, b.n);
     free(b.p);
-    d2[dl - 4] = 0x00; d2[dl - 3] = 0x00; d2[dl - 2] = 0x80; d2[dl - 1] = 0x7f;
+    d2[dl - 4] = 0x00;
+    d2[dl - 3] = 0x00;
+    d2[dl - 2] = 0x80;
+    d2[dl - 1] = 0x7f;
     b = assemble(h, d2, dl);
     write_bytes("safetensors_load", "bad_inf_weight.safetensors", b.p, b.n);
     free(b.p);
@@ -353,7 +419,6 @@ static void gen_safetensors(void) {
     free(def.p);
     free(tb.p);
 }
-
 
 /* data_offsets [b, e) of tensor `name` in a header we wrote (keys in the
  * order dtype, shape, data_offsets). */
@@ -372,7 +437,8 @@ static void entry_range(const char *header, const char *name, size_t *b, size_t 
 }
 
 /* Writes base with `len` bytes at data offset `at` of tensor `name` replaced. */
-static void st_poke(const char *fname, const bytes *base, const char *name, size_t at, const void *val, size_t len) {
+static void st_poke(const char *fname, const bytes *base, const char *name, size_t at,
+                    const void *val, size_t len) {
     const uint8_t *data;
     size_t dl, b, e;
     char *h = header_of(base, &data, &dl);
@@ -474,11 +540,14 @@ static void gen_cards(void) {
     if (fg_model_create(&c, &m) != FG_OK) exit(1);
     float means[3] = {0.5f, -1, 2}, stds[3] = {1, 0.25f, 3};
     fg_model_set_normalization(m, means, stds, 3);
-    bytes full = save_carded(m, "{\"feature_names\":[\"temp\",\"humidity\",\"wind\"],\"class_names\":[\"dry\",\"rain\"],"
-                                "\"label_name\":\"weather\",\"timesteps\":4,\"data\":{\"source\":\"weather.csv\"},"
-                                "\"training\":{\"epochs_run\":3,\"kept_epoch\":1,\"kept_reason\":\"best_validation_loss\","
-                                "\"stop_reason\":\"early_stopping\",\"train_samples\":80,\"validation_samples\":20,"
-                                "\"final\":{\"train_loss\":0.5,\"train_accuracy\":0.75,\"val_loss\":0.625,\"val_accuracy\":0.7}}}");
+    bytes full = save_carded(
+        m,
+        "{\"feature_names\":[\"temp\",\"humidity\",\"wind\"],\"class_names\":[\"dry\",\"rain\"],"
+        "\"label_name\":\"weather\",\"timesteps\":4,\"data\":{\"source\":\"weather.csv\"},"
+        "\"training\":{\"epochs_run\":3,\"kept_epoch\":1,\"kept_reason\":\"best_validation_loss\","
+        "\"stop_reason\":\"early_stopping\",\"train_samples\":80,\"validation_samples\":20,"
+        "\"final\":{\"train_loss\":0.5,\"train_accuracy\":0.75,\"val_loss\":0.625,\"val_accuracy\":"
+        "0.7}}}");
     st_write("valid_card_full.safetensors", &full);
     fg_model_destroy(m);
 
@@ -498,14 +567,15 @@ static void gen_cards(void) {
     tc.batch_size = 4;
     fg_trainer *tr = NULL;
     int32_t ev;
-    if (fg_dataset_create(x, y, 16, 1, 2, 1, &ds) != FG_OK || fg_trainer_create(&c, &tc, &tr) != FG_OK ||
-        fg_trainer_begin(tr, m, ds) != FG_OK || fg_trainer_step(tr, 100, &ev) != FG_OK ||
-        fg_trainer_step(tr, 100, &ev) != FG_OK || fg_trainer_step(tr, 1, &ev) != FG_OK ||
-        fg_trainer_interrupt(tr) != FG_OK) {
+    if (fg_dataset_create(x, y, 16, 1, 2, 1, &ds) != FG_OK ||
+        fg_trainer_create(&c, &tc, &tr) != FG_OK || fg_trainer_begin(tr, m, ds) != FG_OK ||
+        fg_trainer_step(tr, 100, &ev) != FG_OK || fg_trainer_step(tr, 100, &ev) != FG_OK ||
+        fg_trainer_step(tr, 1, &ev) != FG_OK || fg_trainer_interrupt(tr) != FG_OK) {
         fprintf(stderr, "training: %s\n", fg_last_error());
         exit(1);
     }
-    bytes trained = save_carded(m, "{\"feature_names\":[\"\\u00e9t\\u00e9\",\"\\u65e5\\u672c\"],\"class_names\":[\"non\",\"oui\"]}");
+    bytes trained = save_carded(m, "{\"feature_names\":[\"\\u00e9t\\u00e9\",\"\\u65e5\\u672c\"],"
+                                   "\"class_names\":[\"non\",\"oui\"]}");
     st_write("valid_card_trained.safetensors", &trained);
     free(trained.p);
     fg_trainer_destroy(tr);
@@ -519,14 +589,16 @@ static void gen_cards(void) {
     mc.output_dim = 3;
     mc.rank = 2;
     if (fg_model_create(&mc, &m) != FG_OK || fg_model_prune(m, 0.5f) != FG_OK) exit(1);
-    bytes multi = save_carded(m, "{\"class_names\":[\"walk\",\"run\",\"sit\"],\"timesteps\":16,\"data\":{\"source\":\"imu\",\"rate\":\"50 Hz\"}}");
+    bytes multi = save_carded(m, "{\"class_names\":[\"walk\",\"run\",\"sit\"],\"timesteps\":16,"
+                                 "\"data\":{\"source\":\"imu\",\"rate\":\"50 Hz\"}}");
     st_write("valid_card_multiclass_sparse.safetensors", &multi);
     free(multi.p);
     fg_model_destroy(m);
 
     /* hostile cards: SerializationError naming the field */
     card_edit("bad_card_timesteps_0.safetensors", &full, "\"timesteps\":4", "\"timesteps\":0");
-    card_edit("bad_card_timesteps_string.safetensors", &full, "\"timesteps\":4", "\"timesteps\":\"4\"");
+    card_edit("bad_card_timesteps_string.safetensors", &full, "\"timesteps\":4",
+              "\"timesteps\":\"4\"");
     card_edit("bad_card_feature_names_short.safetensors", &full, "\"temp\",", "");
     card_edit("bad_card_feature_names_duplicate.safetensors", &full, "\"humidity\"", "\"temp\"");
     card_edit("bad_card_feature_name_empty.safetensors", &full, "\"wind\"", "\"\"");
@@ -534,9 +606,12 @@ static void gen_cards(void) {
     card_edit("bad_card_feature_name_escape.safetensors", &full, "\"wind\"", "\"\\u001b[2Jwind\"");
     card_edit("bad_card_feature_name_not_utf8.safetensors", &full, "\"wind\"", "\"w\xff\xfe\"");
     card_edit("bad_card_feature_name_long.safetensors", &full, "\"wind\"",
-              "\"wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"
-              "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"
-              "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww\"");
+              "\"wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"
+              "wwwwwwwwwwwwwwwwwwwwwwwwwwww"
+              "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"
+              "wwwwwwwwwwwwwwwwwwwwwwwww"
+              "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"
+              "wwwwwwwwwwwwww\"");
     card_edit("bad_card_class_names_three.safetensors", &full, "\"rain\"]", "\"rain\",\"snow\"]");
     card_edit("bad_card_label_name_array.safetensors", &full, "\"weather\"", "[\"weather\"]");
     card_edit("bad_card_unknown_key.safetensors", &full, "\"label_name\"", "\"label\"");
@@ -545,22 +620,30 @@ static void gen_cards(void) {
     card_edit("bad_card_no_version.safetensors", &full, "\"library_version\":\"0.2.0\",", "");
     card_edit("bad_card_version_spaces.safetensors", &full, "\"0.2.0\"", "\"0.2.0 beta\"");
     card_edit("bad_card_stop_reason.safetensors", &full, "\"early_stopping\"", "\"tired\"");
-    card_edit("bad_card_kept_epoch_beyond.safetensors", &full, "\"kept_epoch\":1", "\"kept_epoch\":3");
-    card_edit("bad_card_negative_samples.safetensors", &full, "\"validation_samples\":20", "\"validation_samples\":-20");
-    card_edit("bad_card_best_without_validation.safetensors", &full, "\"validation_samples\":20", "\"validation_samples\":0");
-    card_edit("bad_card_loss_overflow.safetensors", &full, "\"train_loss\":0.5", "\"train_loss\":1e999");
-    card_edit("bad_card_accuracy_above_1.safetensors", &full, "\"val_accuracy\":0.7", "\"val_accuracy\":7");
-    card_edit("bad_card_final_missing.safetensors", &full, ",\"final\":{\"train_loss\":0.5,\"train_accuracy\":0.75,"
-              "\"val_loss\":0.625,\"val_accuracy\":0.7}", "");
+    card_edit("bad_card_kept_epoch_beyond.safetensors", &full, "\"kept_epoch\":1",
+              "\"kept_epoch\":3");
+    card_edit("bad_card_negative_samples.safetensors", &full, "\"validation_samples\":20",
+              "\"validation_samples\":-20");
+    card_edit("bad_card_best_without_validation.safetensors", &full, "\"validation_samples\":20",
+              "\"validation_samples\":0");
+    card_edit("bad_card_loss_overflow.safetensors", &full, "\"train_loss\":0.5",
+              "\"train_loss\":1e999");
+    card_edit("bad_card_accuracy_above_1.safetensors", &full, "\"val_accuracy\":0.7",
+              "\"val_accuracy\":7");
+    card_edit("bad_card_final_missing.safetensors", &full,
+              ",\"final\":{\"train_loss\":0.5,\"train_accuracy\":0.75,"
+              "\"val_loss\":0.625,\"val_accuracy\":0.7}",
+              "");
     card_edit("bad_card_data_number.safetensors", &full, "\"weather.csv\"", "12");
     card_edit("bad_card_duplicate_key.safetensors", &full, "\"label_name\":\"weather\"",
               "\"label_name\":\"weather\",\"label_name\":\"other\"");
-    card_edit("bad_card_not_json.safetensors", &full, "\"library_version\":\"0.2.0\"", "\"library_version\":");
+    card_edit("bad_card_not_json.safetensors", &full, "\"library_version\":\"0.2.0\"",
+              "\"library_version\":");
     free(full.p);
 }
 
 static void gen_compressed(void) {
-    fg_model_config c = fg_model_config_default();      /* W1/W2, U1/U2 low rank */
+    fg_model_config c = fg_model_config_default(); /* W1/W2, U1/U2 low rank */
     bytes sp = save_compressed(&c, 0, 0.5f, 0);
     st_write("valid_sparse.safetensors", &sp);
     bytes q = save_compressed(&c, 1, 0.0f, 1);
@@ -570,7 +653,7 @@ static void gen_compressed(void) {
     spec.rank = 8;
     bytes sq = save_compressed(&spec, 1, 0.75f, 1);
     st_write("valid_sparse_quantized.safetensors", &sq);
-    fg_model_config big = c;                            /* > 65536 entries: U32 indices */
+    fg_model_config big = c; /* > 65536 entries: U32 indices */
     big.input_dim = 256;
     big.hidden_dim = 257;
     big.rank = FG_RANK_NONE;
@@ -585,7 +668,8 @@ static void gen_compressed(void) {
     uint8_t nan_bits[4] = {0x00, 0x00, 0xc0, 0x7f};
     st_poke("bad_sparse_value_nan.safetensors", &sp, "cell.W2.values", 0, nan_bits, 4);
     st_edit("bad_sparse_index_dtype.safetensors", &sp, "\"dtype\":\"U16\"", "\"dtype\":\"U32\"");
-    st_edit("bad_sparse_missing_values.safetensors", &sp, "\"cell.U2.values\"", "\"cell.U2.valuez\"");
+    st_edit("bad_sparse_missing_values.safetensors", &sp, "\"cell.U2.values\"",
+            "\"cell.U2.valuez\"");
     st_edit("bad_sparse_and_dense.safetensors", &sp, "\"cell.U2.indices\"", "\"cell.U2\"");
     /* a sparse file without its config metadata */
     const uint8_t *data;
@@ -607,8 +691,10 @@ static void gen_compressed(void) {
     st_poke("bad_quant_scale_huge.safetensors", &q, "cell.U2.scale", 0, &s_huge, 4);
     int8_t m128 = -128;
     st_poke("bad_quant_int8_min.safetensors", &q, "cell.U1", 3, &m128, 1);
-    st_edit("bad_quant_missing_scale.safetensors", &q, "\"head.weight.scale\"", "\"head.weight.scalf\"");
-    st_edit("bad_quant_scale_shape.safetensors", &q, "\"shape\":[1],\"data_offsets\"", "\"shape\":[1,1],\"data_offsets\"");
+    st_edit("bad_quant_missing_scale.safetensors", &q, "\"head.weight.scale\"",
+            "\"head.weight.scalf\"");
+    st_edit("bad_quant_scale_shape.safetensors", &q, "\"shape\":[1],\"data_offsets\"",
+            "\"shape\":[1,1],\"data_offsets\"");
     st_edit("bad_quant_f32_weight.safetensors", &q, "\"dtype\":\"I8\"", "\"dtype\":\"F32\"");
     st_drop("bad_sparse_no_values.safetensors", &sp, "cell.U2.values");
     st_drop("bad_quant_no_scale.safetensors", &q, "cell.U1.scale");
@@ -617,7 +703,6 @@ static void gen_compressed(void) {
     free(q.p);
     free(sq.p);
 }
-
 
 /* ---- JSON ----------------------------------------------------------------- */
 
@@ -636,27 +721,35 @@ static void gen_json(void) {
     write_text("metrics_json", "valid_spaced.json",
                " [ {\"epoch\": 0, \"train_loss\": 1, \"val_loss\": null, \"train_accuracy\": 0.5,\n"
                "    \"val_accuracy\": null, \"learning_rate\": 1e-3} ]\n");
-    write_text("metrics_json", "bad_missing_key.json",
-               "[{\"epoch\":0,\"train_loss\":1,\"val_loss\":1,\"train_accuracy\":1,\"val_accuracy\":1}]");
-    write_text("metrics_json", "bad_extra_key.json",
-               "[{\"epoch\":0,\"train_loss\":1,\"val_loss\":1,\"train_accuracy\":1,\"val_accuracy\":1,"
-               "\"learning_rate\":1,\"loss\":2}]");
+    write_text(
+        "metrics_json", "bad_missing_key.json",
+        "[{\"epoch\":0,\"train_loss\":1,\"val_loss\":1,\"train_accuracy\":1,\"val_accuracy\":1}]");
+    write_text(
+        "metrics_json", "bad_extra_key.json",
+        "[{\"epoch\":0,\"train_loss\":1,\"val_loss\":1,\"train_accuracy\":1,\"val_accuracy\":1,"
+        "\"learning_rate\":1,\"loss\":2}]");
     write_text("metrics_json", "bad_epoch_negative.json",
-               "[{\"epoch\":-1,\"train_loss\":1,\"val_loss\":1,\"train_accuracy\":1,\"val_accuracy\":1,\"learning_rate\":1}]");
+               "[{\"epoch\":-1,\"train_loss\":1,\"val_loss\":1,\"train_accuracy\":1,\"val_"
+               "accuracy\":1,\"learning_rate\":1}]");
     write_text("metrics_json", "bad_epoch_fraction.json",
-               "[{\"epoch\":0.5,\"train_loss\":1,\"val_loss\":1,\"train_accuracy\":1,\"val_accuracy\":1,\"learning_rate\":1}]");
+               "[{\"epoch\":0.5,\"train_loss\":1,\"val_loss\":1,\"train_accuracy\":1,\"val_"
+               "accuracy\":1,\"learning_rate\":1}]");
     write_text("metrics_json", "bad_loss_string.json",
-               "[{\"epoch\":0,\"train_loss\":\"1\",\"val_loss\":1,\"train_accuracy\":1,\"val_accuracy\":1,\"learning_rate\":1}]");
+               "[{\"epoch\":0,\"train_loss\":\"1\",\"val_loss\":1,\"train_accuracy\":1,\"val_"
+               "accuracy\":1,\"learning_rate\":1}]");
     write_text("metrics_json", "bad_loss_overflow.json",
-               "[{\"epoch\":0,\"train_loss\":1e39,\"val_loss\":1,\"train_accuracy\":1,\"val_accuracy\":1,\"learning_rate\":1}]");
+               "[{\"epoch\":0,\"train_loss\":1e39,\"val_loss\":1,\"train_accuracy\":1,\"val_"
+               "accuracy\":1,\"learning_rate\":1}]");
     write_text("metrics_json", "bad_duplicate.json",
-               "[{\"epoch\":0,\"epoch\":1,\"train_loss\":1,\"val_loss\":1,\"train_accuracy\":1,\"val_accuracy\":1,\"learning_rate\":1}]");
+               "[{\"epoch\":0,\"epoch\":1,\"train_loss\":1,\"val_loss\":1,\"train_accuracy\":1,"
+               "\"val_accuracy\":1,\"learning_rate\":1}]");
     write_text("metrics_json", "bad_not_array.json", "{\"epoch\":0}");
     write_text("metrics_json", "bad_record_number.json", "[1,2]");
     write_text("metrics_json", "bad_truncated.json", "[{\"epoch\":0,\"train_loss\":");
     write_text("metrics_json", "bad_trailing.json", "[] []");
     write_bytes("metrics_json", "bad_nul_inside.json", "[]\0", 3);
-    write_text("metrics_json", "bad_deep.json", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
+    write_text("metrics_json", "bad_deep.json",
+               "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
 
     /* normalization */
     float means[3] = {0.5f, -1.25f, 1e-20f}, stds[3] = {1.0f, 2.5f, 3e38f};
@@ -672,7 +765,8 @@ static void gen_json(void) {
     write_text("normalization_json", "bad_extra.json", "{\"means\":[0],\"stds\":[1],\"dim\":1}");
     write_text("normalization_json", "bad_overflow.json", "{\"means\":[1e39],\"stds\":[1]}");
     write_text("normalization_json", "bad_string.json", "{\"means\":[\"0\"],\"stds\":[1]}");
-    write_text("normalization_json", "bad_duplicate.json", "{\"means\":[0],\"means\":[0],\"stds\":[1]}");
+    write_text("normalization_json", "bad_duplicate.json",
+               "{\"means\":[0],\"means\":[0],\"stds\":[1]}");
     write_text("normalization_json", "bad_array.json", "[[0],[1]]");
     write_text("normalization_json", "bad_null.json", "{\"means\":null,\"stds\":[1]}");
 
@@ -683,8 +777,10 @@ static void gen_json(void) {
     fg_free(j);
     write_config(0, "model_empty.json", "{}");
     write_config(0, "model_spec.json",
-                 "{\"input_dim\":5,\"hidden_dim\":16,\"output_dim\":1,\"nu\":0.8,\"zeta\":1.2,\"rank\":8,\"seed\":42}");
-    write_config(0, "model_ranks.json", "{\"rank\":null,\"w_rank\":2,\"u_rank\":3,\"output_dim\":4}");
+                 "{\"input_dim\":5,\"hidden_dim\":16,\"output_dim\":1,\"nu\":0.8,\"zeta\":1.2,"
+                 "\"rank\":8,\"seed\":42}");
+    write_config(0, "model_ranks.json",
+                 "{\"rank\":null,\"w_rank\":2,\"u_rank\":3,\"output_dim\":4}");
     write_config(0, "model_bad_unknown.json", "{\"hidden\":8}");
     write_config(0, "model_bad_type.json", "{\"hidden_dim\":\"8\"}");
     write_config(0, "model_bad_zero.json", "{\"input_dim\":0}");
@@ -699,9 +795,10 @@ static void gen_json(void) {
     write_config(1, "train_default.json", j);
     fg_free(j);
     write_config(1, "train_empty.json", "{}");
-    write_config(1, "train_distill.json",
-                 "{\"enable_distillation\":true,\"distillation_temperature\":2,\"distillation_alpha\":0.7,"
-                 "\"early_stopping_patience\":null,\"shuffle\":false}");
+    write_config(
+        1, "train_distill.json",
+        "{\"enable_distillation\":true,\"distillation_temperature\":2,\"distillation_alpha\":0.7,"
+        "\"early_stopping_patience\":null,\"shuffle\":false}");
     write_config(1, "train_bad_lr.json", "{\"learning_rate\":0}");
     write_config(1, "train_bad_split.json", "{\"validation_split\":1}");
     write_config(1, "train_bad_bool.json", "{\"shuffle\":1}");
@@ -713,7 +810,10 @@ static void gen_json(void) {
 
 /* ---- datasets --------------------------------------------------------------- */
 
-static void put16(uint8_t *p, int v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void put16(uint8_t *p, int v) {
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
 
 static void dataset_seed(const char *name, uint8_t flags, int n, int T, int D, int O, int batch,
                          uint8_t ratio, uint8_t lr, uint32_t seed, size_t nvals) {

@@ -30,10 +30,10 @@ void *__real_malloc(size_t size);
 void *__real_calloc(size_t n, size_t size);
 void __real_free(void *p);
 
-static long g_fail_at = -1;   /* index of the allocation to fail, -1: none */
-static long g_count;          /* allocations attempted since arm()        */
-static int g_injected;        /* a failure was injected since arm()        */
-static long g_live;           /* successful allocations not yet freed     */
+static long g_fail_at = -1; /* index of the allocation to fail, -1: none */
+static long g_count;        /* allocations attempted since arm()        */
+static int g_injected;      /* a failure was injected since arm()        */
+static long g_live;         /* successful allocations not yet freed     */
 
 static int should_fail(void) {
     long i = g_count++;
@@ -73,7 +73,8 @@ static void disarm(void) { g_fail_at = -1; }
 
 /* ---- fixtures ---------------------------------------------------------------------- */
 
-static fg_model *model_of(int32_t D, int32_t H, int32_t O, int32_t rank, float sparsity, int quantize, int norm) {
+static fg_model *model_of(int32_t D, int32_t H, int32_t O, int32_t rank, float sparsity,
+                          int quantize, int norm) {
     fg_model_config c = fg_model_config_default();
     c.input_dim = D;
     c.hidden_dim = H;
@@ -85,7 +86,10 @@ static fg_model *model_of(int32_t D, int32_t H, int32_t O, int32_t rank, float s
     if (quantize && fg_model_quantize(m) != FG_OK) exit(2);
     if (norm) {
         float means[64], stds[64];
-        for (int i = 0; i < D; i++) { means[i] = (float)i; stds[i] = 1.0f + (float)i; }
+        for (int i = 0; i < D; i++) {
+            means[i] = (float)i;
+            stds[i] = 1.0f + (float)i;
+        }
         if (fg_model_set_normalization(m, means, stds, D) != FG_OK) exit(2);
     }
     return m;
@@ -126,7 +130,8 @@ static int same_model(const fg_model *a, const uint8_t *bytes, size_t len) {
 static int same_dataset(const fg_dataset *a, const fg_dataset *b) {
     int32_t n = fg_dataset_len(a), O = fg_dataset_output_dim(a);
     size_t count = (size_t)n * fg_dataset_timesteps(a) * fg_dataset_input_dim(a);
-    if (n != fg_dataset_len(b) || !same_bits_f(fg_dataset_features(a), fg_dataset_features(b), count) ||
+    if (n != fg_dataset_len(b) ||
+        !same_bits_f(fg_dataset_features(a), fg_dataset_features(b), count) ||
         !same_bits_f(fg_dataset_labels(a), fg_dataset_labels(b), (size_t)n))
         return 0;
     const float *sa = fg_dataset_soft_targets(a), *sb = fg_dataset_soft_targets(b);
@@ -149,7 +154,7 @@ struct scenario {
     fg_model *m;
     fg_dataset *ds, *ds_copy;
     fg_trainer *tr;
-    uint8_t *bytes;   /* the model as setup saved it */
+    uint8_t *bytes; /* the model as setup saved it */
     size_t len;
     void *out, *out2; /* outputs of the call (fg_free'd, or objects) */
     int out_kind;     /* 0 fg_free, 1 model, 2 datasets */
@@ -184,7 +189,9 @@ static void teardown(scenario *s) {
 }
 
 static int model_same(scenario *s) { return s->out == NULL && same_model(s->m, s->bytes, s->len); }
-static int ds_same(scenario *s) { return s->out == NULL && s->out2 == NULL && same_dataset(s->ds, s->ds_copy); }
+static int ds_same(scenario *s) {
+    return s->out == NULL && s->out2 == NULL && same_dataset(s->ds, s->ds_copy);
+}
 static int both_same(scenario *s) { return model_same(s) && ds_same(s); }
 
 /* fixtures */
@@ -199,12 +206,17 @@ static void keep_ds(scenario *s, fg_dataset *ds) {
 static void su_dense(scenario *s) { keep_model(s, model_of(5, 8, 1, 4, 0, 0, 1)); }
 static void su_sparse(scenario *s) { keep_model(s, model_of(5, 8, 3, FG_RANK_NONE, 0.5f, 0, 0)); }
 static void su_quant(scenario *s) { keep_model(s, model_of(5, 16, 1, 8, 0.25f, 1, 1)); }
-static void su_big_sparse(scenario *s) { keep_model(s, model_of(256, 257, 1, FG_RANK_NONE, 0.99f, 0, 0)); }
-static const char CARD[] =
-    "{\"feature_names\":[\"a\",\"b\",\"c\",\"d\",\"e\"],\"class_names\":[\"no\",\"yes\"],\"label_name\":\"y\","
-    "\"timesteps\":2,\"data\":{\"source\":\"test\"},\"training\":{\"epochs_run\":3,\"kept_epoch\":1,"
-    "\"kept_reason\":\"best_validation_loss\",\"stop_reason\":\"early_stopping\",\"train_samples\":8,"
-    "\"validation_samples\":2,\"final\":{\"train_loss\":0.5,\"train_accuracy\":0.75,\"val_loss\":0.625,\"val_accuracy\":0.5}}}";
+static void su_big_sparse(scenario *s) {
+    keep_model(s, model_of(256, 257, 1, FG_RANK_NONE, 0.99f, 0, 0));
+}
+static const char CARD[] = "{\"feature_names\":[\"a\",\"b\",\"c\",\"d\",\"e\"],\"class_names\":["
+                           "\"no\",\"yes\"],\"label_name\":\"y\","
+                           "\"timesteps\":2,\"data\":{\"source\":\"test\"},\"training\":{\"epochs_"
+                           "run\":3,\"kept_epoch\":1,"
+                           "\"kept_reason\":\"best_validation_loss\",\"stop_reason\":\"early_"
+                           "stopping\",\"train_samples\":8,"
+                           "\"validation_samples\":2,\"final\":{\"train_loss\":0.5,\"train_"
+                           "accuracy\":0.75,\"val_loss\":0.625,\"val_accuracy\":0.5}}}";
 static void su_carded(scenario *s) {
     fg_model *m = model_of(5, 8, 1, 4, 0, 0, 1);
     if (fg_model_set_card(m, CARD, strlen(CARD)) != FG_OK) exit(2);
@@ -257,7 +269,8 @@ static fg_status c_save(scenario *s) {
     return st;
 }
 static fg_status c_set_card(scenario *s) {
-    static const char update[] = "{\"label_name\":\"target\",\"data\":null,\"class_names\":[\"left\",\"right\"]}";
+    static const char update[] =
+        "{\"label_name\":\"target\",\"data\":null,\"class_names\":[\"left\",\"right\"]}";
     return fg_model_set_card(s->m, update, strlen(update));
 }
 static fg_status c_get_card(scenario *s) {
@@ -268,7 +281,8 @@ static fg_status c_get_card(scenario *s) {
 }
 static fg_status c_summary_json(scenario *s) {
     (void)s;
-    fg_training_summary sum = {4, 2, FG_KEPT_BEST_VALIDATION_LOSS, FG_STOP_EARLY_STOPPING, 10, 3, {2, 0.5f, 0.25f, 0.75f, 0.5f, 0.01f}};
+    fg_training_summary sum = {4,  2, FG_KEPT_BEST_VALIDATION_LOSS,        FG_STOP_EARLY_STOPPING,
+                               10, 3, {2, 0.5f, 0.25f, 0.75f, 0.5f, 0.01f}};
     char *json = NULL;
     fg_status st = fg_training_summary_to_json(&sum, &json);
     s->out = json;
@@ -340,7 +354,8 @@ static fg_status c_norm_json(scenario *s) {
 }
 static fg_status c_metrics_json(scenario *s) {
     (void)s;
-    fg_training_metrics m[2] = {{0, 1, NAN, 0.5f, NAN, 0.1f}, {1, 0.5f, 0.6f, 0.75f, 0.5f, 0.1f}}, *back = NULL;
+    fg_training_metrics m[2] = {{0, 1, NAN, 0.5f, NAN, 0.1f}, {1, 0.5f, 0.6f, 0.75f, 0.5f, 0.1f}},
+                        *back = NULL;
     size_t n = 0;
     char *j = NULL;
     fg_status st = fg_metrics_to_json(m, 2, &j);
@@ -352,15 +367,16 @@ static fg_status c_metrics_json(scenario *s) {
 static fg_status c_ds_create(scenario *s) {
     s->out_kind = 2;
     fg_dataset *d = NULL;
-    fg_status st = fg_dataset_create(fg_dataset_features(s->ds), fg_dataset_labels(s->ds), fg_dataset_len(s->ds),
-                                     fg_dataset_timesteps(s->ds), fg_dataset_input_dim(s->ds),
-                                     fg_dataset_output_dim(s->ds), &d);
+    fg_status st = fg_dataset_create(fg_dataset_features(s->ds), fg_dataset_labels(s->ds),
+                                     fg_dataset_len(s->ds), fg_dataset_timesteps(s->ds),
+                                     fg_dataset_input_dim(s->ds), fg_dataset_output_dim(s->ds), &d);
     s->out = d;
     return st;
 }
 static void su_ds_adopt(scenario *s) {
     su_ds(s);
-    size_t nx = (size_t)fg_dataset_len(s->ds) * fg_dataset_timesteps(s->ds) * fg_dataset_input_dim(s->ds);
+    size_t nx =
+        (size_t)fg_dataset_len(s->ds) * fg_dataset_timesteps(s->ds) * fg_dataset_input_dim(s->ds);
     s->buf_x = fg_malloc(nx * sizeof(float));
     s->buf_y = fg_malloc((size_t)fg_dataset_len(s->ds) * sizeof(float));
     if (!s->buf_x || !s->buf_y) exit(2);
@@ -370,15 +386,18 @@ static void su_ds_adopt(scenario *s) {
 static fg_status c_ds_adopt(scenario *s) {
     s->out_kind = 2;
     fg_dataset *d = NULL;
-    fg_status st = fg_dataset_adopt(s->buf_x, s->buf_y, fg_dataset_len(s->ds), fg_dataset_timesteps(s->ds),
-                                    fg_dataset_input_dim(s->ds), fg_dataset_output_dim(s->ds), &d);
+    fg_status st =
+        fg_dataset_adopt(s->buf_x, s->buf_y, fg_dataset_len(s->ds), fg_dataset_timesteps(s->ds),
+                         fg_dataset_input_dim(s->ds), fg_dataset_output_dim(s->ds), &d);
     if (st == FG_OK) s->buf_x = s->buf_y = NULL; /* the dataset owns them now */
     s->out = d;
     return st;
 }
 static int adopt_same(scenario *s) {
-    size_t nx = (size_t)fg_dataset_len(s->ds) * fg_dataset_timesteps(s->ds) * fg_dataset_input_dim(s->ds);
-    return ds_same(s) && s->buf_x && s->buf_y && same_bits_f(s->buf_x, fg_dataset_features(s->ds), nx) &&
+    size_t nx =
+        (size_t)fg_dataset_len(s->ds) * fg_dataset_timesteps(s->ds) * fg_dataset_input_dim(s->ds);
+    return ds_same(s) && s->buf_x && s->buf_y &&
+           same_bits_f(s->buf_x, fg_dataset_features(s->ds), nx) &&
            same_bits_f(s->buf_y, fg_dataset_labels(s->ds), (size_t)fg_dataset_len(s->ds));
 }
 static fg_status c_ds_clone(scenario *s) {
@@ -427,7 +446,8 @@ static fg_status c_train(scenario *s) { return fg_trainer_train(s->tr, s->m, s->
 static fg_status c_train_batch(scenario *s) {
     float loss;
     return fg_trainer_train_batch(s->tr, s->m, fg_dataset_features(s->ds), fg_dataset_labels(s->ds),
-                                  fg_dataset_soft_targets(s->ds), 4, fg_dataset_timesteps(s->ds), &loss);
+                                  fg_dataset_soft_targets(s->ds), 4, fg_dataset_timesteps(s->ds),
+                                  &loss);
 }
 static fg_status c_evaluate(scenario *s) {
     float loss, acc;
@@ -436,43 +456,111 @@ static fg_status c_evaluate(scenario *s) {
 
 static scenario SCENARIOS[] = {
     {.name = "model_create", .setup = su_dense, .call = c_create, .unchanged = model_same},
-    {.name = "model_clone (normalization)", .setup = su_dense, .call = c_clone, .unchanged = model_same},
+    {.name = "model_clone (normalization)",
+     .setup = su_dense,
+     .call = c_clone,
+     .unchanged = model_same},
     {.name = "model_clone (sparse)", .setup = su_sparse, .call = c_clone, .unchanged = model_same},
     {.name = "model_save (dense)", .setup = su_dense, .call = c_save, .unchanged = model_same},
-    {.name = "model_save (sparse, quantized)", .setup = su_quant, .call = c_save, .unchanged = model_same},
-    {.name = "model_load (dense, normalization)", .setup = su_dense, .call = c_load, .unchanged = model_same},
+    {.name = "model_save (sparse, quantized)",
+     .setup = su_quant,
+     .call = c_save,
+     .unchanged = model_same},
+    {.name = "model_load (dense, normalization)",
+     .setup = su_dense,
+     .call = c_load,
+     .unchanged = model_same},
     {.name = "model_load (card)", .setup = su_carded, .call = c_load, .unchanged = model_same},
     {.name = "model_clone (card)", .setup = su_carded, .call = c_clone, .unchanged = model_same},
     {.name = "model_set_card", .setup = su_carded, .call = c_set_card, .unchanged = model_same},
-    {.name = "model_get_card (normalization)", .setup = su_carded, .call = c_get_card, .unchanged = model_same},
-    {.name = "training_summary_to_json", .setup = su_dense, .call = c_summary_json, .unchanged = model_same},
+    {.name = "model_get_card (normalization)",
+     .setup = su_carded,
+     .call = c_get_card,
+     .unchanged = model_same},
+    {.name = "training_summary_to_json",
+     .setup = su_dense,
+     .call = c_summary_json,
+     .unchanged = model_same},
     {.name = "model_load (sparse)", .setup = su_sparse, .call = c_load, .unchanged = model_same},
-    {.name = "model_load (sparse, quantized)", .setup = su_quant, .call = c_load, .unchanged = model_same},
-    {.name = "model_load (U32 indices)", .setup = su_big_sparse, .call = c_load, .unchanged = model_same},
-    {.name = "model_save_file + load_file", .setup = su_dense, .call = c_save_load_file, .unchanged = model_same},
+    {.name = "model_load (sparse, quantized)",
+     .setup = su_quant,
+     .call = c_load,
+     .unchanged = model_same},
+    {.name = "model_load (U32 indices)",
+     .setup = su_big_sparse,
+     .call = c_load,
+     .unchanged = model_same},
+    {.name = "model_save_file + load_file",
+     .setup = su_dense,
+     .call = c_save_load_file,
+     .unchanged = model_same},
     {.name = "model_prune", .setup = su_dense, .call = c_prune, .unchanged = model_same},
-    {.name = "model_prune (pruned again)", .setup = su_sparse, .call = c_prune, .unchanged = model_same},
+    {.name = "model_prune (pruned again)",
+     .setup = su_sparse,
+     .call = c_prune,
+     .unchanged = model_same},
     {.name = "model_quantize", .setup = su_dense, .call = c_quantize, .unchanged = model_same},
     {.name = "model_forward_batch", .setup = su_dense, .call = c_forward, .unchanged = model_same},
-    {.name = "model_forward_batch (quantized)", .setup = su_quant, .call = c_forward, .unchanged = model_same},
-    {.name = "generate_teacher_predictions", .setup = su_sparse, .call = c_teacher, .unchanged = model_same},
-    {.name = "model_set_normalization", .setup = su_dense, .call = c_set_norm, .unchanged = model_same},
-    {.name = "config JSON both ways", .setup = su_dense, .call = c_config_json, .unchanged = model_same},
-    {.name = "normalization JSON both ways", .setup = su_dense, .call = c_norm_json, .unchanged = model_same},
-    {.name = "metrics JSON both ways", .setup = su_dense, .call = c_metrics_json, .unchanged = model_same},
+    {.name = "model_forward_batch (quantized)",
+     .setup = su_quant,
+     .call = c_forward,
+     .unchanged = model_same},
+    {.name = "generate_teacher_predictions",
+     .setup = su_sparse,
+     .call = c_teacher,
+     .unchanged = model_same},
+    {.name = "model_set_normalization",
+     .setup = su_dense,
+     .call = c_set_norm,
+     .unchanged = model_same},
+    {.name = "config JSON both ways",
+     .setup = su_dense,
+     .call = c_config_json,
+     .unchanged = model_same},
+    {.name = "normalization JSON both ways",
+     .setup = su_dense,
+     .call = c_norm_json,
+     .unchanged = model_same},
+    {.name = "metrics JSON both ways",
+     .setup = su_dense,
+     .call = c_metrics_json,
+     .unchanged = model_same},
     {.name = "dataset_create", .setup = su_ds, .call = c_ds_create, .unchanged = ds_same},
     {.name = "dataset_adopt", .setup = su_ds_adopt, .call = c_ds_adopt, .unchanged = adopt_same},
-    {.name = "dataset_clone (soft targets)", .setup = su_ds, .call = c_ds_clone, .unchanged = ds_same},
+    {.name = "dataset_clone (soft targets)",
+     .setup = su_ds,
+     .call = c_ds_clone,
+     .unchanged = ds_same},
     {.name = "dataset_split", .setup = su_ds, .call = c_ds_split, .unchanged = ds_same},
     {.name = "dataset_normalize", .setup = su_ds, .call = c_ds_normalize, .unchanged = ds_same},
-    {.name = "dataset_with_soft_targets", .setup = su_ds_multi, .call = c_ds_soft, .unchanged = ds_same},
+    {.name = "dataset_with_soft_targets",
+     .setup = su_ds_multi,
+     .call = c_ds_soft,
+     .unchanged = ds_same},
     {.name = "batch_iter_create", .setup = su_ds, .call = c_iter, .unchanged = ds_same},
-    {.name = "trainer_create", .setup = su_dense, .call = c_trainer_create, .unchanged = model_same},
+    {.name = "trainer_create",
+     .setup = su_dense,
+     .call = c_trainer_create,
+     .unchanged = model_same},
     {.name = "trainer_train", .setup = su_train, .call = c_train, .unchanged = both_same},
-    {.name = "trainer_train (distillation)", .setup = su_train, .call = c_train, .unchanged = both_same, .distill = 1},
-    {.name = "trainer_train (sparse, multi-class)", .setup = su_train_multi, .call = c_train, .unchanged = both_same, .sparsity = 0.5f},
-    {.name = "trainer_train_batch", .setup = su_train, .call = c_train_batch, .unchanged = both_same},
-    {.name = "trainer_evaluate", .setup = su_train_multi, .call = c_evaluate, .unchanged = both_same},
+    {.name = "trainer_train (distillation)",
+     .setup = su_train,
+     .call = c_train,
+     .unchanged = both_same,
+     .distill = 1},
+    {.name = "trainer_train (sparse, multi-class)",
+     .setup = su_train_multi,
+     .call = c_train,
+     .unchanged = both_same,
+     .sparsity = 0.5f},
+    {.name = "trainer_train_batch",
+     .setup = su_train,
+     .call = c_train_batch,
+     .unchanged = both_same},
+    {.name = "trainer_evaluate",
+     .setup = su_train_multi,
+     .call = c_evaluate,
+     .unchanged = both_same},
 };
 
 static void run_scenario(scenario *s) {
@@ -489,22 +577,26 @@ static void run_scenario(scenario *s) {
         int injected = g_injected;
         disarm();
         if (!injected) {
-            ok &= CHECK(st == FG_OK, "  %s succeeds with no failure injected (%ld allocations) %s", s->name, k,
-                        st ? fg_last_error() : "");
+            ok &= CHECK(st == FG_OK, "  %s succeeds with no failure injected (%ld allocations) %s",
+                        s->name, k, st ? fg_last_error() : "");
             teardown(s);
             ok &= CHECK(g_live == base, "  no leak after success (%ld live)", g_live - base);
             break;
         }
         if (st != FG_ERR_OUT_OF_MEMORY || fg_last_status() != st ||
-            (!contains_ci(fg_last_error(), "out of memory") && !contains_ci(fg_last_error(), "overflows"))) {
-            ok &= CHECK(0, "  allocation %ld failed: %s \"%s\" (expected OutOfMemory)", k, fg_status_name(st),
-                        fg_last_error());
+            (!contains_ci(fg_last_error(), "out of memory") &&
+             !contains_ci(fg_last_error(), "overflows"))) {
+            ok &= CHECK(0, "  allocation %ld failed: %s \"%s\" (expected OutOfMemory)", k,
+                        fg_status_name(st), fg_last_error());
         }
         if (!s->unchanged(s)) ok &= CHECK(0, "  allocation %ld failed and the inputs changed", k);
         teardown(s);
-        if (g_live != base) ok &= CHECK(0, "  allocation %ld failed and %ld allocations leaked", k, g_live - base);
+        if (g_live != base)
+            ok &= CHECK(0, "  allocation %ld failed and %ld allocations leaked", k, g_live - base);
     }
-    CHECK(ok, "%s: each of its %ld allocations fails cleanly (OutOfMemory, inputs unchanged, no leak)", s->name, k);
+    CHECK(ok,
+          "%s: each of its %ld allocations fails cleanly (OutOfMemory, inputs unchanged, no leak)",
+          s->name, k);
 }
 
 /* A training run allocates everything in begin: its steps allocate nothing. */
@@ -524,8 +616,10 @@ static void no_allocation_in_steps(float sparsity, int distill) {
     fg_status st = fg_trainer_finish(s.tr);
     long count = g_count;
     disarm();
-    CHECK(ev == FG_EVENT_DONE && st == FG_OK && count == 0, "training steps and finish allocate nothing (sparsity %g, "
-          "distillation %d): %ld allocations in %d steps", (double)sparsity, distill, count, steps);
+    CHECK(ev == FG_EVENT_DONE && st == FG_OK && count == 0,
+          "training steps and finish allocate nothing (sparsity %g, "
+          "distillation %d): %ld allocations in %d steps",
+          (double)sparsity, distill, count, steps);
     teardown(&s);
 }
 
@@ -543,7 +637,8 @@ static void no_allocation_in_interrupt(void) {
     char *card = NULL;
     if (fg_model_get_card(s.m, &card) != FG_OK) exit(2);
     CHECK(st == FG_OK && count == 0 && strstr(card, "\"stop_reason\":\"interrupted\"") != NULL,
-          "steps and interrupt allocate nothing and the card says interrupted (%ld allocations)", count);
+          "steps and interrupt allocate nothing and the card says interrupted (%ld allocations)",
+          count);
     fg_free(card);
     teardown(&s);
 }
