@@ -68,8 +68,7 @@ async function openBytes(input, start, name, used) {
     if (start > size) {
       throw new FastGRNNError('IoError', `${input} has ${size} bytes, fewer than the ${start} already read (the file changed)`);
     }
-    const stream = fs.createReadStream(input, { start, highWaterMark: READ_CHUNK });
-    return { chunks: nodeChunks(stream, input), size };
+    return { chunks: fileChunks(fs, input, start), size };
   }
   if (input instanceof Uint8Array || input instanceof ArrayBuffer) {
     const u8 = input instanceof Uint8Array ? input : new Uint8Array(input);
@@ -109,13 +108,30 @@ async function* streamChunks(stream, name) {
   }
 }
 
-async function* nodeChunks(stream, name) {
+/** A file's bytes from `start`, in READ_CHUNK pieces (each a new buffer). */
+async function* fileChunks(fs, path, start) {
+  let fh;
   try {
-    for await (const c of stream) yield new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
+    fh = await fs.promises.open(path, 'r');
   } catch (e) {
-    throw ioError(name, e);
+    throw ioError(path, e);
+  }
+  try {
+    let pos = start;
+    for (;;) {
+      const buf = new Uint8Array(READ_CHUNK);
+      let got;
+      try {
+        ({ bytesRead: got } = await fh.read(buf, 0, READ_CHUNK, pos));
+      } catch (e) {
+        throw ioError(path, e);
+      }
+      if (got === 0) return;
+      pos += got;
+      yield got === READ_CHUNK ? buf : buf.subarray(0, got);
+    }
   } finally {
-    stream.destroy();
+    await fh.close();
   }
 }
 

@@ -163,6 +163,16 @@ static const float *soft_of(const fg_trainer *tr, const float *soft, size_t i) {
     return tr->has_soft ? (soft ? soft : tr->buf_soft) + i * tr->sw : NULL;
 }
 
+/* dst[row] = (x - mean) / std feature by feature (row = T * D), as
+ * fg_model_normalize_rows computes it; x was checked by check_samples. */
+static void normalize_sample(const fg_model *m, const float *x, int32_t row, float *dst) {
+    const float *mu = m->norm_means, *sd = m->norm_stds;
+    for (int32_t i = 0, d = 0; i < row; i++) {
+        dst[i] = (x[i] - mu[d]) / sd[d];
+        if (++d == m->D) d = 0;
+    }
+}
+
 fg_status fg_trainer_stream_push(fg_trainer *tr, const float *x, const float *y, const float *soft,
                                  int32_t n) {
     fg_status s;
@@ -179,8 +189,8 @@ fg_status fg_trainer_stream_push(fg_trainer *tr, const float *x, const float *y,
     for (int32_t i = 0; i < n; i++) {
         const float *xi = x + (size_t)i * tr->row;
         const float *si = tr->has_soft ? soft + (size_t)i * tr->sw : NULL;
-        if (tr->raw) { /* checked above: cannot fail */
-            fg_model_normalize_rows(tr->model, xi, (size_t)tr->T, spare);
+        if (tr->raw && tr->model->norm_means) { /* checked above: all finite */
+            normalize_sample(tr->model, xi, tr->row, spare);
             xi = spare;
         }
         if (tr->buf_cap == 0) {
