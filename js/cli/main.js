@@ -21,7 +21,7 @@ const COMMANDS = {
   evaluate: { mod: evaluate, args: 'MODEL DATA.csv [--json]', about: 'loss, accuracy, confusion matrix, ...' },
   inspect: { mod: inspect, args: 'MODEL [--json]', about: 'the model card and sizes' },
   'export-onnx': { mod: exportOnnx, args: 'MODEL OUT.onnx [options]', about: 'the model as an ONNX graph' },
-  search: { mod: searchCmd, args: '--space JSON [--data FILE.csv]', about: 'hyperparameter search over worker threads' },
+  search: { mod: searchCmd, args: '--space JSON [--data FILE.csv]', about: 'hyperparameter search in parallel' },
 };
 
 function help() {

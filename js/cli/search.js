@@ -48,8 +48,9 @@ export function help(prog) {
     'a live table shows the trials as they finish; otherwise one line per trial.',
     '',
     'Example:',
-    `  ${prog} --space '{"hiddenDim":[4,8,16],"learningRate":{"min":0.001,"max":0.03,"log":true},"prune":[0,0.5]}' \\`,
-    '      --trials 12 --workers 2 --objective valAccuracy --out best.safetensors',
+    `  ${prog} --trials 12 --workers 2 --objective valAccuracy \\`,
+    `      --space '{"hiddenDim":[4,8,16],"prune":[0,0.5],"rank":[2,4,null]}' \\`,
+    '      --out best.safetensors',
     '',
     'Options:',
   ], FLAGS);

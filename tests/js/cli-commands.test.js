@@ -94,11 +94,11 @@ describe('fastgrnn: commands and help', { concurrency: true }, () => {
   test('--help lists every command; help <command> equals <command> --help', async () => {
     const res = await run(['--help']);
     assertOk(res);
-    for (const c of ['train', 'predict', 'evaluate', 'inspect', 'export-onnx']) {
+    for (const c of ['train', 'predict', 'evaluate', 'inspect', 'export-onnx', 'search']) {
       assert.match(res.stdout, new RegExp(`^  ${c} `, 'm'), `--help lacks ${c}`);
     }
     for (const line of res.stdout.split('\n')) assert.ok(line.length <= 79, line);
-    for (const c of ['train', 'predict', 'evaluate', 'inspect', 'export-onnx']) {
+    for (const c of ['train', 'predict', 'evaluate', 'inspect', 'export-onnx', 'search']) {
       const a = await run(['help', c]);
       const b = await run([c, '--help']);
       assertOk(a);
