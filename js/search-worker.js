@@ -90,16 +90,18 @@ function serveSearch(post, onMessage) {
   });
 }
 
+// A variable, not a literal: browser bundlers must not try to resolve it.
+const WORKER_THREADS = 'node:worker_threads';
 const nodeThreads = typeof process !== 'undefined' && process.versions != null &&
   process.versions.node != null && typeof process.getBuiltinModule === 'function'
-  ? process.getBuiltinModule('node:worker_threads') : null;
+  ? process.getBuiltinModule(WORKER_THREADS) : null;
 
 if (nodeThreads && !nodeThreads.isMainThread && nodeThreads.parentPort) {
   const port = nodeThreads.parentPort;
   serveSearch((m, transfer) => port.postMessage(m, transfer), (fn) => port.on('message', fn));
 } else if (typeof process !== 'undefined' && process.versions != null && process.versions.node != null &&
   typeof process.getBuiltinModule !== 'function' && typeof WorkerGlobalScope === 'undefined') {
-  import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:worker_threads').then((wt) => {
+  import(/* webpackIgnore: true */ /* @vite-ignore */ WORKER_THREADS).then((wt) => {
     if (!wt.isMainThread && wt.parentPort) {
       const port = wt.parentPort;
       serveSearch((m, transfer) => port.postMessage(m, transfer), (fn) => port.on('message', fn));

@@ -213,10 +213,14 @@ function prepareData(data) {
 
 // ------------------------------------------------------------------ pool
 
+// Variables, not literals: browser bundlers must not try to resolve them,
+// nor copy the unbundled worker file for the Node branch.
+const WORKER_THREADS = 'node:worker_threads';
+const NODE_WORKER_FILE = './search-worker.js';
 function workerThreads() {
   return typeof process.getBuiltinModule === 'function'
-    ? Promise.resolve(process.getBuiltinModule('node:worker_threads'))
-    : import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:worker_threads');
+    ? Promise.resolve(process.getBuiltinModule(WORKER_THREADS))
+    : import(/* webpackIgnore: true */ /* @vite-ignore */ WORKER_THREADS);
 }
 
 /**
@@ -236,8 +240,9 @@ class SearchWorker {
     if (isNode) {
       const { Worker } = await workerThreads();
       if (this.dead) throw new FastGRNNError('Aborted', 'search aborted');
+      const base = import.meta.url;
       const w = new Worker(url ? (/^file:/i.test(url) ? new URL(url) : url)
-        : new URL('./search-worker.js', import.meta.url));
+        : new URL(NODE_WORKER_FILE, base));
       this.w = w;
       this.post = (m) => w.postMessage(m);
       w.on('message', (m) => this.onMessage(m));

@@ -1,9 +1,9 @@
 // Rollup: node-resolve finds the package; import-meta-assets emits the .wasm
 // files that js/loader.js references with new URL('…', import.meta.url).
-// Rollup does not bundle workers: the training worker is a second input,
-// written next to the app's chunk where js/worker.js looks for it, and
-// import-meta-assets leaves js/worker.js alone (it would copy the worker
-// unbundled).
+// Rollup does not bundle workers: the training and search workers are
+// further inputs, written next to the app's chunk where js/worker.js and
+// js/search.js look for them, and import-meta-assets leaves those two files
+// alone (it would copy the workers unbundled).
 import { readFileSync } from 'node:fs';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { importMetaAssets } from '@web/rollup-plugin-import-meta-assets';
@@ -20,11 +20,12 @@ export default {
   input: {
     main: 'src/main.js',
     'training-worker': 'node_modules/fastgrnn-wasm/js/training-worker.js',
+    'search-worker': 'node_modules/fastgrnn-wasm/js/search-worker.js',
   },
   output: { dir: 'dist', format: 'es', entryFileNames: 'src/[name].js' },
   plugins: [
     nodeResolve({ browser: true }),
-    importMetaAssets({ exclude: '**/fastgrnn-wasm/js/worker.js' }),
+    importMetaAssets({ exclude: ['**/fastgrnn-wasm/js/worker.js', '**/fastgrnn-wasm/js/search.js'] }),
     html,
   ],
 };
