@@ -144,7 +144,9 @@ test('the page loads, shows the module readout and is ready', async () => {
 
 test('routing data: trains with live charts and counter, validation accuracy >= 0.85', async () => {
   await chooseDataset('routing');
-  await setFields({ n: 8000, epochs: 20, earlyStoppingPatience: '' });
+  // Enough work (about a second on a fast machine) that the page sees the
+  // counter at several epochs whatever the machine's speed.
+  await setFields({ n: 20000, hiddenDim: 64, epochs: 20, earlyStoppingPatience: '' });
   const r = await train();
   assertLiveUpdates(r);
   assert.equal(r.epochs, 20);
@@ -160,7 +162,7 @@ test('routing data: trains with live charts and counter, validation accuracy >= 
   const kept = Number(/Kept the weights of epoch (\d+) \(validation accuracy/.exec(await text('#status'))?.[1]);
   const losses = await page.evaluate(() => window.fastgrnnDemo.state.trained.metrics.map((m) => m.valLoss));
   assert.equal(kept, losses.indexOf(Math.min(...losses)) + 1);
-  assert.match(await text('#pred-source'), /Trained model .* accuracy on all 8,000 samples/);
+  assert.match(await text('#pred-source'), /Trained model .* accuracy on all 20,000 samples/);
   assert.equal(await page.locator('#history tbody tr').count(), 1);
   await shot('desktop-1280x800-routing.png');
 });
