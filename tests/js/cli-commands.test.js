@@ -388,18 +388,21 @@ describe('fastgrnn train: Ctrl-C and --out', { concurrency: true }, () => {
   test('a second Ctrl-C exits at once with 130, writing nothing', async () => {
     const out = file('int2');
     let sent = false;
-    // One long batch per epoch (32,000 samples, hidden 128): the first Ctrl-C
-    // (100 ms into epoch 2) waits for the end of that batch; the second one,
-    // 15 ms later (the two close together, so that a loaded machine cannot
-    // let the batch end between them), exits before it.
-    const res = await run(['train', '--samples', '40000', '--batch-size', '32000', '--hidden-dim', '128',
+    // One long batch per epoch (32,000 samples, hidden 256, full rank: about
+    // half a second even on a fast machine). Both Ctrl-Cs are sent 100 ms
+    // into epoch 2, 2 ms apart: the process takes each signal when it comes
+    // (two, not one), and acts on them after that batch: the first asks for
+    // an interrupt, the second exits at once.
+    const pause = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+    const res = await run(['train', '--samples', '40000', '--batch-size', '32000', '--hidden-dim', '256',
       '--rank', 'none', '--epochs', '100', '--early-stopping-patience', 'none', '--out', out], {
       onStdout: (child, text) => {
         if (!sent && epochLines(text).length >= 1) {
           sent = true;
           setTimeout(() => {
             child.kill('SIGINT');
-            setTimeout(() => child.kill('SIGINT'), 15);
+            pause(2);
+            child.kill('SIGINT');
           }, 100);
         }
       },
