@@ -192,21 +192,7 @@ class CSVSource extends DataSource {
   }
 
   async _scan() {
-    // Labels decide binary / multi-class only once all are seen: one pass.
-    let rows = 0, first = null, names = null, numeric = { min: Infinity, max: -Infinity, whole: true };
-    for await (const b of this._rows(0, {})) {
-      if (!b.labels) invalid(`${this.name}: a training source needs a label column`);
-      first = first || b;
-      rows += b.n;
-      if (b.classNames) { names = b.classNames; continue; }
-      for (let i = 0; i < b.n; i++) {
-        const y = b.labels[i];
-        if (y < numeric.min) numeric.min = y;
-        if (y > numeric.max) numeric.max = y;
-        if (y !== Math.floor(y)) numeric.whole = false;
-      }
-    }
-    return finishInfo(this.name, first, rows, names, numeric);
+    return scanLabels(this.name, this._rows(0, {}), this._csv.classNames);
   }
 
   async* pass(start) {
@@ -216,7 +202,35 @@ class CSVSource extends DataSource {
   }
 }
 
-/** One label rule for sources read piece by piece, as readCSV decides it. */
+/**
+ * One reading pass over a source's batches for what training must know
+ * first: dimensions, rows, and the label kind by readCSV's rule (class names
+ * sorted, two names binary; numbers in [0, 1] binary, whole numbers above 1
+ * classes). Class names given by the caller keep their order.
+ */
+async function scanLabels(name, batches, fixedClassNames) {
+  let rows = 0, first = null, names = null;
+  const numeric = { min: Infinity, max: -Infinity, whole: true };
+  for await (const b of batches) {
+    if (!b.labels) invalid(`${name}: a training source needs a label column`);
+    first = first || b;
+    rows += b.n;
+    if (b.classNames) { names = b.classNames; continue; }
+    for (let i = 0; i < b.n; i++) {
+      const y = b.labels[i];
+      if (y < numeric.min) numeric.min = y;
+      if (y > numeric.max) numeric.max = y;
+      if (y !== Math.floor(y)) numeric.whole = false;
+    }
+  }
+  const info = finishInfo(name, first, rows, fixedClassNames ? null : names, numeric);
+  if (fixedClassNames) {
+    info.classNames = fixedClassNames.slice();
+    info.outputDim = info.classNames.length === 2 ? 1 : info.classNames.length;
+  }
+  return info;
+}
+
 function finishInfo(name, first, rows, names, numeric) {
   if (!first) invalid(`${name}: no data rows`);
   let outputDim, classNames = null;
@@ -330,26 +344,7 @@ class JSONLSource extends DataSource {
   }
 
   async _scan() {
-    let rows = 0, first = null, names = null;
-    const numeric = { min: Infinity, max: -Infinity, whole: true };
-    for await (const b of this._rows(0, this._options.classNames || null)) {
-      first = first || b;
-      rows += b.n;
-      if (b.classNames) { names = b.classNames; continue; }
-      for (let i = 0; i < b.n; i++) {
-        const y = b.labels[i];
-        numeric.min = Math.min(numeric.min, y);
-        numeric.max = Math.max(numeric.max, y);
-        if (y !== Math.floor(y)) numeric.whole = false;
-      }
-    }
-    if (this._options.classNames) names = null;
-    const info = finishInfo(this.name, first, rows, names, numeric);
-    if (this._options.classNames) {
-      info.classNames = this._options.classNames.slice();
-      info.outputDim = info.classNames.length === 2 ? 1 : info.classNames.length;
-    }
-    return info;
+    return scanLabels(this.name, this._rows(0, this._options.classNames || null), this._options.classNames);
   }
 
   async* pass(start) {
