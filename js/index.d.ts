@@ -527,6 +527,8 @@ export interface StreamProgress {
   /** Rows read from the source in this phase. */
   rows: number;
   totalRows: number | null;
+  /** Training phase: samples pushed to the trainer so far in this run (the hold-out left out). */
+  trainedRows?: number;
   rowsPerSecond?: number;
 }
 

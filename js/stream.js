@@ -802,7 +802,7 @@ export async function runStream(h, model, source, opts, resumeBytes) {
             bufs.each(b, (xp, yp, sp, k) => m.check(m.exports.fg_trainer_stream_push(tp, xp, yp, sp, k)));
             totalTrainRows += b.n;
           }
-          if (progress) progress({ epoch: pos.epoch, phase: 'train', rows: pos.rows, totalRows: info.rows, rowsPerSecond: totalTrainRows / Math.max(1e-3, (h.now() - t0) / 1000) });
+          if (progress) progress({ epoch: pos.epoch, phase: 'train', rows: pos.rows, totalRows: info.rows, trainedRows: totalTrainRows, rowsPerSecond: totalTrainRows / Math.max(1e-3, (h.now() - t0) / 1000) });
           if (ck && ck.everyBatches && Math.floor(totalTrainRows / batchSize) - batchesAtCheckpoint >= ck.everyBatches) {
             batchesAtCheckpoint = Math.floor(totalTrainRows / batchSize);
             await checkpoint();

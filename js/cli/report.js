@@ -11,6 +11,7 @@ export function fmtBytes(n) {
 
 /** Per-epoch reporting: a redrawn progress bar on a TTY, else one line per epoch. */
 export class Reporter {
+  /** trainSamples: per epoch, or a function giving the samples trained so far. */
   constructor(out, totalEpochs, trainSamples) {
     this.out = out;
     this.tty = Boolean(out.isTTY);
@@ -33,7 +34,8 @@ export class Reporter {
     const t = performance.now();
     // Epochs can end several at a time (one step of the trainer runs many
     // batches), so the rate is over the whole run so far, not the last epoch.
-    this.rate = (this.trainSamples * (m.epoch + 1)) / Math.max((t - this.start) / 1000, 1e-9);
+    const done = typeof this.trainSamples === 'function' ? this.trainSamples() : this.trainSamples * (m.epoch + 1);
+    this.rate = done / Math.max((t - this.start) / 1000, 1e-9);
     this.last = t;
     this.metrics = m;
     if (this.tty) {

@@ -157,13 +157,18 @@ export async function streamRun(v, configs, { out, err, ctrlC, prog }) {
     }
     if (v('missing') === 'mean') source = openSource(v, 'mean', Array.from(norm ? norm.means : []));
     const sigint = ctrlC(trainer);
-    const reporter = new Reporter(out, tc.epochs, info.rows === null ? 0 : Math.round(info.rows * (1 - tc.validationSplit)));
+    // samples/s from the samples the trainer was given (the hold-out is C's rule)
+    let trained = 0;
+    const reporter = new Reporter(out, tc.epochs, () => trained);
     const progress = new StreamProgress(err, tc.epochs, info.rows, tc.validationSplit, false);
     const t0 = performance.now();
     const run = {
       ...options,
       onEpoch: (m) => { sigint.epochs++; progress.finish(); reporter.epoch(m); },
-      onProgress: (p) => progress.update(p),
+      onProgress: (p) => {
+        if (p.phase === 'train') trained = p.trainedRows;
+        progress.update(p);
+      },
       signal: sigint.controller.signal,
     };
     try {
