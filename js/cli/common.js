@@ -2,8 +2,8 @@
 
 import fs from 'node:fs';
 import * as fg from '../index.js';
-import { usage, DataError } from './args.js';
-import { readCsvFile, cardReadOptions } from './data.js';
+import { usage, DataError, parseArgv } from './args.js';
+import { readCsvFile, cardReadOptions, loadModel } from './data.js';
 
 export const DELIMITER_FLAG = {
   name: 'delimiter', kind: 'str', meta: 'C', to: 'cli', def: undefined, defText: 'detected among , ; tab',
@@ -80,3 +80,25 @@ export const csvCell = (s) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"`
 
 /** The name of class i: from the card, else its index. */
 export const className = (card, i) => (card.classNames ? card.classNames[i] : String(i));
+
+/**
+ * The frame of a `MODEL DATA.csv` command (predict, evaluate): flags, --help,
+ * the two positionals, the module, the model (disposed afterwards); run(model,
+ * dataPath, values) does the command's own work. Resolves to the exit status.
+ */
+export async function modelDataCommand(argv, flags, help, { prog, out = process.stdout }, run) {
+  const parsed = parseArgv(argv, flags, { maxPositionals: 2 });
+  if (parsed.values.get('help')) {
+    out.write(help(prog));
+    return 0;
+  }
+  const [modelPath, dataPath] = positionals(parsed, ['MODEL', 'DATA.csv']);
+  await fg.init();
+  const model = loadModel(modelPath);
+  try {
+    await run(model, dataPath, parsed.values);
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}

@@ -2,9 +2,8 @@
 // C core (loss, accuracy, confusion matrix, per-class precision, recall, F1,
 // support, ROC-AUC for binary models) on a labelled CSV file of raw rows.
 
-import { parseArgv, helpText } from './args.js';
-import { loadModel } from './data.js';
-import { DELIMITER_FLAG, IGNORE_FLAG, MISSING_FLAG, HELP_FLAG, positionals, readForModel } from './common.js';
+import { helpText } from './args.js';
+import { DELIMITER_FLAG, IGNORE_FLAG, MISSING_FLAG, HELP_FLAG, readForModel, modelDataCommand } from './common.js';
 import { fmt, table } from './report.js';
 import * as fg from '../index.js';
 
@@ -59,20 +58,10 @@ export async function evaluateFile(model, file, values) {
   }
 }
 
-export async function main(argv, { prog, out = process.stdout }) {
-  const parsed = parseArgv(argv, FLAGS, { maxPositionals: 2 });
-  if (parsed.values.get('help')) {
-    out.write(help(prog));
-    return 0;
-  }
-  const [modelPath, dataPath] = positionals(parsed, ['MODEL', 'DATA.csv']);
-  await fg.init();
-  const model = loadModel(modelPath);
-  try {
-    const r = await evaluateFile(model, dataPath, parsed.values);
-    out.write(parsed.values.get('json') ? JSON.stringify(r, null, 2) + '\n' : reportText(r, dataPath));
-    return 0;
-  } finally {
-    model.dispose();
-  }
+export function main(argv, io) {
+  const out = io.out || process.stdout;
+  return modelDataCommand(argv, FLAGS, help, io, async (model, dataPath, values) => {
+    const r = await evaluateFile(model, dataPath, values);
+    out.write(values.get('json') ? JSON.stringify(r, null, 2) + '\n' : reportText(r, dataPath));
+  });
 }

@@ -3,9 +3,8 @@
 // columns are features, the class names and the timesteps; the model
 // applies its stored normalization (predict on raw inputs).
 
-import { parseArgv, helpText } from './args.js';
-import { loadModel } from './data.js';
-import { DELIMITER_FLAG, IGNORE_FLAG, MISSING_FLAG, HELP_FLAG, positionals, readForModel, output, csvCell, className } from './common.js';
+import { helpText } from './args.js';
+import { DELIMITER_FLAG, IGNORE_FLAG, MISSING_FLAG, HELP_FLAG, readForModel, modelDataCommand, output, csvCell, className } from './common.js';
 import * as fg from '../index.js';
 
 const FLAGS = [
@@ -48,20 +47,10 @@ export function predictionsCSV(model, data) {
   return lines.join('\n') + '\n';
 }
 
-export async function main(argv, { prog, out = process.stdout }) {
-  const parsed = parseArgv(argv, FLAGS, { maxPositionals: 2 });
-  if (parsed.values.get('help')) {
-    out.write(help(prog));
-    return 0;
-  }
-  const [modelPath, dataPath] = positionals(parsed, ['MODEL', 'DATA.csv']);
-  await fg.init();
-  const model = loadModel(modelPath);
-  try {
-    const data = await readForModel(model, dataPath, parsed.values, true);
-    output(parsed.values.get('out'), predictionsCSV(model, data), out);
-    return 0;
-  } finally {
-    model.dispose();
-  }
+export function main(argv, io) {
+  const out = io.out || process.stdout;
+  return modelDataCommand(argv, FLAGS, help, io, async (model, dataPath, values) => {
+    const data = await readForModel(model, dataPath, values, true);
+    output(values.get('out'), predictionsCSV(model, data), out);
+  });
 }
