@@ -145,17 +145,6 @@ export function gestures(n = 600, seed = 7, T = GESTURE_T, noise = 0.5) {
 
 export const GENERATORS = { routing, moons, spirals, adding, gestures };
 
-/** Per-feature z-score parameters applied to a copy of flat features [N*T*D]. */
-export function applyNormalization(features, inputDim, norm) {
-  if (!norm) return features;
-  const out = new Float32Array(features.length);
-  for (let i = 0; i < features.length; i++) {
-    const d = i % inputDim;
-    out[i] = (features[i] - norm.means[d]) / norm.stds[d];
-  }
-  return out;
-}
-
 /** Serializes a T = 1 data set as CSV with a header and a `label` column. */
 export function toCSV(ds) {
   const D = ds.inputDim * ds.timesteps;
