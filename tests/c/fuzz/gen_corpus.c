@@ -864,6 +864,19 @@ static void gen_datasets(void) {
 /* Checkpoints of the fuzz_checkpoint trainers at several points of a run:
  * mid-epoch with a full shuffle buffer, at an epoch boundary, while
  * validating, in the fixed-support phase. Selector byte + checkpoint. */
+/* corpus/checkpoint/<name>: the selector byte `kind`, then the checkpoint. */
+static void checkpoint_seed(const fg_trainer *tr, int kind, const char *source, const char *name) {
+    uint8_t *ck = NULL;
+    size_t len = 0;
+    if (fg_trainer_checkpoint(tr, source, &ck, &len) != FG_OK) return;
+    uint8_t *buf = malloc(len + 1);
+    buf[0] = (uint8_t)kind;
+    memcpy(buf + 1, ck, len);
+    write_bytes("checkpoint", name, buf, len + 1);
+    free(buf);
+    fg_free(ck);
+}
+
 static void gen_checkpoints(void) {
     for (int kind = 0; kind < 2; kind++) {
         fg_model_config mc;
@@ -887,35 +900,17 @@ static void gen_checkpoints(void) {
         for (int epoch = 0; epoch < 6; epoch++) {
             fg_trainer_stream_push(tr, x, y, soft, 9);
             if (epoch == 0 || epoch == 5) {
-                uint8_t *ck = NULL;
-                size_t len = 0;
-                if (fg_trainer_checkpoint(tr, "{\"pos\":9}", &ck, &len) == FG_OK) {
-                    uint8_t *buf = malloc(len + 1);
-                    buf[0] = (uint8_t)kind;
-                    memcpy(buf + 1, ck, len);
-                    char name[64];
-                    snprintf(name, sizeof name, "valid_kind%d_mid_%d.ckpt", kind, shot++);
-                    write_bytes("checkpoint", name, buf, len + 1);
-                    free(buf);
-                    fg_free(ck);
-                }
+                char name[64];
+                snprintf(name, sizeof name, "valid_kind%d_mid_%d.ckpt", kind, shot++);
+                checkpoint_seed(tr, kind, "{\"pos\":9}", name);
             }
             fg_trainer_stream_validate(tr, x, y, 3);
             int32_t ev;
             if (fg_trainer_stream_end_epoch(tr, &ev) || ev == FG_EVENT_DONE) break;
             if (epoch == 1 || epoch == 3) {
-                uint8_t *ck = NULL;
-                size_t len = 0;
-                if (fg_trainer_checkpoint(tr, "{\"pos\":0}", &ck, &len) == FG_OK) {
-                    uint8_t *buf = malloc(len + 1);
-                    buf[0] = (uint8_t)kind;
-                    memcpy(buf + 1, ck, len);
-                    char name[64];
-                    snprintf(name, sizeof name, "valid_kind%d_epoch_%d.ckpt", kind, epoch + 1);
-                    write_bytes("checkpoint", name, buf, len + 1);
-                    free(buf);
-                    fg_free(ck);
-                }
+                char name[64];
+                snprintf(name, sizeof name, "valid_kind%d_epoch_%d.ckpt", kind, epoch + 1);
+                checkpoint_seed(tr, kind, "{\"pos\":0}", name);
             }
         }
         fg_trainer_destroy(tr);
