@@ -47,12 +47,17 @@ INLINE void block(const int R, const int W, int32_t K, const fg_real *A, size_t 
     v128_t acc[4][2];
     for (int r = 0; r < R; r++)
         for (int v = 0; v < W / 4; v++) acc[r][v] = wasm_f32x4_splat(0.0f);
+    /* pointers stepped by hand: the build disables LLVM's loop strength
+     * reduction, which would otherwise leave two multiplies per k */
+    const fg_real *ak[4], *b = B + j;
+    for (int r = 0; r < R; r++) ak[r] = a0 + (size_t)r * ars;
     for (int32_t k = 0; k < K; k++) {
-        const fg_real *b = B + (size_t)k * N + j;
         v128_t bv[2];
         for (int v = 0; v < W / 4; v++) bv[v] = wasm_v128_load(b + 4 * v);
+        b += N;
         for (int r = 0; r < R; r++) {
-            v128_t av = wasm_v128_load32_splat(a0 + (size_t)r * ars + (size_t)k * acs);
+            v128_t av = wasm_v128_load32_splat(ak[r]);
+            ak[r] += acs;
             for (int v = 0; v < W / 4; v++)
                 acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(av, bv[v]));
         }
@@ -67,12 +72,15 @@ INLINE void block(const int R, const int W, int32_t K, const fg_real *A, size_t 
     fg_real acc[4][8];
     for (int r = 0; r < R; r++)
         for (int q = 0; q < W; q++) acc[r][q] = 0;
+    const fg_real *ak[4], *b = B + j;
+    for (int r = 0; r < R; r++) ak[r] = a0 + (size_t)r * ars;
     for (int32_t k = 0; k < K; k++) {
-        const fg_real *b = B + (size_t)k * N + j;
         for (int r = 0; r < R; r++) {
-            fg_real av = a0[(size_t)r * ars + (size_t)k * acs];
+            fg_real av = *ak[r];
+            ak[r] += acs;
             for (int q = 0; q < W; q++) acc[r][q] += av * b[q];
         }
+        b += N;
     }
     for (int r = 0; r < R; r++) {
         fg_real *c = C + (size_t)(i + r) * N + j;
