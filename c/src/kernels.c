@@ -21,6 +21,18 @@
 #if defined(__wasm_simd128__) && !defined(FG_DOUBLE)
 #include <wasm_simd128.h>
 #define FG_SIMD 1
+/* a * b + c. The relaxed-SIMD module (dist/fastgrnn-relaxed.wasm, built with
+ * -mrelaxed-simd) uses f32x4.relaxed_madd, which the engine may fuse into one
+ * rounding (FMA) or not, depending on the CPU: that module is deterministic
+ * on one engine and machine, not across them. Every other build keeps the
+ * separate multiply and add (the same bits everywhere). */
+#ifdef __wasm_relaxed_simd__
+#define MADD(a, b, c) wasm_f32x4_relaxed_madd(a, b, c)
+#define MACC(acc, a, b) wasm_f32x4_relaxed_madd(a, b, acc)
+#else
+#define MADD(a, b, c) wasm_f32x4_add(wasm_f32x4_mul(a, b), c)
+#define MACC(acc, a, b) wasm_f32x4_add(acc, wasm_f32x4_mul(a, b)) /* acc + a * b */
+#endif
 #endif
 
 /* One output element, k in order: the reference every block reproduces. */
@@ -59,7 +71,7 @@ INLINE void block(const int R, const int W, int32_t K, const fg_real *A, size_t 
             v128_t av = wasm_v128_load32_splat(ak[r]);
             ak[r] += acs;
             for (int v = 0; v < W / 4; v++)
-                acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(av, bv[v]));
+                acc[r][v] = MACC(acc[r][v], av, bv[v]);
         }
     }
     for (int r = 0; r < R; r++)
@@ -145,12 +157,12 @@ static inline v128_t exp_parts4(v128_t x, v128_t *s_out) {
     v128_t r = wasm_f32x4_sub(wasm_f32x4_sub(x, wasm_f32x4_mul(kf, wasm_f32x4_splat(0.693145752f))),
                               wasm_f32x4_mul(kf, wasm_f32x4_splat(1.42860677e-06f)));
     v128_t p = wasm_f32x4_splat(1.0f / 5040.0f);
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 720.0f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 120.0f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 24.0f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 6.0f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(0.5f));
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
+    p = MADD(p, r, wasm_f32x4_splat(1.0f / 720.0f));
+    p = MADD(p, r, wasm_f32x4_splat(1.0f / 120.0f));
+    p = MADD(p, r, wasm_f32x4_splat(1.0f / 24.0f));
+    p = MADD(p, r, wasm_f32x4_splat(1.0f / 6.0f));
+    p = MADD(p, r, wasm_f32x4_splat(0.5f));
+    p = MADD(p, r, wasm_f32x4_splat(1.0f));
     *s_out = wasm_i32x4_shl(wasm_i32x4_add(k, wasm_i32x4_splat(127)), 23);
     return wasm_f32x4_mul(p, r);
 }
@@ -158,14 +170,14 @@ static inline v128_t exp_parts4(v128_t x, v128_t *s_out) {
 static inline v128_t sigmoid4(v128_t x) {
     v128_t one = wasm_f32x4_splat(1.0f), s;
     v128_t q = exp_parts4(wasm_f32x4_neg(x), &s);
-    v128_t e = wasm_f32x4_add(wasm_f32x4_mul(s, q), s);
+    v128_t e = MADD(s, q, s);
     return wasm_f32x4_div(one, wasm_f32x4_add(one, e));
 }
 
 static inline v128_t tanh4(v128_t x) {
     v128_t ax = wasm_f32x4_abs(x), s;
     v128_t q = exp_parts4(wasm_f32x4_mul(wasm_f32x4_splat(-2.0f), ax), &s);
-    v128_t e = wasm_f32x4_add(wasm_f32x4_mul(s, q), wasm_f32x4_sub(s, wasm_f32x4_splat(1.0f)));
+    v128_t e = MADD(s, q, wasm_f32x4_sub(s, wasm_f32x4_splat(1.0f)));
     v128_t t = wasm_f32x4_div(wasm_f32x4_neg(e), wasm_f32x4_add(wasm_f32x4_splat(2.0f), e));
     t = wasm_v128_bitselect(wasm_f32x4_splat(1.0f), t, wasm_f32x4_gt(ax, wasm_f32x4_splat(20.0f)));
     /* restore the sign: copy x's sign bit onto t (t >= 0) */
@@ -187,7 +199,7 @@ void fg_gate_forward(int32_t B, int32_t H, const fg_real *a, const fg_real *bz, 
             v128_t zz = sigmoid4(wasm_f32x4_add(av, wasm_v128_load(bz + j)));
             v128_t cc = tanh4(wasm_f32x4_add(av, wasm_v128_load(bh + j)));
             v128_t hp = hprev ? wasm_v128_load(hprev + o + j) : wasm_f32x4_splat(0.0f);
-            v128_t g = wasm_f32x4_add(wasm_f32x4_mul(vz, wasm_f32x4_sub(one, zz)), vn);
+            v128_t g = MADD(vz, wasm_f32x4_sub(one, zz), vn);
             wasm_v128_store(z + o + j, zz);
             wasm_v128_store(c + o + j, cc);
             wasm_v128_store(h + o + j,
@@ -226,7 +238,7 @@ void fg_gate_backward(int32_t B, int32_t H, const fg_real *dh, const fg_real *z,
             v128_t cc = wasm_v128_load(c + o + j);
             v128_t hp = hprev ? wasm_v128_load(hprev + o + j) : wasm_f32x4_splat(0.0f);
             v128_t omz = wasm_f32x4_sub(one, zz);
-            v128_t g = wasm_f32x4_add(wasm_f32x4_mul(vz, omz), vn);
+            v128_t g = MADD(vz, omz, vn);
             v128_t dc = wasm_f32x4_mul(d, g);
             v128_t dz = wasm_f32x4_mul(d, wasm_f32x4_sub(hp, wasm_f32x4_mul(vz, cc)));
             wasm_v128_store(szeta + j, wasm_f32x4_add(wasm_v128_load(szeta + j),
