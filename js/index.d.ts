@@ -24,8 +24,15 @@ export type WasmSource = URL | string | ArrayBuffer | ArrayBufferView | Response
   PromiseLike<Response> | WebAssembly.Module;
 
 export interface InitOptions {
-  /** Which build to load: 'auto' (default) picks SIMD128 when the engine validates it. */
-  simd?: 'auto' | boolean;
+  /**
+   * Which build to load: 'auto' (default) picks SIMD128 when the engine
+   * validates it. 'relaxed' opts in to the relaxed-SIMD build
+   * (dist/fastgrnn-relaxed.wasm: fused multiply-add where the CPU has it;
+   * deterministic on one engine and CPU, not across them); on an engine
+   * without relaxed SIMD (relaxedSimdSupported() false) init rejects with
+   * InvalidInput.
+   */
+  simd?: 'auto' | boolean | 'relaxed';
   /**
    * A module to use instead of the packaged one: a URL or path (fetched in
    * browsers, read from disk in Node), its bytes, a fetch `Response` (or a
@@ -38,8 +45,10 @@ export interface InitOptions {
 
 export interface ModuleInfo {
   initialized: boolean;
-  /** True when the SIMD128 build is in use. */
+  /** True when the SIMD128 build (or the relaxed-SIMD build) is in use. */
   simd: boolean;
+  /** True when the relaxed-SIMD build is in use (init({ simd: 'relaxed' })). */
+  relaxed: boolean;
   /** Current size of the module's linear memory in bytes. */
   memoryBytes: number;
   /** The loaded module's library version (VERSION before init()). */
@@ -53,6 +62,8 @@ export interface ModuleInfo {
  */
 export function init(options?: InitOptions): Promise<ModuleInfo>;
 export function moduleInfo(): ModuleInfo;
+/** True when this engine validates WebAssembly relaxed SIMD, i.e. init({ simd: 'relaxed' }) can load. */
+export function relaxedSimdSupported(): boolean;
 
 /** Model configuration (the specification's FastGRNNConfig, camelCase). */
 export interface ModelConfig {

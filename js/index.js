@@ -31,12 +31,15 @@ const WRAP = Symbol('wrap');
 // ------------------------------------------------------------------ module
 
 let current = null; // the WasmModule new objects are created in
-const defaultModules = new Map(); // 'simd' | 'scalar' -> Promise<WasmModule>
+const defaultModules = new Map(); // 'simd' | 'scalar' | 'relaxed' -> Promise<WasmModule>
 
 /**
  * Loads and instantiates the WebAssembly module. Must be awaited once before
- * anything else. Options: `simd` ('auto' | true | false: which build to
- * load; 'auto' picks SIMD128 when the engine validates it) and `wasm` (a URL,
+ * anything else. Options: `simd` ('auto' | true | false | 'relaxed': which
+ * build to load; 'auto' picks SIMD128 when the engine validates it; 'relaxed'
+ * opts in to the relaxed-SIMD build, which fuses multiply-adds where the CPU
+ * can and so may give other bits on another engine or CPU, and throws
+ * InvalidInput on an engine without relaxed SIMD) and `wasm` (a URL,
  * path, bytes, fetch Response or compiled WebAssembly.Module to use instead
  * of the packaged module).
  * Calling init() again with other options switches the module that new
@@ -54,11 +57,11 @@ export async function init(options = {}) {
     current = await instantiate(options);
   } else {
     const s = options.simd === undefined ? 'auto' : options.simd;
-    if (s !== 'auto' && s !== true && s !== false) {
-      invalid(`init: simd must be 'auto', true or false, got ${describe(s)}`);
+    if (s !== 'auto' && s !== true && s !== false && s !== 'relaxed') {
+      invalid(`init: simd must be 'auto', true, false or 'relaxed', got ${describe(s)}`);
     }
     const simd = s === 'auto' ? simdSupported() : s;
-    const key = simd ? 'simd' : 'scalar';
+    const key = simd === 'relaxed' ? 'relaxed' : simd ? 'simd' : 'scalar';
     if (!defaultModules.has(key)) {
       const p = instantiate({ simd });
       p.catch(() => defaultModules.delete(key));
@@ -69,11 +72,15 @@ export async function init(options = {}) {
   return moduleInfo();
 }
 
-/** Which module is loaded: { initialized, simd, memoryBytes, version }. */
+/** True when this engine validates relaxed SIMD, i.e. init({ simd: 'relaxed' }) can load. */
+export { relaxedSimdSupported } from './loader.js';
+
+/** Which module is loaded: { initialized, simd, relaxed, memoryBytes, version }. */
 export function moduleInfo() {
   return {
     initialized: current !== null,
     simd: current ? current.simd : false,
+    relaxed: current ? current.relaxed : false,
     memoryBytes: current ? current.memoryBytes : 0,
     version: current ? current.readCString(current.exports.fg_version()) : VERSION,
   };

@@ -1,5 +1,6 @@
-// loader.js - loads the standalone fastgrnn WebAssembly module (SIMD128 or
-// scalar) and wraps its raw exports with memory helpers.
+// loader.js - loads the standalone fastgrnn WebAssembly module (SIMD128,
+// scalar, or the opt-in relaxed-SIMD build) and wraps its raw exports with
+// memory helpers.
 //
 // The module is built with -sSTANDALONE_WASM --no-entry: a reactor whose
 // only import is env.emscripten_notify_memory_growth. Memory may grow during
@@ -28,6 +29,27 @@ export function simdSupported() {
   }
 }
 
+// (module (func (result v128)
+//   i32.const 0 i8x16.splat  i32.const 0 i8x16.splat  i32.const 0 i8x16.splat
+//   f32x4.relaxed_madd))
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type: () -> v128
+  0x03, 0x02, 0x01, 0x00, // function 0 has type 0
+  0x0a, 0x13, 0x01, 0x11, 0x00, // code: one body of 17 bytes, no locals
+  0x41, 0x00, 0xfd, 0x0f, 0x41, 0x00, 0xfd, 0x0f, 0x41, 0x00, 0xfd, 0x0f,
+  0xfd, 0x85, 0x02, 0x0b, // f32x4.relaxed_madd (0xfd 0x105), end
+]);
+
+/** True when this engine validates WebAssembly relaxed SIMD (f32x4.relaxed_madd). */
+export function relaxedSimdSupported() {
+  try {
+    return WebAssembly.validate(RELAXED_PROBE);
+  } catch {
+    return false;
+  }
+}
+
 let nodeModules = null;
 /** Node built-ins (fs, worker_threads), loaded lazily; null in browsers. */
 export async function loadNodeModules() {
@@ -50,11 +72,12 @@ const SCRATCH_BYTES = 256;
 
 /** One instantiated module and its memory helpers. */
 export class WasmModule {
-  constructor(instance, simd, source) {
+  constructor(instance, simd, source, relaxed = false) {
     this.instance = instance;
     this.exports = instance.exports;
     this.memory = instance.exports.memory;
     this.simd = simd;
+    this.relaxed = relaxed;
     this.source = source;
     this.exports._initialize();
     // Scratch for out parameters (pointers, sizes, events) and config
@@ -161,6 +184,9 @@ function simdModuleUrl() {
 function scalarModuleUrl() {
   return new URL('../dist/fastgrnn.wasm', import.meta.url);
 }
+function relaxedModuleUrl() {
+  return new URL('../dist/fastgrnn-relaxed.wasm', import.meta.url);
+}
 
 // Set by the embedded entry (js/embedded.js): functions returning the bytes
 // of the SIMD and scalar modules, used instead of fetching the files.
@@ -169,9 +195,15 @@ let embedded = null;
 export function setEmbeddedWasm(sources) {
   embedded = sources;
 }
-/** The embedded bytes of one flavour, or null without the embedded entry. */
+/**
+ * The embedded bytes of one flavour (simd true, false or 'relaxed'), or null
+ * without the embedded entry. The embedded entry carries the SIMD128 and
+ * scalar modules only: for 'relaxed' it is null, and the packaged
+ * dist/fastgrnn-relaxed.wasm is loaded like without the embedded entry.
+ */
 export function embeddedWasm(simd) {
-  return embedded ? (simd ? embedded.simd() : embedded.scalar()) : null;
+  if (!embedded || simd === 'relaxed') return null;
+  return simd ? embedded.simd() : embedded.scalar();
 }
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
@@ -298,24 +330,35 @@ function describeSource(source) {
 
 /**
  * Instantiates a module.
- * @param {{simd?: 'auto'|boolean, wasm?: URL|string|BufferSource|Response|WebAssembly.Module}} opts
+ * @param {{simd?: 'auto'|boolean|'relaxed', wasm?: URL|string|BufferSource|Response|WebAssembly.Module}} opts
  */
 export async function instantiate(opts = {}) {
   const simdOpt = opts.simd === undefined ? 'auto' : opts.simd;
-  if (simdOpt !== 'auto' && simdOpt !== true && simdOpt !== false) {
-    throw new FastGRNNError('InvalidInput', `init: simd must be 'auto', true or false, got ${String(simdOpt)}`);
+  if (simdOpt !== 'auto' && simdOpt !== true && simdOpt !== false && simdOpt !== 'relaxed') {
+    throw new FastGRNNError('InvalidInput', `init: simd must be 'auto', true, false or 'relaxed', got ${String(simdOpt)}`);
   }
   const supported = simdSupported();
   if (simdOpt === true && !supported) {
     throw new FastGRNNError('InvalidInput', 'init: simd true requested but this engine lacks WebAssembly SIMD128');
   }
-  // With an explicit `wasm`, `simd: true` tells that it is the SIMD build.
-  const simd = opts.wasm !== undefined ? simdOpt === true
-    : (simdOpt === 'auto' ? supported : simdOpt);
+  // Relaxed SIMD is opt-in and never a silent fallback: the caller asked for
+  // a module whose results may differ between engines and CPUs.
+  const relaxed = simdOpt === 'relaxed';
+  if (relaxed && !relaxedSimdSupported()) {
+    throw new FastGRNNError('InvalidInput',
+      "init: simd 'relaxed' requested but this engine lacks WebAssembly relaxed SIMD " +
+      "(relaxedSimdSupported() is false); use simd 'auto' or true for the SIMD128 module");
+  }
+  // With an explicit `wasm`, `simd: true` (or 'relaxed') tells that it is the
+  // SIMD (or relaxed-SIMD) build.
+  const simd = opts.wasm !== undefined ? simdOpt === true || relaxed
+    : (simdOpt === 'auto' ? supported : simdOpt !== false);
   await loadNodeModules();
   let source = opts.wasm;
-  if (source === undefined) source = embeddedWasm(simd);
-  if (source === null || source === undefined) source = simd ? simdModuleUrl() : scalarModuleUrl();
+  if (source === undefined) source = embeddedWasm(relaxed ? 'relaxed' : simd);
+  if (source === null || source === undefined) {
+    source = relaxed ? relaxedModuleUrl() : simd ? simdModuleUrl() : scalarModuleUrl();
+  }
   const module = await compileSource(source);
   const imports = {
     env: {
@@ -336,5 +379,6 @@ export async function instantiate(opts = {}) {
         `init: the wasm module from ${describeSource(source)} is not a fastgrnn-wasm module (it lacks the export '${name}')`);
     }
   }
-  return new WasmModule(instance, simd, opts.wasm === undefined && embedded ? 'embedded' : describeSource(source));
+  const from = opts.wasm === undefined && embedded && !relaxed ? 'embedded' : describeSource(source);
+  return new WasmModule(instance, simd, from, relaxed);
 }

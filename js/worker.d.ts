@@ -66,9 +66,9 @@ export interface TrainingWorkerOptions {
   /** URL of the worker script (default: training-worker.js next to this module). */
   url?: URL | string;
   /** Which build the worker loads (same as init's `simd`). */
-  simd?: 'auto' | boolean;
+  simd?: 'auto' | boolean | 'relaxed';
   /** Passed to init() in the worker: a wasm URL, bytes, Response or compiled Module. */
-  init?: { wasm?: WasmSource; simd?: 'auto' | boolean };
+  init?: { wasm?: WasmSource; simd?: 'auto' | boolean | 'relaxed' };
   /** Node only: worker_threads resource limits (exceeding them rejects with OutOfMemory). */
   resourceLimits?: {
     maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent setup for building and testing fastgrnn-wasm on Debian 12.
-#  - installs emscripten, libcjson-dev, cmake, chromium and python3-onnx (apt)
-#    when missing
+#  - installs emscripten, libcjson-dev, cmake, chromium, python3-onnx, clang-19
+#    and lld-19 (apt) when missing
 #  - fetches cJSON's source (Debian source package) for the wasm build into
 #    build/third_party/cjson/cjson/{cJSON.c,cJSON.h} (never committed)
 #  - installs npm dev dependencies when node_modules is missing
@@ -34,6 +34,10 @@ command -v clang-format >/dev/null 2>&1 || need+=(clang-format)
 [ -x /usr/bin/time ] || need+=(time)
 # headless browser for tests/browser/ (driven by npm playwright-core)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# clang 19 + wasm-ld 19 for dist/fastgrnn-relaxed.wasm (relaxed SIMD: Emscripten
+# 3.1.6's clang 14 cannot emit it)
+command -v clang-19 >/dev/null 2>&1 || need+=(clang-19)
+command -v wasm-ld-19 >/dev/null 2>&1 || need+=(lld-19)
 # clang + libFuzzer runtime for the fuzz targets (scripts/fuzz.sh)
 command -v clang >/dev/null 2>&1 || need+=(clang)
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev)
