@@ -3,7 +3,7 @@
 //
 //   npm run bench                 build, then the full benchmark (several minutes)
 //   npm run bench -- --smoke      seconds: tiny data, one repetition, every system
-//   node bench/run.js [--reps N] [--bench B1,B2,B3] [--systems simd,scalar,native,tf-cpu,tf-wasm]
+//   node bench/run.js [--reps N] [--bench B1,B2,B3] [--systems simd,scalar,native,tf-cpu,tf-wasm,relaxed]
 //                     [--json FILE] [--markdown FILE] [--no-peak] [--update-doc]
 //   --update-doc replaces the measured block of BENCHMARKS.md with this run's.
 //
@@ -18,6 +18,9 @@
 // Systems, each in its own process, run alternately (the order rotates every
 // repetition) and are summarised by medians:
 //   simd, scalar  this project's modules through the JS API (Trainer.train)
+//   relaxed       the opt-in relaxed-SIMD module (init({ simd: 'relaxed' })); only
+//                 when asked for in --systems and on an engine with relaxed
+//                 SIMD (Node 22+: build/node-matrix/22/.../node bench/run.js)
 //   native        the same C at -O3 (bench/native_bench.c), a child process
 //   tf-cpu, tf-wasm  TensorFlow.js 4 (bench/tf_fastgrnn.js), measured on a
 //                 subset of the samples (they are slow); samples/s compare.
@@ -36,9 +39,11 @@ import { measurePeak } from './peak.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'build', 'bench');
 const ALL_SYSTEMS = ['simd', 'scalar', 'native', 'tf-cpu', 'tf-wasm'];
+// Systems run only when --systems names them.
+const OPT_IN_SYSTEMS = ['relaxed'];
 const LABEL = {
   simd: 'fastgrnn-wasm SIMD128', scalar: 'fastgrnn-wasm scalar', native: 'native C -O3',
-  'tf-cpu': 'TF.js cpu', 'tf-wasm': 'TF.js wasm',
+  'tf-cpu': 'TF.js cpu', 'tf-wasm': 'TF.js wasm', relaxed: 'fastgrnn-wasm relaxed',
 };
 
 // ------------------------------------------------------------------ options
@@ -65,7 +70,9 @@ function parseArgs(argv) {
     } else throw new Error(`unknown argument ${a}`);
   }
   if (o.reps !== null && !(Number.isInteger(o.reps) && o.reps >= 1)) throw new Error('--reps must be an integer >= 1');
-  for (const s of o.systems || []) if (!ALL_SYSTEMS.includes(s)) throw new Error(`unknown system ${s}`);
+  for (const s of o.systems || []) {
+    if (!ALL_SYSTEMS.includes(s) && !OPT_IN_SYSTEMS.includes(s)) throw new Error(`unknown system ${s}`);
+  }
   return o;
 }
 
@@ -365,6 +372,7 @@ const fmtMiB = (b) => (b / 2 ** 20).toFixed(2) + ' MiB';
 
 async function runBench(b, opts, nativeBin, log) {
   const systems = b.systems.filter((s) => !opts.systems || opts.systems.includes(s));
+  if (b.kind === 'pass' && opts.systems?.includes('relaxed')) systems.push('relaxed');
   writeData(b);
   const peers = [];
   const result = { bench: b, systems: {}, memory: null };
@@ -497,7 +505,7 @@ function summarise(results, peak) {
     const b = res.bench;
     const simd = res.systems.simd;
     const fps = b.kind === 'pass' ? flopsPerSample(b.D, b.H, b.T, b.batch) : null;
-    for (const s of ALL_SYSTEMS) {
+    for (const s of [...ALL_SYSTEMS, ...OPT_IN_SYSTEMS]) {
       const r = res.systems[s];
       if (!r) continue;
       if (!r.samplesPerSecond) {

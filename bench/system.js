@@ -32,7 +32,9 @@ function readF32(path, count) {
 async function initFastGRNN(simd, bench) {
   const fg = await import('../js/index.js');
   const info = await fg.init({ simd });
-  if (info.simd !== simd) throw new Error(`init({simd: ${simd}}) loaded the ${info.simd ? 'SIMD' : 'scalar'} module`);
+  if (info.simd !== (simd !== false) || info.relaxed !== (simd === 'relaxed')) {
+    throw new Error(`init({simd: ${simd}}) loaded the ${info.relaxed ? 'relaxed' : info.simd ? 'SIMD' : 'scalar'} module`);
+  }
   const { n, T, D } = bench;
   const features = readF32(bench.featuresPath, n * T * D);
   const labels = readF32(bench.labelsPath, n);
@@ -109,6 +111,7 @@ process.on('message', async (msg) => {
     if (msg.cmd === 'init') {
       const b = msg.bench;
       if (msg.system === 'simd' || msg.system === 'scalar') sys = await initFastGRNN(msg.system === 'simd', b);
+      else if (msg.system === 'relaxed') sys = await initFastGRNN('relaxed', b);
       else if (msg.system === 'tf-cpu') sys = await initTf('cpu', b);
       else if (msg.system === 'tf-wasm') sys = await initTf('wasm', b);
       else throw new Error(`unknown system ${msg.system}`);
