@@ -77,7 +77,14 @@ describe('relaxed SIMD module', () => {
     assert.ok(existsSync(RELAXED_PATH), 'dist/fastgrnn-relaxed.wasm missing: npm run build');
   });
 
-  it('is refused with InvalidInput where the engine lacks relaxed SIMD, and nothing changes',
+  it('an unknown simd value is refused with InvalidInput naming the accepted ones (docs/bad-inputs.md L13)', async () => {
+    const before = await fg.init({ simd: true });
+    await assert.rejects(fg.init({ simd: 'yes' }),
+      expectError('InvalidInput', /^init: simd must be 'auto', true, false or 'relaxed', got "yes"$/));
+    assert.deepEqual(fg.moduleInfo(), before);
+  });
+
+  it('is refused with InvalidInput where the engine lacks relaxed SIMD, and nothing changes (L12)',
     { skip: supported && 'this engine has relaxed SIMD' }, async () => {
       const before = await fg.init({ simd: true });
       await assert.rejects(fg.init({ simd: 'relaxed' }), expectError('InvalidInput', /simd 'relaxed'.*lacks WebAssembly relaxed SIMD/));
