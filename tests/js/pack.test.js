@@ -28,7 +28,7 @@ describe('npm package', { skip: !built && 'run npm run build first' }, () => {
       const out = npm(['pack', '--ignore-scripts', '--json', '--pack-destination', dir], ROOT);
       const info = JSON.parse(out)[0];
       const files = info.files.map((f) => f.path);
-      for (const f of ['dist/fastgrnn.wasm', 'dist/fastgrnn-simd.wasm', 'js/index.js', 'js/index.d.ts',
+      for (const f of ['dist/fastgrnn.wasm', 'dist/fastgrnn-simd.wasm', 'dist/fastgrnn-relaxed.wasm', 'js/index.js', 'js/index.d.ts',
         'js/loader.js', 'js/errors.js', 'js/worker.js', 'js/worker.d.ts', 'js/training-worker.js',
         'js/embedded.js', 'js/embedded.d.ts', 'dist/fastgrnn-embedded.js', 'package.json']) {
         assert.ok(files.includes(f), `${f} is in the tarball`);
