@@ -90,6 +90,11 @@ describe('relaxed SIMD module', () => {
       await assert.rejects(fg.init({ simd: 'relaxed' }), expectError('InvalidInput', /simd 'relaxed'.*lacks WebAssembly relaxed SIMD/));
       assert.deepEqual(fg.moduleInfo(), before);
       assert.equal(fg.moduleInfo().relaxed, false);
+      // a training worker asked for it fails the same way, without hanging
+      const { trainInWorker } = await import('../../js/worker.js');
+      const { features, labels, T, D } = sequenceTask();
+      await assert.rejects(trainInWorker({ features, labels, inputDim: D, timesteps: T, trainingConfig: { epochs: 1 } },
+        { simd: 'relaxed' }), expectError('InvalidInput', /simd 'relaxed'.*lacks WebAssembly relaxed SIMD/));
     });
 
   it('is not the default: a fresh init() and simd auto/true load SIMD128', { skip }, async () => {
