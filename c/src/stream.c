@@ -127,17 +127,13 @@ static fg_status train_held_batch(fg_trainer *tr) {
     int32_t nb = tr->bat_n;
     double dl;
     int32_t correct;
-    fg_workspace_gather(tr->ws, tr->bat_x, NULL, nb);
-    fg_status s = fg_train_optimize(tr, tr->model, nb, tr->by, tr->has_soft ? tr->bsoft : NULL, &dl,
-                                    &correct);
+    fg_status s = fg_train_optimize(tr, tr->model, tr->bat_x, NULL, nb, tr->by,
+                                    tr->has_soft ? tr->bsoft : NULL, &dl, &correct);
     if (s) {
         fg_train_end_run(tr, FG_STOP_DIVERGED, 0, 0);
         return s;
     }
-    tr->loss_sum += dl * nb;
-    tr->seen += nb;
-    tr->correct += correct;
-    tr->bat_n = 0;
+    fg_train_count_batch(tr, nb, dl, correct);
     return FG_OK;
 }
 
