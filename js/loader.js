@@ -50,8 +50,9 @@ const SCRATCH_BYTES = 256;
 
 /** One instantiated module and its memory helpers. */
 export class WasmModule {
-  constructor(instance, simd, source) {
+  constructor(instance, simd, source, module = null) {
     this.instance = instance;
+    this.module = module; // the compiled WebAssembly.Module (workers instantiate it too)
     this.exports = instance.exports;
     this.memory = instance.exports.memory;
     this.simd = simd;
@@ -336,5 +337,5 @@ export async function instantiate(opts = {}) {
         `init: the wasm module from ${describeSource(source)} is not a fastgrnn-wasm module (it lacks the export '${name}')`);
     }
   }
-  return new WasmModule(instance, simd, opts.wasm === undefined && embedded ? 'embedded' : describeSource(source));
+  return new WasmModule(instance, simd, opts.wasm === undefined && embedded ? 'embedded' : describeSource(source), module);
 }
