@@ -1354,7 +1354,12 @@ export class Trainer extends Handle {
     const m = this._m;
     this._idle('train');
     checkInstance(model, FastGRNN, 'train: model');
-    if (dataset instanceof DataSource) return this._stream(model, dataset, options, null).then(() => this.metricsHistory());
+    if (dataset instanceof DataSource) {
+      if (options && typeof options === 'object' && options.workers !== undefined) {
+        invalid(`train: workers (data-parallel training) takes a TrainingDataset; a streaming source trains in one thread, got workers ${describe(options.workers)} with a ${dataset.constructor.name}`);
+      }
+      return this._stream(model, dataset, options, null).then(() => this.metricsHistory());
+    }
     checkInstance(dataset, TrainingDataset, 'train: dataset (a TrainingDataset or a data source)');
     const opts = checkOptions(options, ['onEpoch', 'signal', 'sliceMs', ...PARALLEL_OPTIONS], 'train');
     const { onEpoch, signal } = opts;
@@ -1386,7 +1391,7 @@ export class Trainer extends Handle {
     model._busy++;
     dataset._busy++;
     let running = true;
-    let pool = null;
+    let pool = null, onAbort = null;
     try {
       setCard(m, mp, dataset._cardJSON());
       if (parallel) {
@@ -1399,6 +1404,10 @@ export class Trainer extends Handle {
           maxBatch: Math.min(cfg.batchSize, dataset.length),
           numParams: m.exports.fg_model_num_params(mp) >>> 0,
         });
+        if (signal) { // an abort stops the workers at once, even mid-batch
+          onAbort = () => pool.abort(abortError(signal));
+          signal.addEventListener('abort', onAbort, { once: true });
+        }
         await pool.start();
       }
       // Return the promise before any heavy work.
@@ -1455,6 +1464,7 @@ export class Trainer extends Handle {
       if (running && m.exports.fg_trainer_is_running(tp)) m.exports.fg_trainer_cancel(tp);
       throw e;
     } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
       if (pool) pool.close();
       m.exports.fg_trainer_set_data_parallel(tp, 0);
       this._running = false;

@@ -154,27 +154,39 @@ export class ParallelPool {
 
   /** A worker died: the run fails; every waiter rejects. */
   fail(w, what) {
+    this.abort(aborted(`data-parallel worker ${w.index} ${what}; the run stops`));
+  }
+
+  /** Fails the run with `error` now: every waiter rejects, the workers are terminated. */
+  abort(error) {
     if (this.failure || this.closed) return;
-    this.failure = aborted(`data-parallel worker ${w.index} ${what}; the run stops`);
+    this.failure = error;
+    if (this.rejectRace) this.rejectRace(error);
     for (const x of this.workers) {
       const waiter = x.waiter;
       x.waiter = null;
       if (waiter) waiter.reject(this.failure);
     }
     if (this.L) Atomics.notify(this.L.ctl, CTL.DONE);
+    for (const x of this.workers) x.terminate();
   }
 
   /** p, or a rejection when the pool fails or timeoutMs passes. */
   bounded(p, what) {
+    if (this.failure) return Promise.reject(this.failure);
     let timer;
     const timeout = new Promise((_, reject) => {
+      this.rejectRace = reject;
       timer = setTimeout(() => {
         const e = aborted(`data-parallel workers did not answer within ${this.timeoutMs} ms while ${what}; they were terminated`);
-        this.failure = this.failure || e;
+        this.abort(e);
         reject(e);
       }, this.timeoutMs);
     });
-    return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+    return Promise.race([p, timeout]).finally(() => {
+      clearTimeout(timer);
+      this.rejectRace = null;
+    });
   }
 
   /**
@@ -218,9 +230,14 @@ export class ParallelPool {
     const answers = await this.bounded(Promise.all(this.workers.map((w) => w.request(msg))),
       'computing a batch');
     // the C buffers are read after every answer is in (memory may have grown meanwhile)
+    let received = 0;
     for (let k = 0; k < answers.length; k++) {
       const a = answers[k];
       if (a.type !== 'grads') throw this.workerError(this.workers[k], a);
+      received += a.chunks.length;
+    }
+    if (received !== chunks) {
+      throw aborted(`data-parallel workers returned ${received} of the batch's ${chunks} chunks`);
     }
     const G = m.f32(e.fg_trainer_chunk_grads(tp), chunks * np);
     const S = new Float64Array(m.memory.buffer, e.fg_trainer_chunk_stats(tp), chunks * 3);
