@@ -73,15 +73,18 @@ class ChunkComputer {
     return mine;
   }
 
-  /** Loads weights and batch (arrays in any memory), computes `chunks`;
-   *  out(c, grad view, stats view) receives each. */
+  /** Loads the weights and the rows of `chunks` of the batch (arrays in any
+   *  memory), computes those chunks; out(c, grad view, stats view) gets each. */
   run(n, params, x, y, soft, chunks, out) {
-    const m = this.m, e = m.exports;
+    const m = this.m, e = m.exports, G = e.fg_grad_chunk_size(), row = this.row, sw = this.sw;
     m.f32(this.params, this.np).set(params);
     m.check(e.fg_model_set_params(this.model, this.params, this.np));
-    m.f32(this.x, n * this.row).set(x);
-    m.f32(this.y, n).set(y);
-    if (soft) m.f32(this.soft, n * this.sw).set(soft);
+    for (const c of chunks) { // only this worker's rows
+      const a = c * G, b = Math.min(n, a + G);
+      m.f32(this.x + 4 * a * row, (b - a) * row).set(x.subarray(a * row, b * row));
+      m.f32(this.y + 4 * a, b - a).set(y.subarray(a, b));
+      if (soft) m.f32(this.soft + 4 * a * sw, (b - a) * sw).set(soft.subarray(a * sw, b * sw));
+    }
     for (const c of chunks) {
       m.check(e.fg_trainer_chunk_gradient(this.trainer, this.model, this.x, this.y, soft ? this.soft : 0,
         n, this.T, c, this.grad, this.stats));

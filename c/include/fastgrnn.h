@@ -469,8 +469,9 @@ fg_status fg_trainer_interrupt(fg_trainer *tr);
  * Workers' trainers are created with the run's configs and stay idle. */
 #define FG_GRAD_CHUNK        16
 #define FG_CHUNK_STATS_COUNT 3 /* sums of the chunk: loss, data loss, correct */
-/* Chunks of a batch of n samples (0 for n <= 0). */
+/* Chunks of a batch of n samples (0 for n <= 0); FG_GRAD_CHUNK. */
 int32_t fg_grad_chunks(int32_t n);
+int32_t fg_grad_chunk_size(void);
 fg_status fg_trainer_set_data_parallel(fg_trainer *tr, int on);
 int fg_trainer_is_data_parallel(const fg_trainer *tr);
 /* The waiting batch: rows x [n, T, D] (normalized), labels y [n], soft NULL

@@ -26,6 +26,7 @@
 #define BAD(...) return fg_fail(FG_ERR_INVALID_INPUT, __VA_ARGS__)
 
 int32_t fg_grad_chunks(int32_t n) { return n <= 0 ? 0 : (n - 1) / FG_GRAD_CHUNK + 1; }
+int32_t fg_grad_chunk_size(void) { return FG_GRAD_CHUNK; }
 
 fg_status fg_trainer_set_data_parallel(fg_trainer *tr, int on) {
     if (!tr) BAD("trainer is NULL");
@@ -44,9 +45,9 @@ fg_status fg_train_parallel_alloc(fg_trainer *tr, const fg_model *m, int32_t bat
         return fg_fail(FG_ERR_OUT_OF_MEMORY, "chunk gradients: %d x %zu floats overflow", k,
                        m->num_params);
     tr->chunk_grads = fg_alloc_zero(floats, sizeof(float), "chunk gradients");
-    tr->chunk_stats =
-        tr->chunk_grads ? fg_alloc_zero((size_t)k * FG_CHUNK_STATS, sizeof(double), "chunk stats")
-                        : NULL;
+    tr->chunk_stats = tr->chunk_grads
+                          ? fg_alloc_zero((size_t)k * FG_CHUNK_STATS, sizeof(double), "chunk stats")
+                          : NULL;
     if (!tr->chunk_stats) return FG_ERR_OUT_OF_MEMORY;
     tr->max_chunks = k;
     tr->pending = 0;
@@ -84,7 +85,8 @@ fg_status fg_trainer_apply_chunks(fg_trainer *tr) {
             for (size_t i = 0; i < np; i++) tr->grad[i] = (fg_real)g[i];
         else
             for (size_t i = 0; i < np; i++) tr->grad[i] += (fg_real)g[i];
-        for (int s = 0; s < FG_CHUNK_STATS; s++) stats[s] += tr->chunk_stats[c * FG_CHUNK_STATS + s];
+        for (int s = 0; s < FG_CHUNK_STATS; s++)
+            stats[s] += tr->chunk_stats[c * FG_CHUNK_STATS + s];
     }
     tr->pending = 0;
     double dl;
@@ -101,9 +103,8 @@ fg_status fg_trainer_apply_chunks(fg_trainer *tr) {
 /* A worker's part: chunk `chunk` of the batch x [n, T, D], y [n], soft NULL
  * or [n, sw], with model's weights; tr only lends its config and scratch. */
 fg_status fg_trainer_chunk_gradient(fg_trainer *tr, const fg_model *model, const float *x,
-                                    const float *y, const float *soft, int32_t n,
-                                    int32_t timesteps, int32_t chunk, float *grad_out,
-                                    double *stats_out) {
+                                    const float *y, const float *soft, int32_t n, int32_t timesteps,
+                                    int32_t chunk, float *grad_out, double *stats_out) {
     fg_status s;
     if (!tr) BAD("trainer is NULL");
     if (tr->running) BAD("trainer is running a train() call; chunk gradients need an idle one");
