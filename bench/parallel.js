@@ -2,7 +2,7 @@
 // the per-batch synchronization cost, and the batch size from which
 // workers pay off (BENCHMARKS.md, "Data-parallel training").
 //
-//   node bench/parallel.js [--reps N] [--workers 1,2,4] [--smoke]
+//   node bench/parallel.js [--reps N] [--workers 1,2,4] [--smoke] [--markdown PATH]
 //
 // Runs, each in this process with the SIMD module, time the second of two
 // epochs (the steady state; the start-up, mostly starting the workers, is
@@ -17,10 +17,11 @@
 //      the cost of handing a batch to the workers and collecting it.
 //   B1-sized model (T 1, D 5, H 16) at batch 32 .. 2048: samples/s without
 //      workers and with 2; the smallest batch where 2 workers are faster.
-// Writes the tables to stdout and build/bench/parallel.md.
+// Writes the tables to stdout and build/bench/parallel.md (or PATH).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
+import path from 'node:path';
 import { init, FastGRNN, TrainingDataset, Trainer, seededRandom } from '../js/index.js';
 
 const args = process.argv.slice(2);
@@ -151,5 +152,6 @@ say();
 say(payoff === null ? 'At none of these batch sizes were 2 workers faster than one thread.'
   : `2 workers are faster than one thread from batch ${payoff} on (of those measured).`);
 
-mkdirSync('build/bench', { recursive: true });
-writeFileSync('build/bench/parallel.md', out.join('\n') + '\n');
+const mdPath = opt('--markdown', 'build/bench/parallel.md');
+mkdirSync(path.dirname(mdPath), { recursive: true });
+writeFileSync(mdPath, out.join('\n') + '\n');

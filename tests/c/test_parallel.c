@@ -191,8 +191,10 @@ static void test_chunks_sum(void) {
         moved++;
         agree += (after[i] - before[i] < 0) == (sum[i] > 0);
     }
-    CHECK(moved > np / 2 && agree == moved, "%zu of %zu moved weights step against the summed chunk "
-                                            "gradient", agree, moved);
+    CHECK(moved > np / 2 && agree == moved,
+          "%zu of %zu moved weights step against the summed chunk "
+          "gradient",
+          agree, moved);
     CHECK(fabs(loss / n - batch_loss) < 1e-5 * (1 + batch_loss),
           "the chunks' data losses sum to the batch's: %g vs %g", loss / n, (double)batch_loss);
     free(sum);
@@ -229,8 +231,8 @@ static void test_misuse(void) {
           "the message names the chunk and the value: %s", fg_last_error());
     CHECK_STATUS(fg_trainer_chunk_gradient(tr, m, X, Y, NULL, 40, T, -1, g, st),
                  FG_ERR_INVALID_INPUT, "chunk -1");
-    CHECK_STATUS(fg_trainer_chunk_gradient(tr, m, X, Y, NULL, 0, T, 0, g, st),
-                 FG_ERR_INVALID_INPUT, "a batch of 0");
+    CHECK_STATUS(fg_trainer_chunk_gradient(tr, m, X, Y, NULL, 0, T, 0, g, st), FG_ERR_INVALID_INPUT,
+                 "a batch of 0");
     fg_trainer_set_data_parallel(tr, 1);
     CHECK(fg_trainer_is_data_parallel(tr) == 1, "data_parallel is on");
     CHECK_STATUS(fg_trainer_begin(tr, m, ds), FG_OK, "begin");
