@@ -530,6 +530,16 @@ fg_status fg_trainer_stream_begin(fg_trainer *tr, fg_model *model, int32_t times
  * value nothing is consumed. */
 fg_status fg_trainer_stream_push(fg_trainer *tr, const float *x, const float *y, const float *soft,
                                  int32_t n);
+/* Data-parallel streaming runs (fg_trainer_set_data_parallel before
+ * begin): push with feed, which stops after the sample that fills a batch
+ * (*taken_out samples consumed, *event_out FG_EVENT_BATCH: apply the batch,
+ * then feed the rest); before validating or ending the epoch, call
+ * close_training until *event_out is FG_EVENT_NONE (each FG_EVENT_BATCH: a
+ * batch of the drained buffer to apply). In other runs feed consumes all n
+ * and close_training trains what is held at once. */
+fg_status fg_trainer_stream_feed(fg_trainer *tr, const float *x, const float *y, const float *soft,
+                                 int32_t n, int32_t *taken_out, int32_t *event_out);
+fg_status fg_trainer_stream_close_training(fg_trainer *tr, int32_t *event_out);
 fg_status fg_trainer_stream_validate(fg_trainer *tr, const float *x, const float *y, int32_t n);
 /* Trains on what the buffer and the last partial batch hold, closes the
  * epoch; *event_out FG_EVENT_EPOCH_END or FG_EVENT_DONE. An epoch without

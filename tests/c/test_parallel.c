@@ -6,6 +6,8 @@
  *    reverse order to show the order of arrival does not matter) ends with
  *    the same model bytes and metrics as fg_trainer_train, on a T > 1
  *    multi-class task with sparsity and distillation on
+ *  - a streaming run (shuffle buffer, sparsity, distillation) fed to K
+ *    workers ends with the bytes and metrics of the one-thread stream
  *  - the chunks' gradients sum to the whole batch's gradient
  *  - the coordinator's and the workers' calls refuse misuse with
  *    InvalidInput naming the problem, and change nothing
@@ -63,50 +65,163 @@ static int same_bytes(const fg_model *a, const fg_model *b) {
     return same;
 }
 
-/* Runs the coordinator's loop with K simulated workers. */
-static fg_status run_parallel(fg_trainer *tr, fg_model *m, const fg_dataset *ds, int K) {
+/* K simulated workers, each with its own trainer and copy of the model. */
+typedef struct {
+    int K;
+    fg_trainer *tr[3];
+    fg_model *m[3];
+    float *w, *g;
+} workers;
+
+static workers workers_new(int K, size_t np) {
     fg_model_config mc = mcfg();
     fg_training_config tc = tcfg();
-    fg_trainer *wt[3];
-    fg_model *wm[3];
+    workers ws = {K, {0}, {0}, alloc_floats(np), alloc_floats(np)};
     for (int k = 0; k < K; k++) {
-        fg_trainer_create(&mc, &tc, &wt[k]);
-        fg_model_create(&mc, &wm[k]);
+        fg_trainer_create(&mc, &tc, &ws.tr[k]);
+        fg_model_create(&mc, &ws.m[k]);
     }
+    return ws;
+}
+
+static void workers_free(workers *ws) {
+    for (int k = 0; k < ws->K; k++) {
+        fg_trainer_destroy(ws->tr[k]);
+        fg_model_destroy(ws->m[k]);
+    }
+    free(ws->w);
+    free(ws->g);
+}
+
+/* The waiting batch of tr: the workers (in reverse order, to show the
+ * order of arrival does not matter) compute chunks c = k, k + K, ...; then
+ * the step. */
+static fg_status compute_pending(fg_trainer *tr, const fg_model *m, workers *ws, int32_t T_) {
+    const float *x, *y, *soft;
+    int32_t n, chunks;
     size_t np = fg_model_num_params(m);
-    float *w = alloc_floats(np), *g = alloc_floats(np);
+    fg_status s = fg_trainer_pending_batch(tr, &x, &y, &soft, &n, &chunks);
+    if (s) return s;
+    fg_model_get_params(m, ws->w, np);
+    for (int k = ws->K - 1; k >= 0; k--) {
+        fg_model_set_params(ws->m[k], ws->w, np);
+        for (int32_t c = k; c < chunks; c += ws->K) {
+            double st[FG_CHUNK_STATS_COUNT];
+            s = fg_trainer_chunk_gradient(ws->tr[k], ws->m[k], x, y, soft, n, T_, c, ws->g, st);
+            if (s) return s;
+            memcpy(fg_trainer_chunk_grads(tr) + (size_t)c * np, ws->g, np * sizeof(float));
+            memcpy(fg_trainer_chunk_stats(tr) + (size_t)c * FG_CHUNK_STATS_COUNT, st, sizeof st);
+        }
+    }
+    return fg_trainer_apply_chunks(tr);
+}
+
+/* Runs the coordinator's loop with K simulated workers. */
+static fg_status run_parallel(fg_trainer *tr, fg_model *m, const fg_dataset *ds, int K) {
+    workers ws = workers_new(K, fg_model_num_params(m));
     fg_status s = fg_trainer_set_data_parallel(tr, 1);
     if (!s) s = fg_trainer_begin(tr, m, ds);
     int32_t ev = FG_EVENT_NONE;
     while (!s && ev != FG_EVENT_DONE) {
         if ((s = fg_trainer_step(tr, 1000, &ev))) break;
-        if (ev != FG_EVENT_BATCH) continue;
-        const float *x, *y, *soft;
-        int32_t n, chunks;
-        fg_trainer_pending_batch(tr, &x, &y, &soft, &n, &chunks);
-        fg_model_get_params(m, w, np);
-        for (int k = K - 1; k >= 0; k--) { /* workers in any order */
-            fg_model_set_params(wm[k], w, np);
-            for (int32_t c = k; c < chunks; c += K) {
-                double st[FG_CHUNK_STATS_COUNT];
-                if ((s = fg_trainer_chunk_gradient(wt[k], wm[k], x, y, soft, n, T, c, g, st)))
-                    break;
-                memcpy(fg_trainer_chunk_grads(tr) + (size_t)c * np, g, np * sizeof(float));
-                memcpy(fg_trainer_chunk_stats(tr) + (size_t)c * FG_CHUNK_STATS_COUNT, st,
-                       sizeof st);
-            }
+        if (ev == FG_EVENT_BATCH) {
+            s = compute_pending(tr, m, &ws, T);
+            ev = FG_EVENT_NONE;
         }
-        if (!s) s = fg_trainer_apply_chunks(tr);
-        ev = FG_EVENT_NONE;
     }
     if (!s) s = fg_trainer_finish(tr);
-    for (int k = 0; k < K; k++) {
-        fg_trainer_destroy(wt[k]);
-        fg_model_destroy(wm[k]);
-    }
-    free(w);
-    free(g);
+    workers_free(&ws);
     return s;
+}
+
+/* A streaming run over the first NT samples (pieces of 50), validation on
+ * the rest; K = 0: no workers (push), else feed with K workers. */
+enum { NT = 180 };
+static fg_status run_stream(fg_trainer *tr, fg_model *m, int K) {
+    workers ws = workers_new(K, fg_model_num_params(m));
+    fg_status s = K ? fg_trainer_set_data_parallel(tr, 1) : FG_OK;
+    if (!s) s = fg_trainer_stream_begin(tr, m, T, 64, FG_STREAM_SOFT_TARGETS);
+    int32_t ev = FG_EVENT_NONE;
+    while (!s && ev != FG_EVENT_DONE) {
+        for (int32_t i = 0; !s && i < NT; i += 50) {
+            int32_t k = NT - i < 50 ? NT - i : 50;
+            const float *x = X + (size_t)i * T * D, *y = Y + i, *so = SOFT + (size_t)i * SW;
+            if (!K) {
+                s = fg_trainer_stream_push(tr, x, y, so, k);
+                continue;
+            }
+            while (!s && k > 0) {
+                int32_t taken, e;
+                s = fg_trainer_stream_feed(tr, x, y, so, k, &taken, &e);
+                if (!s && e == FG_EVENT_BATCH) s = compute_pending(tr, m, &ws, T);
+                x += (size_t)taken * T * D;
+                y += taken;
+                so += (size_t)taken * SW;
+                k -= taken;
+            }
+        }
+        for (int32_t e = FG_EVENT_BATCH; !s && K && e == FG_EVENT_BATCH;) {
+            s = fg_trainer_stream_close_training(tr, &e);
+            if (!s && e == FG_EVENT_BATCH) s = compute_pending(tr, m, &ws, T);
+        }
+        if (!s) s = fg_trainer_stream_validate(tr, X + (size_t)NT * T * D, Y + NT, N - NT);
+        if (!s) s = fg_trainer_stream_end_epoch(tr, &ev);
+    }
+    if (!s) s = fg_trainer_finish(tr);
+    workers_free(&ws);
+    return s;
+}
+
+static void test_stream(void) {
+    check_section("streaming: K workers, the same bytes as one thread");
+    fg_model_config mc = mcfg();
+    fg_training_config tc = tcfg();
+    fg_model *ref = NULL;
+    fg_trainer *rt = NULL;
+    fg_model_create(&mc, &ref);
+    fg_trainer_create(&mc, &tc, &rt);
+    CHECK_STATUS(run_stream(rt, ref, 0), FG_OK, "streaming run, one thread");
+    size_t ne = fg_trainer_metrics_count(rt);
+    for (int K = 1; K <= 3; K++) {
+        fg_model *m = NULL;
+        fg_trainer *tr = NULL;
+        fg_model_create(&mc, &m);
+        fg_trainer_create(&mc, &tc, &tr);
+        CHECK_STATUS(run_stream(tr, m, K), FG_OK, "data-parallel streaming run");
+        CHECK(same_bytes(ref, m), "K = %d: streamed model bytes equal the one-thread run's", K);
+        CHECK(fg_trainer_metrics_count(tr) == ne &&
+                  memcmp(fg_trainer_metrics(tr), fg_trainer_metrics(rt),
+                         ne * sizeof(fg_training_metrics)) == 0,
+              "K = %d: the same %zu metrics records", K, ne);
+        fg_trainer_destroy(tr);
+        fg_model_destroy(m);
+    }
+    /* misuse of a data-parallel stream */
+    fg_model *m = NULL;
+    fg_trainer *tr = NULL;
+    fg_model_create(&mc, &m);
+    fg_trainer_create(&mc, &tc, &tr);
+    fg_trainer_set_data_parallel(tr, 1);
+    fg_trainer_stream_begin(tr, m, T, 0, FG_STREAM_SOFT_TARGETS);
+    CHECK_STATUS(fg_trainer_stream_push(tr, X, Y, SOFT, 10), FG_ERR_INVALID_INPUT,
+                 "push in a data-parallel run");
+    CHECK(strstr(fg_last_error(), "fg_trainer_stream_feed") != NULL, "it says what to call: %s",
+          fg_last_error());
+    int32_t taken = -1, e = -1;
+    CHECK_STATUS(fg_trainer_stream_feed(tr, X, Y, SOFT, 100, &taken, &e), FG_OK, "feed");
+    CHECK(taken == 40 && e == FG_EVENT_BATCH,
+          "feed stops after the batch's last sample (%d, event %d)", taken, e);
+    CHECK_STATUS(fg_trainer_stream_feed(tr, X, Y, SOFT, 10, &taken, &e), FG_ERR_INVALID_INPUT,
+                 "feed with a batch waiting");
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    CHECK_STATUS(fg_trainer_checkpoint(tr, "", &bytes, &len), FG_ERR_INVALID_INPUT,
+                 "checkpoint with a batch waiting");
+    fg_trainer_cancel(tr);
+    fg_trainer_destroy(tr);
+    fg_model_destroy(m);
+    fg_trainer_destroy(rt);
+    fg_model_destroy(ref);
 }
 
 static void test_same_bytes(void) {
@@ -261,6 +376,7 @@ static void test_misuse(void) {
 int main(void) {
     gen();
     test_same_bytes();
+    test_stream();
     test_chunks_sum();
     test_misuse();
     return check_summary();
