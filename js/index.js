@@ -1354,12 +1354,7 @@ export class Trainer extends Handle {
     const m = this._m;
     this._idle('train');
     checkInstance(model, FastGRNN, 'train: model');
-    if (dataset instanceof DataSource) {
-      if (options && typeof options === 'object' && options.workers !== undefined) {
-        invalid(`train: workers (data-parallel training) takes a TrainingDataset; a streaming source trains in one thread, got workers ${describe(options.workers)} with a ${dataset.constructor.name}`);
-      }
-      return this._stream(model, dataset, options, null).then(() => this.metricsHistory());
-    }
+    if (dataset instanceof DataSource) return this._stream(model, dataset, options, null).then(() => this.metricsHistory());
     checkInstance(dataset, TrainingDataset, 'train: dataset (a TrainingDataset or a data source)');
     const opts = checkOptions(options, ['onEpoch', 'signal', 'sliceMs', ...PARALLEL_OPTIONS], 'train');
     const { onEpoch, signal } = opts;
@@ -1494,7 +1489,8 @@ export class Trainer extends Handle {
   async _stream(model, source, options, resumeBytes) {
     const m = this._m;
     const opts = checkOptions(options, ['onEpoch', 'signal', 'sliceMs', 'validation', 'holdout', 'shuffleBuffer',
-      'checkpoint', 'onProgress', 'softTargets'], 'train');
+      'checkpoint', 'onProgress', 'softTargets', ...PARALLEL_OPTIONS], 'train');
+    const parallel = parallelOptions(opts);
     const sliceMs = opts.sliceMs === undefined ? 20 : checkNumber(opts.sliceMs, 'train: sliceMs');
     for (const k of ['onEpoch', 'onProgress']) {
       if (opts[k] !== undefined && typeof opts[k] !== 'function') invalid(`train: ${k} must be a function, got ${describe(opts[k])}`);
@@ -1537,10 +1533,34 @@ export class Trainer extends Handle {
         }
       },
     };
+    let pool = null, onAbort = null;
+    if (parallel) {
+      const { ParallelPool } = await import('./parallel.js');
+      // runStream calls this once the run has begun (or resumed)
+      h.startPool = async (mp, info) => {
+        pool = new ParallelPool(m, {
+          ...parallel,
+          modelConfig: configJSONOf(m, m.exports.fg_model_get_config(mp), 'model'),
+          trainingConfig: configJSONOf(m, m.exports.fg_trainer_get_config(tp), 'training'),
+          inputDim: info.inputDim, outputDim: info.outputDim, timesteps: info.timesteps,
+          maxBatch: h.config.batchSize, numParams: m.exports.fg_model_num_params(mp) >>> 0,
+        });
+        h.pool = pool;
+        if (opts.signal) {
+          onAbort = () => pool.abort(abortError(opts.signal));
+          opts.signal.addEventListener('abort', onAbort, { once: true });
+        }
+        await pool.start();
+      };
+    }
     try {
+      m.check(m.exports.fg_trainer_set_data_parallel(tp, parallel ? 1 : 0));
       await yieldToEventLoop();
       return await runStream(h, model, source, opts, resumeBytes);
     } finally {
+      if (onAbort) opts.signal.removeEventListener('abort', onAbort);
+      if (pool) pool.close();
+      if (!m.exports.fg_trainer_is_running(tp)) m.exports.fg_trainer_set_data_parallel(tp, 0);
       this._running = false;
       this._interrupt = false;
       if (model) model._busy--;

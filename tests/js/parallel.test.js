@@ -3,8 +3,9 @@
 // workers, on a T > 1 multi-class task with sparsity and distillation on;
 // callbacks, early stopping, interrupt and abort behave as without
 // workers; a worker that throws, exits or hangs fails the run with a clear
-// error in bounded time; bad options (and workers with a streaming source,
-// which trains in one thread) are refused and change nothing.
+// error in bounded time; a streaming source (shuffle buffer, hold-out,
+// sparsity, distillation) trains to the same bytes with workers as without;
+// bad options are refused and change nothing.
 import { describe, it, before, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { fg, rng, expectError, bytesEqual } from './helpers.js';
@@ -88,6 +89,36 @@ describe('data-parallel training', () => {
     }
   }
 
+  it('a streaming source: 1, 2 and 3 workers, both transports, give the bytes and metrics of the one-thread stream', async () => {
+    const source = () => fg.iterableSource(function* rows() {
+      for (let i = 0; i < N; i += 53) {
+        const j = Math.min(N, i + 53);
+        yield {
+          features: DATA.x.subarray(i * T * D, j * T * D), labels: DATA.y.subarray(i, j),
+          softTargets: DATA.soft.subarray(i * O, j * O),
+        };
+      }
+    }, { inputDim: D, timesteps: T, outputDim: O });
+    const stream = async (options) => {
+      const model = new FastGRNN(MODEL), trainer = new Trainer(model.config, { ...TRAINING, shuffle: true });
+      try {
+        const history = await trainer.train(model, source(), { shuffleBuffer: 100, softTargets: true, ...options });
+        return { params: model.getParameters(), history, summary: trainer.summary() };
+      } finally {
+        trainer.dispose();
+        model.dispose();
+      }
+    };
+    const ref = await stream({});
+    assert.ok(ref.history.length >= 4 && Number.isFinite(ref.history[0].valLoss), 'validation from the hold-out');
+    for (const [workers, transport] of [[1, 'shared'], [2, 'shared'], [3, 'shared'], [2, 'message']]) {
+      const r = await stream({ workers, transport });
+      assert.ok(bytesEqual(r.params, ref.params), `${workers} workers (${transport}): the same weights`);
+      assert.deepEqual(r.history, ref.history);
+      assert.deepEqual(r.summary, ref.summary);
+    }
+  });
+
   it('early stopping and onEpoch returning false end the run as without workers', async () => {
     const training = { ...TRAINING, epochs: 40, earlyStoppingPatience: 1, sparsityW: 0, sparsityU: 0, learningRate: 0.05 };
     const a = await run(undefined, training);
@@ -170,9 +201,6 @@ describe('data-parallel training', () => {
     for (const [opts, re] of cases) {
       await assert.rejects(trainer.train(model, ds, opts), expectError('InvalidInput', re));
     }
-    const source = fg.csvSource(new Blob(['a,b,label\n1,2,0\n3,4,1\n']));
-    await assert.rejects(trainer.train(model, source, { workers: 2 }),
-      expectError('InvalidInput', /workers \(data-parallel training\) takes a TrainingDataset.*got workers 2/));
     assert.ok(bytesEqual(model.save(), before));
     assert.equal(trainer.metricsHistory().length, 0);
   });
