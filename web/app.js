@@ -1279,7 +1279,8 @@ async function startStream(cfg) {
   setPhase('training');
   setStatus(`Training on ${file.name} from its stream on this page (${run.simd ? 'SIMD128' : 'scalar'} build); the file is never loaded whole…`);
   if ($('module').value === 'scalar' && state.pageSimd) showMessage('Streaming runs use the page\'s own WebAssembly build (SIMD128).', 'info');
-  if (cfg.workers > 1) showMessage('Streaming runs train on the page\'s own thread: data-parallel workers are for data sets held in the page.', 'info');
+  // data-parallel streaming: the page reads the file, K workers compute each batch
+  const parallel = cfg.workers > 1 ? { workers: cfg.workers } : {};
   const ticker = setInterval(() => scheduleStreamProgress(run), 250);
   const label = `${file.name} (streamed)`;
   const modelText = `H${cfg.model.hiddenDim}${cfg.model.rank ? ` r${cfg.model.rank}` : ''}`;
@@ -1298,6 +1299,7 @@ async function startStream(cfg) {
     run.phase = 'train';
     run.tTrain = performance.now();
     metrics = await run.trainer.train(model, source, {
+      ...parallel,
       shuffleBuffer: STREAM_SHUFFLE_BUFFER,
       signal: controller.signal,
       onProgress: (p) => { run.progress = p; scheduleStreamProgress(run); },
