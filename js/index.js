@@ -1302,14 +1302,6 @@ function parallelOptions(opts) {
   return { workers, transport: t === 'auto' ? available : t, timeoutMs, workerUrl };
 }
 
-// C's JSON of a config struct (what fg_*_config_from_json reads back).
-function configJSONOf(m, structPtr, kind) {
-  const fn = kind === 'model' ? 'fg_model_config_to_json' : 'fg_training_config_to_json';
-  m.zeroSlots();
-  m.check(m.exports[fn](structPtr, m.slot(0)));
-  return m.takeString(0);
-}
-
 export class Trainer extends Handle {
   /**
    * @param modelConfig    the model's config (e.g. model.config)
@@ -1374,7 +1366,7 @@ export class Trainer extends Handle {
     if (signal && signal.aborted) throw abortError(signal);
 
     const tp = this._ptr;
-    const ParallelPool = parallel ? (await import('./parallel.js')).ParallelPool : null;
+    const openPool = parallel ? (await import('./parallel.js')).openParallelPool : null;
     m.check(m.exports.fg_trainer_set_data_parallel(tp, parallel ? 1 : 0));
     const began = m.exports.fg_trainer_begin(tp, mp, dp);
     if (began !== 0) {
@@ -1386,24 +1378,14 @@ export class Trainer extends Handle {
     model._busy++;
     dataset._busy++;
     let running = true;
-    let pool = null, onAbort = null;
+    let pool = null;
     try {
       setCard(m, mp, dataset._cardJSON());
       if (parallel) {
-        const cfg = this.config;
-        pool = new ParallelPool(m, {
-          ...parallel,
-          modelConfig: configJSONOf(m, m.exports.fg_model_get_config(mp), 'model'),
-          trainingConfig: configJSONOf(m, m.exports.fg_trainer_get_config(tp), 'training'),
+        pool = await openPool(m, tp, mp, {
           inputDim: dataset.inputDim, outputDim: dataset.outputDim, timesteps: dataset.timesteps,
-          maxBatch: Math.min(cfg.batchSize, dataset.length),
-          numParams: m.exports.fg_model_num_params(mp) >>> 0,
-        });
-        if (signal) { // an abort stops the workers at once, even mid-batch
-          onAbort = () => pool.abort(abortError(signal));
-          signal.addEventListener('abort', onAbort, { once: true });
-        }
-        await pool.start();
+          maxBatch: Math.min(this.config.batchSize, dataset.length),
+        }, parallel, signal, abortError);
       }
       // Return the promise before any heavy work.
       await yieldToEventLoop();
@@ -1459,7 +1441,6 @@ export class Trainer extends Handle {
       if (running && m.exports.fg_trainer_is_running(tp)) m.exports.fg_trainer_cancel(tp);
       throw e;
     } finally {
-      if (onAbort) signal.removeEventListener('abort', onAbort);
       if (pool) pool.close();
       m.exports.fg_trainer_set_data_parallel(tp, 0);
       this._running = false;
@@ -1533,24 +1514,14 @@ export class Trainer extends Handle {
         }
       },
     };
-    let pool = null, onAbort = null;
     if (parallel) {
-      const { ParallelPool } = await import('./parallel.js');
+      const { openParallelPool } = await import('./parallel.js');
       // runStream calls this once the run has begun (or resumed)
       h.startPool = async (mp, info) => {
-        pool = new ParallelPool(m, {
-          ...parallel,
-          modelConfig: configJSONOf(m, m.exports.fg_model_get_config(mp), 'model'),
-          trainingConfig: configJSONOf(m, m.exports.fg_trainer_get_config(tp), 'training'),
+        h.pool = await openParallelPool(m, tp, mp, {
           inputDim: info.inputDim, outputDim: info.outputDim, timesteps: info.timesteps,
-          maxBatch: h.config.batchSize, numParams: m.exports.fg_model_num_params(mp) >>> 0,
-        });
-        h.pool = pool;
-        if (opts.signal) {
-          onAbort = () => pool.abort(abortError(opts.signal));
-          opts.signal.addEventListener('abort', onAbort, { once: true });
-        }
-        await pool.start();
+          maxBatch: h.config.batchSize,
+        }, parallel, opts.signal, abortError);
       };
     }
     try {
@@ -1558,8 +1529,7 @@ export class Trainer extends Handle {
       await yieldToEventLoop();
       return await runStream(h, model, source, opts, resumeBytes);
     } finally {
-      if (onAbort) opts.signal.removeEventListener('abort', onAbort);
-      if (pool) pool.close();
+      if (h.pool) h.pool.close();
       if (!m.exports.fg_trainer_is_running(tp)) m.exports.fg_trainer_set_data_parallel(tp, 0);
       this._running = false;
       this._interrupt = false;

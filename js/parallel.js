@@ -18,7 +18,6 @@
 import { FastGRNNError, describe } from './errors.js';
 import { isNode } from './loader.js';
 import { Layout, CTL } from './parallel-layout.js';
-export { parallelTransport } from './parallel-transport.js';
 
 const PROTOCOL = 'fastgrnn-parallel';
 const WORKER_THREADS = 'node:worker_threads';
@@ -31,6 +30,41 @@ function workerThreads() {
 }
 
 const aborted = (message) => new FastGRNNError('Aborted', message);
+
+// C's JSON of a config struct (what fg_*_config_from_json reads back).
+function configJSON(m, fn, structPtr) {
+  m.zeroSlots();
+  m.check(m.exports[fn](structPtr, m.slot(0)));
+  return m.takeString(0);
+}
+
+/**
+ * Starts the workers of a data-parallel run that has begun: trainer tp
+ * training model mp on samples of `dims` ({ inputDim, outputDim, timesteps,
+ * maxBatch }), with the checked options `parallel` of train(). An abort of
+ * `signal` fails the pool at once with abortError(signal).
+ */
+export async function openParallelPool(m, tp, mp, dims, parallel, signal, abortError) {
+  const e = m.exports;
+  const pool = new ParallelPool(m, {
+    ...parallel, ...dims,
+    modelConfig: configJSON(m, 'fg_model_config_to_json', e.fg_model_get_config(mp)),
+    trainingConfig: configJSON(m, 'fg_training_config_to_json', e.fg_trainer_get_config(tp)),
+    numParams: e.fg_model_num_params(mp) >>> 0,
+  });
+  if (signal) {
+    pool.signal = signal;
+    pool.onAbort = () => pool.abort(abortError(signal));
+    signal.addEventListener('abort', pool.onAbort, { once: true });
+  }
+  try {
+    await pool.start();
+  } catch (err) {
+    pool.close();
+    throw err;
+  }
+  return pool;
+}
 
 /** One worker thread of the pool. */
 class ParallelWorker {
@@ -279,6 +313,7 @@ export class ParallelPool {
   close() {
     if (this.closed) return;
     this.closed = true;
+    if (this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
     if (this.L) {
       Atomics.store(this.L.ctl, CTL.STOP, 1);
       Atomics.add(this.L.ctl, CTL.GENERATION, 1);

@@ -24,7 +24,8 @@ export default {
     'search-worker': 'node_modules/fastgrnn-wasm/js/search-worker.js',
     'parallel-worker': 'node_modules/fastgrnn-wasm/js/parallel-worker.js',
   },
-  output: { dir: 'dist', format: 'es', entryFileNames: 'src/[name].js' },
+  // chunks (js/parallel.js is imported on demand) next to the workers too
+  output: { dir: 'dist', format: 'es', entryFileNames: 'src/[name].js', chunkFileNames: 'src/[name]-[hash].js' },
   plugins: [
     nodeResolve({ browser: true }),
     importMetaAssets({ exclude: ['**/fastgrnn-wasm/js/worker.js', '**/fastgrnn-wasm/js/search.js', '**/fastgrnn-wasm/js/parallel.js'] }),
