@@ -1269,7 +1269,6 @@ function abortError(signal) {
   return new FastGRNNError('Aborted', `training aborted: ${msg}`, { cause: reason });
 }
 
-/** Trains FastGRNN models: Adam, L2, clipping, step decay, early stopping, distillation. */
 const PARALLEL_OPTIONS = ['workers', 'transport', 'workerTimeoutMs', 'workerUrl'];
 
 // The data-parallel options of train(), checked; null without `workers`.
@@ -1302,6 +1301,7 @@ function parallelOptions(opts) {
   return { workers, transport: t === 'auto' ? available : t, timeoutMs, workerUrl };
 }
 
+/** Trains FastGRNN models: Adam, L2, clipping, step decay, early stopping, distillation. */
 export class Trainer extends Handle {
   /**
    * @param modelConfig    the model's config (e.g. model.config)

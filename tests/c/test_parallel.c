@@ -208,8 +208,17 @@ static void test_stream(void) {
     CHECK(strstr(fg_last_error(), "fg_trainer_stream_feed") != NULL, "it says what to call: %s",
           fg_last_error());
     int32_t taken = -1, e = -1;
+    CHECK_STATUS(fg_trainer_stream_feed(tr, X, Y, SOFT, 10, &taken, &e), FG_OK, "feed 10");
+    CHECK(taken == 10 && e == FG_EVENT_NONE, "10 samples fill no batch (%d taken, event %d)", taken,
+          e);
+    CHECK_STATUS(fg_trainer_stream_validate(tr, X, Y, 5), FG_ERR_INVALID_INPUT,
+                 "validate before close_training");
+    CHECK(strstr(fg_last_error(), "fg_trainer_stream_close_training") != NULL,
+          "it says what to call: %s", fg_last_error());
+    CHECK_STATUS(fg_trainer_stream_end_epoch(tr, &e), FG_ERR_INVALID_INPUT,
+                 "end_epoch before close_training");
     CHECK_STATUS(fg_trainer_stream_feed(tr, X, Y, SOFT, 100, &taken, &e), FG_OK, "feed");
-    CHECK(taken == 40 && e == FG_EVENT_BATCH,
+    CHECK(taken == 30 && e == FG_EVENT_BATCH,
           "feed stops after the batch's last sample (%d, event %d)", taken, e);
     CHECK_STATUS(fg_trainer_stream_feed(tr, X, Y, SOFT, 10, &taken, &e), FG_ERR_INVALID_INPUT,
                  "feed with a batch waiting");

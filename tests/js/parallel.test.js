@@ -197,9 +197,20 @@ describe('data-parallel training', () => {
       [{ workers: 2, transport: 'pigeon' }, /transport must be 'auto', 'shared' or 'message', got/],
       [{ workers: 2, workerTimeoutMs: -1 }, /workerTimeoutMs .* got -1/],
       [{ transport: 'shared' }, /transport needs workers/],
+      [{ workers: 2, workerUrl: 5 }, /workerUrl must be a string or a URL, got 5/],
     ];
     for (const [opts, re] of cases) {
       await assert.rejects(trainer.train(model, ds, opts), expectError('InvalidInput', re));
+    }
+    // without SharedArrayBuffer (a page that is not cross-origin isolated): 'message', and 'shared' is refused
+    const SAB = globalThis.SharedArrayBuffer;
+    delete globalThis.SharedArrayBuffer;
+    try {
+      assert.equal(parallelTransport(), 'message');
+      await assert.rejects(trainer.train(model, ds, { workers: 2, transport: 'shared' }),
+        expectError('InvalidInput', /transport 'shared' needs SharedArrayBuffer and Atomics/));
+    } finally {
+      globalThis.SharedArrayBuffer = SAB;
     }
     assert.ok(bytesEqual(model.save(), before));
     assert.equal(trainer.metricsHistory().length, 0);
