@@ -21,6 +21,7 @@
 import { instantiate } from './loader.js';
 import { FastGRNNError } from './errors.js';
 import { Layout, CTL } from './parallel-layout.js';
+import { serveInWorker } from './worker-host.js';
 
 export const PARALLEL_PROTOCOL = 'fastgrnn-parallel';
 
@@ -158,25 +159,4 @@ function sharedLoop(comp, L, send) {
   }
 }
 
-// A variable, not a literal: browser bundlers must not try to resolve it.
-const WORKER_THREADS = 'node:worker_threads';
-const nodeThreads = typeof process !== 'undefined' && process.versions != null &&
-  process.versions.node != null && typeof process.getBuiltinModule === 'function'
-  ? process.getBuiltinModule(WORKER_THREADS) : null;
-
-if (nodeThreads && !nodeThreads.isMainThread && nodeThreads.parentPort) {
-  const port = nodeThreads.parentPort;
-  serve((m, transfer) => port.postMessage(m, transfer), (fn) => port.on('message', fn));
-} else if (typeof process !== 'undefined' && process.versions != null && process.versions.node != null &&
-  typeof process.getBuiltinModule !== 'function' && typeof WorkerGlobalScope === 'undefined') {
-  import(/* webpackIgnore: true */ /* @vite-ignore */ WORKER_THREADS).then((wt) => {
-    if (!wt.isMainThread && wt.parentPort) {
-      const port = wt.parentPort;
-      serve((m, transfer) => port.postMessage(m, transfer), (fn) => port.on('message', fn));
-    }
-  });
-} else if (typeof self !== 'undefined' && typeof self.postMessage === 'function' &&
-  typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope) {
-  serve((m, transfer) => self.postMessage(m, transfer),
-    (fn) => self.addEventListener('message', (ev) => fn(ev.data)));
-}
+serveInWorker(serve);

@@ -18,16 +18,10 @@
 import { FastGRNNError, describe } from './errors.js';
 import { isNode } from './loader.js';
 import { Layout, CTL } from './parallel-layout.js';
+import { workerThreads } from './worker-host.js';
 
 const PROTOCOL = 'fastgrnn-parallel';
-const WORKER_THREADS = 'node:worker_threads';
 const NODE_WORKER_FILE = './parallel-worker.js';
-
-function workerThreads() {
-  return typeof process.getBuiltinModule === 'function'
-    ? Promise.resolve(process.getBuiltinModule(WORKER_THREADS))
-    : import(/* webpackIgnore: true */ /* @vite-ignore */ WORKER_THREADS);
-}
 
 const aborted = (message) => new FastGRNNError('Aborted', message);
 

@@ -24,6 +24,7 @@
 import {
   init, FastGRNN, TrainingDataset, Trainer, FastGRNNError, evaluate,
 } from './index.js';
+import { serveInWorker } from './worker-host.js';
 
 export const SEARCH_PROTOCOL = 'fastgrnn-search';
 
@@ -90,25 +91,4 @@ function serveSearch(post, onMessage) {
   });
 }
 
-// A variable, not a literal: browser bundlers must not try to resolve it.
-const WORKER_THREADS = 'node:worker_threads';
-const nodeThreads = typeof process !== 'undefined' && process.versions != null &&
-  process.versions.node != null && typeof process.getBuiltinModule === 'function'
-  ? process.getBuiltinModule(WORKER_THREADS) : null;
-
-if (nodeThreads && !nodeThreads.isMainThread && nodeThreads.parentPort) {
-  const port = nodeThreads.parentPort;
-  serveSearch((m, transfer) => port.postMessage(m, transfer), (fn) => port.on('message', fn));
-} else if (typeof process !== 'undefined' && process.versions != null && process.versions.node != null &&
-  typeof process.getBuiltinModule !== 'function' && typeof WorkerGlobalScope === 'undefined') {
-  import(/* webpackIgnore: true */ /* @vite-ignore */ WORKER_THREADS).then((wt) => {
-    if (!wt.isMainThread && wt.parentPort) {
-      const port = wt.parentPort;
-      serveSearch((m, transfer) => port.postMessage(m, transfer), (fn) => port.on('message', fn));
-    }
-  });
-} else if (typeof self !== 'undefined' && typeof self.postMessage === 'function' &&
-  typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope) {
-  serveSearch((m, transfer) => self.postMessage(m, transfer),
-    (fn) => self.addEventListener('message', (ev) => fn(ev.data)));
-}
+serveInWorker(serveSearch);
