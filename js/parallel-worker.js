@@ -21,17 +21,9 @@
 import { instantiate } from './loader.js';
 import { FastGRNNError } from './errors.js';
 import { Layout, CTL } from './parallel-layout.js';
-import { serveInWorker } from './worker-host.js';
+import { serveInWorker, errorFields } from './worker-host.js';
 
 export const PARALLEL_PROTOCOL = 'fastgrnn-parallel';
-
-function errorFields(e) {
-  const known = e instanceof FastGRNNError;
-  return {
-    code: known ? e.code : 'InvalidInput',
-    message: known ? e.message : `${e && e.name ? e.name : 'Error'}: ${e && e.message ? e.message : String(e)}`,
-  };
-}
 
 /** The worker's own trainer and model copy, and its buffers in wasm memory. */
 class ChunkComputer {

@@ -24,17 +24,9 @@
 import {
   init, FastGRNN, TrainingDataset, Trainer, FastGRNNError, evaluate,
 } from './index.js';
-import { serveInWorker } from './worker-host.js';
+import { serveInWorker, errorFields } from './worker-host.js';
 
 export const SEARCH_PROTOCOL = 'fastgrnn-search';
-
-function errorFields(e) {
-  const known = e instanceof FastGRNNError;
-  return {
-    code: known ? e.code : 'InvalidInput',
-    message: known ? e.message : `${e && e.name ? e.name : 'Error'}: ${e && e.message ? e.message : String(e)}`,
-  };
-}
 
 function serveSearch(post, onMessage) {
   const send = (m, transfer) => post({ protocol: SEARCH_PROTOCOL, ...m }, transfer);

@@ -1,7 +1,9 @@
 // worker-host.js - what the package's workers and worker pools share: Node's
-// worker_threads module, and the start of a worker script in whichever kind
-// of worker runs it (a worker_threads worker in Node, a module Web Worker in
+// worker_threads module, the start of a worker script in whichever kind of
+// worker runs it, and the form errors cross the boundary in (a worker_threads worker in Node, a module Web Worker in
 // browsers, Deno and Bun).
+
+import { FastGRNNError } from './errors.js';
 
 // A variable, not a literal: browser bundlers must not try to resolve it.
 const WORKER_THREADS = 'node:worker_threads';
@@ -36,4 +38,13 @@ export function serveInWorker(serve) {
     typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope) {
     serve((m, transfer) => self.postMessage(m, transfer), (fn) => self.addEventListener('message', (ev) => fn(ev.data)));
   }
+}
+
+/** What a worker posts for an error: a FastGRNNError's code and message; any other error as InvalidInput. */
+export function errorFields(e) {
+  const known = e instanceof FastGRNNError;
+  return {
+    code: known ? e.code : 'InvalidInput',
+    message: known ? e.message : `${e && e.name ? e.name : 'Error'}: ${e && e.message ? e.message : String(e)}`,
+  };
 }

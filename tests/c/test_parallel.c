@@ -55,16 +55,6 @@ static fg_training_config tcfg(void) {
     return tc;
 }
 
-static int same_bytes(const fg_model *a, const fg_model *b) {
-    uint8_t *pa = NULL, *pb = NULL;
-    size_t la = 0, lb = 0;
-    if (fg_model_save(a, &pa, &la) || fg_model_save(b, &pb, &lb)) return 0;
-    int same = la == lb && memcmp(pa, pb, la) == 0;
-    fg_free(pa);
-    fg_free(pb);
-    return same;
-}
-
 /* K simulated workers, each with its own trainer and copy of the model. */
 typedef struct {
     int K;
@@ -188,7 +178,8 @@ static void test_stream(void) {
         fg_model_create(&mc, &m);
         fg_trainer_create(&mc, &tc, &tr);
         CHECK_STATUS(run_stream(tr, m, K), FG_OK, "data-parallel streaming run");
-        CHECK(same_bytes(ref, m), "K = %d: streamed model bytes equal the one-thread run's", K);
+        CHECK(same_model_bytes(ref, m), "K = %d: streamed model bytes equal the one-thread run's",
+              K);
         CHECK(fg_trainer_metrics_count(tr) == ne &&
                   memcmp(fg_trainer_metrics(tr), fg_trainer_metrics(rt),
                          ne * sizeof(fg_training_metrics)) == 0,
@@ -233,7 +224,7 @@ static void test_stream(void) {
     fg_model_destroy(ref);
 }
 
-static void test_same_bytes(void) {
+static void test_same_model_bytes(void) {
     check_section("K workers: the same bytes as fg_trainer_train");
     fg_model_config mc = mcfg();
     fg_training_config tc = tcfg();
@@ -253,7 +244,7 @@ static void test_same_bytes(void) {
         fg_model_create(&mc, &m);
         fg_trainer_create(&mc, &tc, &tr);
         CHECK_STATUS(run_parallel(tr, m, ds, K), FG_OK, "data-parallel run");
-        CHECK(same_bytes(ref, m), "K = %d: model bytes equal the single-process run's", K);
+        CHECK(same_model_bytes(ref, m), "K = %d: model bytes equal the single-process run's", K);
         CHECK(fg_trainer_metrics_count(tr) == ne &&
                   memcmp(fg_trainer_metrics(tr), fg_trainer_metrics(rt),
                          ne * sizeof(fg_training_metrics)) == 0,
@@ -384,7 +375,7 @@ static void test_misuse(void) {
 
 int main(void) {
     gen();
-    test_same_bytes();
+    test_same_model_bytes();
     test_stream();
     test_chunks_sum();
     test_misuse();
