@@ -443,6 +443,28 @@ export interface TrainOptions {
   sliceMs?: number;
 }
 
+/**
+ * Data-parallel training of one model (a TrainingDataset): `workers` worker
+ * threads (Node) or Web Workers compute the chunks of each batch; the model
+ * ends with the same bytes for every number of workers and transport, and
+ * as without workers.
+ */
+export interface ParallelTrainOptions extends TrainOptions {
+  /** Number of workers, 1..64. */
+  workers: number;
+  /** 'auto' (default): 'shared' where parallelTransport() says so, else 'message'. */
+  transport?: 'auto' | ParallelTransport;
+  /** A worker that does not answer for this long fails the run (default 60000). */
+  workerTimeoutMs?: number;
+  /** The worker script, when a bundler or server puts it elsewhere (default: the package's parallel-worker.js). */
+  workerUrl?: string | URL;
+}
+
+/** How data-parallel workers exchange data: shared memory with Atomics, or copies by postMessage. */
+export type ParallelTransport = 'shared' | 'message';
+/** 'shared' in Node and in crossOriginIsolated pages, else 'message'. */
+export function parallelTransport(): ParallelTransport;
+
 // ---- streaming (data larger than memory) ---------------------------------
 
 /** What a source holds, from its header or one reading pass. */
@@ -571,7 +593,7 @@ export class Trainer implements Owned {
    * run's summary when it ends normally (completed, early stopping,
    * onEpoch false, interrupt()).
    */
-  train(model: FastGRNN, dataset: TrainingDataset, options?: TrainOptions): Promise<TrainingMetrics[]>;
+  train(model: FastGRNN, dataset: TrainingDataset, options?: TrainOptions | ParallelTrainOptions): Promise<TrainingMetrics[]>;
   /**
    * Streaming training from a source that is reopened for every pass; the
    * data is never held whole (memory: the shuffle buffer and one batch).

@@ -10,12 +10,14 @@ import { FastGRNNError, describe, invalid } from './errors.js';
 import { instantiate, simdSupported, isNode, nodeFs } from './loader.js';
 import { downloadModel } from './storage.js';
 import { modelToONNX } from './onnx.js';
+import { parallelTransport, MAX_WORKERS } from './parallel-transport.js';
 
 export { FastGRNNError };
 export { routingData, seededRandom, ROUTING_FEATURES } from './data.js';
 export { ONNX_MIN_OPSET, ONNX_MAX_OPSET, ONNX_DEFAULT_OPSET, ONNX_MAX_UNROLL } from './onnx.js';
 export { readCSV, readCSVRows } from './csv.js';
 export { search, SearchResult, trialSeed, paretoFront } from './search.js';
+export { parallelTransport } from './parallel-transport.js';
 import { readCSV } from './csv.js';
 import { DataSource, runStream, readCheckpoint } from './stream.js';
 export {
@@ -1237,6 +1239,7 @@ export class BatchIterator extends Handle {
 const METRICS_BYTES = 24; // fg_training_metrics: i32 + 5 floats
 const SUMMARY_BYTES = 24 + METRICS_BYTES; // fg_training_summary: 6 i32 + metrics
 const EVENT_DONE = 2;
+const EVENT_BATCH = 3;
 
 function nanToNull(v) { return Number.isNaN(v) ? null : v; }
 
@@ -1271,6 +1274,38 @@ function abortError(signal) {
   const reason = signal && signal.reason;
   const msg = reason instanceof Error ? reason.message : (reason !== undefined ? String(reason) : 'aborted');
   return new FastGRNNError('Aborted', `training aborted: ${msg}`, { cause: reason });
+}
+
+const PARALLEL_OPTIONS = ['workers', 'transport', 'workerTimeoutMs', 'workerUrl'];
+
+// The data-parallel options of train(), checked; null without `workers`.
+function parallelOptions(opts) {
+  const { workers, transport, workerTimeoutMs, workerUrl } = opts;
+  if (workers === undefined) {
+    for (const k of PARALLEL_OPTIONS) {
+      if (opts[k] !== undefined) invalid(`train: ${k} needs workers (data-parallel training), got no workers`);
+    }
+    return null;
+  }
+  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+    invalid(`train: workers must be an integer in [1, ${MAX_WORKERS}], got ${describe(workers)}`);
+  }
+  const available = parallelTransport();
+  const t = transport === undefined ? 'auto' : transport;
+  if (t !== 'auto' && t !== 'shared' && t !== 'message') {
+    invalid(`train: transport must be 'auto', 'shared' or 'message', got ${describe(t)}`);
+  }
+  if (t === 'shared' && available !== 'shared') {
+    invalid("train: transport 'shared' needs SharedArrayBuffer and Atomics (in browsers, a crossOriginIsolated page), which this context lacks");
+  }
+  const timeoutMs = workerTimeoutMs === undefined ? 60000 : workerTimeoutMs;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !(timeoutMs <= 2 ** 31 - 1)) {
+    invalid(`train: workerTimeoutMs must be a number of milliseconds in (0, 2147483647], got ${describe(timeoutMs)}`);
+  }
+  if (workerUrl !== undefined && typeof workerUrl !== 'string' && !(workerUrl instanceof URL)) {
+    invalid(`train: workerUrl must be a string or a URL, got ${describe(workerUrl)}`);
+  }
+  return { workers, transport: t === 'auto' ? available : t, timeoutMs, workerUrl };
 }
 
 /** Trains FastGRNN models: Adam, L2, clipping, step decay, early stopping, distillation. */
@@ -1320,8 +1355,9 @@ export class Trainer extends Handle {
     checkInstance(model, FastGRNN, 'train: model');
     if (dataset instanceof DataSource) return this._stream(model, dataset, options, null).then(() => this.metricsHistory());
     checkInstance(dataset, TrainingDataset, 'train: dataset (a TrainingDataset or a data source)');
-    const opts = checkOptions(options, ['onEpoch', 'signal', 'sliceMs'], 'train');
+    const opts = checkOptions(options, ['onEpoch', 'signal', 'sliceMs', ...PARALLEL_OPTIONS], 'train');
     const { onEpoch, signal } = opts;
+    const parallel = parallelOptions(opts);
     const sliceMs = opts.sliceMs === undefined ? 20 : checkNumber(opts.sliceMs, 'train: sliceMs');
     if (onEpoch !== undefined && typeof onEpoch !== 'function') {
       invalid(`train: onEpoch must be a function, got ${describe(onEpoch)}`);
@@ -1337,14 +1373,27 @@ export class Trainer extends Handle {
     if (signal && signal.aborted) throw abortError(signal);
 
     const tp = this._ptr;
-    m.check(m.exports.fg_trainer_begin(tp, mp, dp));
+    const openPool = parallel ? (await import('./parallel.js')).openParallelPool : null;
+    m.check(m.exports.fg_trainer_set_data_parallel(tp, parallel ? 1 : 0));
+    const began = m.exports.fg_trainer_begin(tp, mp, dp);
+    if (began !== 0) {
+      m.exports.fg_trainer_set_data_parallel(tp, 0);
+      m.check(began);
+    }
     this._running = true;
     this._interrupt = false;
     model._busy++;
     dataset._busy++;
     let running = true;
+    let pool = null;
     try {
       setCard(m, mp, dataset._cardJSON());
+      if (parallel) {
+        pool = await openPool(m, tp, mp, {
+          inputDim: dataset.inputDim, outputDim: dataset.outputDim, timesteps: dataset.timesteps,
+          maxBatch: Math.min(this.config.batchSize, dataset.length),
+        }, parallel, signal, abortError);
+      }
       // Return the promise before any heavy work.
       await yieldToEventLoop();
       let batches = 1; // batches per step, adapted to about sliceMs / 4 of work
@@ -1362,6 +1411,15 @@ export class Trainer extends Handle {
           m.check(status);
         }
         const event = m.i32(ev, 1)[0];
+        if (event === EVENT_BATCH) { // data-parallel: the workers compute it
+          await pool.batch(tp, mp);
+          const applied = m.exports.fg_trainer_apply_chunks(tp);
+          if (applied !== 0) {
+            running = m.exports.fg_trainer_is_running(tp) !== 0;
+            m.check(applied);
+          }
+          continue;
+        }
         const dt = now() - t0;
         if (dt < sliceMs / 8 && batches < (1 << 20)) batches *= 2;
         else if (dt > sliceMs / 2 && batches > 1) batches = Math.max(1, batches >> 1);
@@ -1390,6 +1448,8 @@ export class Trainer extends Handle {
       if (running && m.exports.fg_trainer_is_running(tp)) m.exports.fg_trainer_cancel(tp);
       throw e;
     } finally {
+      if (pool) pool.close();
+      m.exports.fg_trainer_set_data_parallel(tp, 0);
       this._running = false;
       this._interrupt = false;
       model._busy--;
@@ -1417,7 +1477,8 @@ export class Trainer extends Handle {
   async _stream(model, source, options, resumeBytes) {
     const m = this._m;
     const opts = checkOptions(options, ['onEpoch', 'signal', 'sliceMs', 'validation', 'holdout', 'shuffleBuffer',
-      'checkpoint', 'onProgress', 'softTargets'], 'train');
+      'checkpoint', 'onProgress', 'softTargets', ...PARALLEL_OPTIONS], 'train');
+    const parallel = parallelOptions(opts);
     const sliceMs = opts.sliceMs === undefined ? 20 : checkNumber(opts.sliceMs, 'train: sliceMs');
     for (const k of ['onEpoch', 'onProgress']) {
       if (opts[k] !== undefined && typeof opts[k] !== 'function') invalid(`train: ${k} must be a function, got ${describe(opts[k])}`);
@@ -1460,10 +1521,23 @@ export class Trainer extends Handle {
         }
       },
     };
+    if (parallel) {
+      const { openParallelPool } = await import('./parallel.js');
+      // runStream calls this once the run has begun (or resumed)
+      h.startPool = async (mp, info) => {
+        h.pool = await openParallelPool(m, tp, mp, {
+          inputDim: info.inputDim, outputDim: info.outputDim, timesteps: info.timesteps,
+          maxBatch: h.config.batchSize,
+        }, parallel, opts.signal, abortError);
+      };
+    }
     try {
+      m.check(m.exports.fg_trainer_set_data_parallel(tp, parallel ? 1 : 0));
       await yieldToEventLoop();
       return await runStream(h, model, source, opts, resumeBytes);
     } finally {
+      if (h.pool) h.pool.close();
+      if (!m.exports.fg_trainer_is_running(tp)) m.exports.fg_trainer_set_data_parallel(tp, 0);
       this._running = false;
       this._interrupt = false;
       if (model) model._busy--;

@@ -72,8 +72,9 @@ const SCRATCH_BYTES = 256;
 
 /** One instantiated module and its memory helpers. */
 export class WasmModule {
-  constructor(instance, simd, source, relaxed = false) {
+  constructor(instance, simd, source, module = null, relaxed = false) {
     this.instance = instance;
+    this.module = module; // the compiled WebAssembly.Module (workers instantiate it too)
     this.exports = instance.exports;
     this.memory = instance.exports.memory;
     this.simd = simd;
@@ -380,5 +381,5 @@ export async function instantiate(opts = {}) {
     }
   }
   const from = opts.wasm === undefined && embedded && !relaxed ? 'embedded' : describeSource(source);
-  return new WasmModule(instance, simd, from, relaxed);
+  return new WasmModule(instance, simd, from, module, relaxed);
 }

@@ -24,16 +24,9 @@
 import {
   init, FastGRNN, TrainingDataset, Trainer, FastGRNNError, evaluate,
 } from './index.js';
+import { serveInWorker, errorFields } from './worker-host.js';
 
 export const SEARCH_PROTOCOL = 'fastgrnn-search';
-
-function errorFields(e) {
-  const known = e instanceof FastGRNNError;
-  return {
-    code: known ? e.code : 'InvalidInput',
-    message: known ? e.message : `${e && e.name ? e.name : 'Error'}: ${e && e.message ? e.message : String(e)}`,
-  };
-}
 
 function serveSearch(post, onMessage) {
   const send = (m, transfer) => post({ protocol: SEARCH_PROTOCOL, ...m }, transfer);
@@ -90,25 +83,4 @@ function serveSearch(post, onMessage) {
   });
 }
 
-// A variable, not a literal: browser bundlers must not try to resolve it.
-const WORKER_THREADS = 'node:worker_threads';
-const nodeThreads = typeof process !== 'undefined' && process.versions != null &&
-  process.versions.node != null && typeof process.getBuiltinModule === 'function'
-  ? process.getBuiltinModule(WORKER_THREADS) : null;
-
-if (nodeThreads && !nodeThreads.isMainThread && nodeThreads.parentPort) {
-  const port = nodeThreads.parentPort;
-  serveSearch((m, transfer) => port.postMessage(m, transfer), (fn) => port.on('message', fn));
-} else if (typeof process !== 'undefined' && process.versions != null && process.versions.node != null &&
-  typeof process.getBuiltinModule !== 'function' && typeof WorkerGlobalScope === 'undefined') {
-  import(/* webpackIgnore: true */ /* @vite-ignore */ WORKER_THREADS).then((wt) => {
-    if (!wt.isMainThread && wt.parentPort) {
-      const port = wt.parentPort;
-      serveSearch((m, transfer) => port.postMessage(m, transfer), (fn) => port.on('message', fn));
-    }
-  });
-} else if (typeof self !== 'undefined' && typeof self.postMessage === 'function' &&
-  typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope) {
-  serveSearch((m, transfer) => self.postMessage(m, transfer),
-    (fn) => self.addEventListener('message', (ev) => fn(ev.data)));
-}
+serveInWorker(serveSearch);

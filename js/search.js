@@ -20,6 +20,7 @@ import {
   FastGRNNError,
 } from './index.js';
 import { isNode } from './loader.js';
+import { workerThreads } from './worker-host.js';
 import { describe } from './errors.js';
 
 const PROTOCOL = 'fastgrnn-search';
@@ -213,15 +214,7 @@ function prepareData(data) {
 
 // ------------------------------------------------------------------ pool
 
-// Variables, not literals: browser bundlers must not try to resolve them,
-// nor copy the unbundled worker file for the Node branch.
-const WORKER_THREADS = 'node:worker_threads';
 const NODE_WORKER_FILE = './search-worker.js';
-function workerThreads() {
-  return typeof process.getBuiltinModule === 'function'
-    ? Promise.resolve(process.getBuiltinModule(WORKER_THREADS))
-    : import(/* webpackIgnore: true */ /* @vite-ignore */ WORKER_THREADS);
-}
 
 /**
  * One worker: setup once, then one trial at a time. run() resolves to the

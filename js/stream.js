@@ -622,17 +622,23 @@ class PushBuffers {
   }
   /** Calls fn(xp, yp, sp, k) for pieces of at most cap samples. */
   each(b, fn) {
+    for (let i = 0; i < b.n; i += this.cap) fn(...this.load(b, i));
+  }
+  /** The same, awaiting each call. */
+  async eachAsync(b, fn) {
+    for (let i = 0; i < b.n; i += this.cap) await fn(...this.load(b, i));
+  }
+  /** Copies the piece of b from sample i into the buffers: [xp, yp, sp, k]. */
+  load(b, i) {
     const { m, cap, W, sw } = this;
-    for (let i = 0; i < b.n; i += cap) {
-      const k = Math.min(cap, b.n - i);
-      m.f32(this.x, k * W).set(b.features.subarray(i * W, (i + k) * W));
-      m.f32(this.y, k).set(b.labels.subarray(i, i + k));
-      if (this.s) {
-        if (!b.softTargets) invalid('the run uses soft targets (distillation) but a batch has none');
-        m.f32(this.s, k * sw).set(b.softTargets.subarray(i * sw, (i + k) * sw));
-      }
-      fn(this.x, this.y, this.s, k);
+    const k = Math.min(cap, b.n - i);
+    m.f32(this.x, k * W).set(b.features.subarray(i * W, (i + k) * W));
+    m.f32(this.y, k).set(b.labels.subarray(i, i + k));
+    if (this.s) {
+      if (!b.softTargets) invalid('the run uses soft targets (distillation) but a batch has none');
+      m.f32(this.s, k * sw).set(b.softTargets.subarray(i * sw, (i + k) * sw));
     }
+    return [this.x, this.y, this.s, k];
   }
   free() {
     this.m.free(this.x);
@@ -641,7 +647,7 @@ class PushBuffers {
   }
 }
 
-const EVENT_DONE = 2;
+const EVENT_DONE = 2, EVENT_BATCH = 3;
 const STREAM_SOFT = 1, STREAM_RAW = 2;
 const CHECKPOINT_FILE = 'checkpoint.fgck';
 
@@ -758,7 +764,9 @@ export async function runStream(h, model, source, opts, resumeBytes) {
     m.exports.fg_trainer_cancel(tp);
     invalid(`${source.name} has inputDim ${info.inputDim} and outputDim ${info.outputDim}, the model ${model.inputDim} and ${model.outputDim}`);
   }
-  const bufs = new PushBuffers(m, 4096, W, sw, soft);
+  // A data-parallel run feeds pieces of at most one batch: each stops at
+  // most once for the workers, and is checked again from where it stopped.
+  const bufs = new PushBuffers(m, h.pool || h.startPool ? Math.max(1, Math.min(4096, cfg.batchSize)) : 4096, W, sw, soft);
   let running = true;
   let batchesAtCheckpoint = 0;
   const batchSize = cfg.batchSize;
@@ -788,7 +796,42 @@ export async function runStream(h, model, source, opts, resumeBytes) {
     }
     if (opts.signal && opts.signal.aborted) throw h.abortError(opts.signal);
   };
+  // data-parallel: the waiting batch goes to the workers, then the step
+  const applyPending = async () => {
+    await h.pool.batch(tp, mp);
+    const st = m.exports.fg_trainer_apply_chunks(tp);
+    if (st !== 0) {
+      running = m.exports.fg_trainer_is_running(tp) !== 0;
+      m.check(st);
+    }
+  };
+  const feed = async (xp, yp, sp, k) => {
+    while (k > 0) {
+      m.zeroSlots();
+      const st = m.exports.fg_trainer_stream_feed(tp, xp, yp, sp, k, m.slot(0), m.slot(1));
+      if (st !== 0) {
+        running = m.exports.fg_trainer_is_running(tp) !== 0;
+        m.check(st);
+      }
+      const taken = m.readI32(0), event = m.readI32(1);
+      if (event === EVENT_BATCH) await applyPending();
+      xp += 4 * taken * W;
+      yp += 4 * taken;
+      if (sp) sp += 4 * taken * sw;
+      k -= taken;
+    }
+  };
+  const closeTraining = async () => {
+    for (;;) {
+      const ev = m.slot(15);
+      m.i32(ev, 1)[0] = 0;
+      m.check(m.exports.fg_trainer_stream_close_training(tp, ev));
+      if (m.i32(ev, 1)[0] !== EVENT_BATCH) return;
+      await applyPending();
+    }
+  };
   try {
+    if (h.startPool) await h.startPool(mp, info);
     let reported = m.exports.fg_trainer_metrics_count(tp) >>> 0; // a resumed run's earlier epochs are not reported again
     for (;;) {
       // training part of the epoch
@@ -799,7 +842,8 @@ export async function runStream(h, model, source, opts, resumeBytes) {
           pos.rows += raw.n;
           if (holdout > 0) b = select(raw, holdoutMask(m, first, raw.n, cfg.seed, holdout), 0, W, sw);
           if (b.n > 0) {
-            bufs.each(b, (xp, yp, sp, k) => m.check(m.exports.fg_trainer_stream_push(tp, xp, yp, sp, k)));
+            if (h.pool) await bufs.eachAsync(b, feed);
+            else bufs.each(b, (xp, yp, sp, k) => m.check(m.exports.fg_trainer_stream_push(tp, xp, yp, sp, k)));
             totalTrainRows += b.n;
           }
           if (progress) progress({ epoch: pos.epoch, phase: 'train', rows: pos.rows, totalRows: info.rows, trainedRows: totalTrainRows, rowsPerSecond: totalTrainRows / Math.max(1e-3, (h.now() - t0) / 1000) });
@@ -813,6 +857,7 @@ export async function runStream(h, model, source, opts, resumeBytes) {
         if (h.interrupted()) break;
         pos = { epoch: pos.epoch, phase: 'validate', rows: 0 };
       }
+      if (h.pool) await closeTraining();
       // validation part
       const vsource = validation || (holdout > 0 ? source : null);
       if (vsource) {

@@ -23,6 +23,7 @@
 import {
   init, FastGRNN, TrainingDataset, Trainer, FastGRNNError,
 } from './index.js';
+import { serveInWorker } from './worker-host.js';
 
 export const PROTOCOL = 'fastgrnn-worker';
 export const PROTOCOL_VERSION = 2;
@@ -131,27 +132,4 @@ function serveTraining(post, onMessage) {
   });
 }
 
-const nodeThreads = typeof process !== 'undefined' && process.versions != null &&
-  process.versions.node != null && typeof process.getBuiltinModule === 'function'
-  ? process.getBuiltinModule('node:worker_threads') : null;
-
-if (nodeThreads && !nodeThreads.isMainThread && nodeThreads.parentPort) {
-  const port = nodeThreads.parentPort;
-  serveTraining((m, transfer) => port.postMessage(m, transfer), (fn) => port.on('message', fn));
-} else if (typeof process !== 'undefined' && process.versions != null && process.versions.node != null &&
-  typeof process.getBuiltinModule !== 'function' && typeof WorkerGlobalScope === 'undefined') {
-  // Node before 20.16 / 22.3: no getBuiltinModule; load worker_threads
-  // asynchronously (messages queue on the port until a listener is added).
-  // A variable, not a literal: browser bundlers must not try to resolve it.
-  const name = 'node:worker_threads';
-  import(/* webpackIgnore: true */ /* @vite-ignore */ name).then((wt) => {
-    if (!wt.isMainThread && wt.parentPort) {
-      const port = wt.parentPort;
-      serveTraining((m, transfer) => port.postMessage(m, transfer), (fn) => port.on('message', fn));
-    }
-  });
-} else if (typeof self !== 'undefined' && typeof self.postMessage === 'function' &&
-  typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope) {
-  serveTraining((m, transfer) => self.postMessage(m, transfer),
-    (fn) => self.addEventListener('message', (ev) => fn(ev.data)));
-}
+serveInWorker(serveTraining);

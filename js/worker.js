@@ -13,6 +13,7 @@ import {
   FastGRNN, FastGRNNError,
 } from './index.js';
 import { isNode, embeddedWasm, simdSupported } from './loader.js';
+import { workerThreads } from './worker-host.js';
 import { describe } from './errors.js';
 
 /** The name the browser Worker is started with (shown by devtools). */
@@ -21,13 +22,6 @@ const PROTOCOL = 'fastgrnn-worker';
 const NODE_WORKER_FILE = './training-worker.js';
 const PROTOCOL_VERSION = 2;
 
-// A variable, not a literal: browser bundlers must not try to resolve it.
-const WORKER_THREADS = 'node:worker_threads';
-function workerThreads() {
-  return typeof process.getBuiltinModule === 'function'
-    ? Promise.resolve(process.getBuiltinModule(WORKER_THREADS))
-    : import(/* webpackIgnore: true */ /* @vite-ignore */ WORKER_THREADS);
-}
 
 // ------------------------------------------------------------ main side
 

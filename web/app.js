@@ -1,10 +1,12 @@
 // app.js - the demo page. Uses only the package's public API:
 //   'fastgrnn-wasm'         (init, moduleInfo, FastGRNN, FastGRNNError, readCSV, ...)
 //   'fastgrnn-wasm/worker'  (TrainingWorker: training off the main thread)
+//   (and Trainer#train({ workers }) for data-parallel runs on the page)
 // mapped by the import map in index.html, and uPlot for the charts.
 
 import { init, FastGRNN, FastGRNNError, configLimits, splitSizes, metricsToJSON, readCSV } from 'fastgrnn-wasm';
 import { Trainer, csvSource, jsonlSource, binarySource, sourceNormalization } from 'fastgrnn-wasm';
+import { TrainingDataset, parallelTransport } from 'fastgrnn-wasm';
 import { TrainingWorker } from 'fastgrnn-wasm/worker';
 import uPlot from 'uplot';
 import { GENERATORS, toCSV } from './datasets.js';
@@ -202,7 +204,8 @@ function readConfig() {
     seed: readNumber('seed', 'Seed', errors, { limit: L.seed }),
   };
   const every = readNumber('boundary-every', 'Boundary every', errors, { min: 1, max: 1000, integer: true });
-  return { errors, model, train, every };
+  const workers = readNumber('parallel-workers', 'Data-parallel workers', errors, { min: 1, max: maxParallelWorkers(), integer: true });
+  return { errors, model, train, every, workers };
 }
 
 // ------------------------------------------------------------ data
@@ -816,14 +819,16 @@ async function start() {
     return;
   }
   const simdChoice = $('module').value;
-  const simd = simdChoice === 'scalar' ? false : state.pageSimd;
+  // Data-parallel (workers > 1): the run trains on this page with the page's build
+  const parallel = cfg.workers > 1 ? { workers: cfg.workers, transport: parallelTransport() } : null;
+  const simd = parallel ? state.pageSimd : simdChoice === 'scalar' ? false : state.pageSimd;
   const twoD = !!ds.twoD;
-  const worker = workerFor(simdChoice);
-  const tw = worker.tw;
+  const worker = parallel ? null : workerFor(simdChoice);
+  const tw = parallel ? null : worker.tw;
   const controller = new AbortController();
   const run = {
     controller, stopRequested: false, epochs: cfg.train.epochs, nTrain, nVal,
-    t0: performance.now(), tStart: 0, seen: 0, lastEpoch: 0, simd, ds, tw,
+    t0: performance.now(), tStart: 0, seen: 0, lastEpoch: 0, simd, ds, tw, parallel,
   };
   state.run = run;
   document.body.dataset.run = String(++state.runCount);
@@ -831,7 +836,10 @@ async function start() {
   setBadge(simd, true);
   setPhase('training');
   setStatus(`Training on ${LABELS[ds.name]} (${nTrain.toLocaleString('en-US')} train / ${nVal.toLocaleString('en-US')} validation samples) ` +
-    `with the ${simd ? 'SIMD128' : 'scalar'} build in a Web Worker…`);
+    (parallel
+      ? `with the ${simd ? 'SIMD128' : 'scalar'} build, data-parallel: ${parallel.workers} Web Workers compute each batch, the data moving ${TRANSPORT_TEXT[parallel.transport]}…`
+      : `with the ${simd ? 'SIMD128' : 'scalar'} build in a Web Worker…`));
+  if (parallel && simdChoice === 'scalar' && state.pageSimd) showMessage('Data-parallel runs use the page\'s own WebAssembly build (SIMD128).', 'info');
   const modelConfig = {
     ...cfg.model, inputDim: ds.inputDim, outputDim: ds.outputDim, seed: cfg.train.seed,
   };
@@ -854,17 +862,22 @@ async function start() {
 
   let result;
   try {
-    await worker.ready;
-    run.tStart = performance.now();
-    if (run.stopRequested) throw new FastGRNNError('Aborted', 'stopped before the first epoch');
-    result = await tw.train({
-      modelConfig, trainingConfig,
-      features: ds.features, labels: ds.labels,
-      inputDim: ds.inputDim, timesteps: ds.timesteps, outputDim: ds.outputDim,
-      normalize: true, onEpoch, signal: controller.signal,
-      // 2-D sets: the weights every few epochs, to redraw the boundary
-      snapshotEvery: twoD ? cfg.every : 0,
-    });
+    if (parallel) {
+      run.tStart = performance.now();
+      result = await trainParallel(run, modelConfig, trainingConfig, onEpoch, twoD ? cfg.every : 0);
+    } else {
+      await worker.ready;
+      run.tStart = performance.now();
+      if (run.stopRequested) throw new FastGRNNError('Aborted', 'stopped before the first epoch');
+      result = await tw.train({
+        modelConfig, trainingConfig,
+        features: ds.features, labels: ds.labels,
+        inputDim: ds.inputDim, timesteps: ds.timesteps, outputDim: ds.outputDim,
+        normalize: true, onEpoch, signal: controller.signal,
+        // 2-D sets: the weights every few epochs, to redraw the boundary
+        snapshotEvery: twoD ? cfg.every : 0,
+      });
+    }
   } catch (e) {
     if (state.run !== run) return;
     state.run = null;
@@ -876,7 +889,7 @@ async function start() {
       setStatus(`Aborted during epoch ${run.lastEpoch + 1}: the partial model was discarded.`);
       addHistory({
         data: `${LABELS[ds.name]} (${ds.n})`, model: `H${cfg.model.hiddenDim}${cfg.model.rank ? ` r${cfg.model.rank}` : ''}`,
-        build: run.simd ? 'SIMD128' : 'scalar', epochs: `${run.lastEpoch} / ${run.epochs} (aborted)`, acc: '–',
+        build: buildText(run.simd, run.parallel), epochs: `${run.lastEpoch} / ${run.epochs} (aborted)`, acc: '–',
         rate: fmtRate(run.rate), time: fmtSecs(ms),
       });
     } else {
@@ -910,7 +923,8 @@ async function start() {
     bytes: result.model, metrics, name: ds.name, hiddenDim: cfg.model.hiddenDim,
   };
   const accWhat = best && best.valAccuracy !== null ? 'validation accuracy' : 'training accuracy';
-  const bestText = best ? ` Kept the weights of epoch ${best.epoch + 1} (${accWhat} ${fmtAcc(bestAcc)}).` : '';
+  const bestText = (best ? ` Kept the weights of epoch ${best.epoch + 1} (${accWhat} ${fmtAcc(bestAcc)}).` : '') +
+    (run.parallel ? ` Data-parallel: ${run.parallel.workers} Web Workers, the data moving ${TRANSPORT_TEXT[run.parallel.transport]}.` : '');
   let phase = 'done';
   if (run.stopRequested && n < run.epochs) {
     phase = 'stopped';
@@ -922,7 +936,7 @@ async function start() {
   }
   addHistory({
     data: `${LABELS[ds.name]} (${ds.n})`, model: `H${cfg.model.hiddenDim}${cfg.model.rank ? ` r${cfg.model.rank}` : ''}`,
-    build: result.simd ? 'SIMD128' : 'scalar', epochs: `${n} / ${run.epochs}`, acc: fmtAcc(bestAcc),
+    build: buildText(result.simd, run.parallel), epochs: `${n} / ${run.epochs}`, acc: fmtAcc(bestAcc),
     rate: fmtRate(run.rate), time: fmtSecs(ms),
   });
   await predictWith(result.model, 'Trained model', {
@@ -936,6 +950,11 @@ function stop() {
   const run = state.run;
   if (!run) return;
   if (run.stream) { stopStream(run); return; }
+  if (run.parallel) { // data-parallel: abort at once (every worker stops; the partial model is discarded)
+    run.controller.abort(new Error('stopped on the page'));
+    setStatus('Aborting the data-parallel run…');
+    return;
+  }
   if (state.phase === 'training') {
     run.stopRequested = true;
     run.tw.stop();
@@ -943,6 +962,72 @@ function stop() {
     setStatus('Stopping after this epoch… (press “Abort now” to discard the run at once)');
   } else if (state.phase === 'stopping') {
     run.controller.abort();
+  }
+}
+
+// ------------------------------------------------------------ data-parallel training
+// Workers > 1: the package's Trainer trains on this page with
+// train(model, dataset, { workers: K }): K Web Workers compute the chunks of
+// each batch; the trainer reduces them in a fixed order, so the model's bytes
+// are those of the Web Worker path (the same data, normalization and
+// configs). Parameters and gradients move through shared memory when the page
+// is cross-origin isolated (web/serve.js sends the headers), else by
+// messages: the package decides (parallelTransport()).
+
+const TRANSPORT_TEXT = {
+  shared: 'through shared memory (SharedArrayBuffer + Atomics)',
+  message: 'by messages (postMessage copies)',
+};
+
+/** The most workers the control offers: the device's logical cores. */
+function maxParallelWorkers() {
+  return Math.max(1, navigator.hardwareConcurrency || 1);
+}
+
+function buildText(simd, parallel) {
+  const build = simd ? 'SIMD128' : 'scalar';
+  return parallel ? `${build} · ${parallel.workers} workers (${parallel.transport === 'shared' ? 'shared memory' : 'messages'})` : build;
+}
+
+/** Shows the transport data-parallel runs use on this page (from the package). */
+function showParallelInfo() {
+  const transport = parallelTransport();
+  const el = $('parallel-info');
+  el.dataset.transport = transport;
+  const why = transport === 'shared' ? 'this page is cross-origin isolated'
+    : globalThis.crossOriginIsolated ? 'shared memory is unavailable' : 'this page is not cross-origin isolated';
+  el.textContent = `Data-parallel runs (workers ≥ 2) train on this page; parameters and gradients move ${TRANSPORT_TEXT[transport]}: ${why}. ` +
+    `Up to ${maxParallelWorkers()} workers; 1 = off.`;
+  $('parallel-workers').max = String(maxParallelWorkers());
+}
+
+/**
+ * One data-parallel run on this page; resolves like TrainingWorker#train:
+ * { metrics, model: Uint8Array, simd }. Rejects with FastGRNNError 'Aborted'
+ * when run.controller aborts.
+ */
+async function trainParallel(run, modelConfig, trainingConfig, onEpoch, snapshotEvery) {
+  const ds = run.ds;
+  let dataset = null, model = null, trainer = null;
+  try {
+    dataset = new TrainingDataset(ds.features, ds.labels, { inputDim: ds.inputDim, timesteps: ds.timesteps, outputDim: ds.outputDim });
+    model = new FastGRNN(modelConfig);
+    model.normalization = dataset.normalize();
+    trainer = new Trainer(model.config, trainingConfig);
+    const metrics = await trainer.train(model, dataset, {
+      workers: run.parallel.workers,
+      signal: run.controller.signal,
+      onEpoch: (m) => {
+        // 2-D sets: the weights every few epochs, to redraw the boundary
+        const snap = snapshotEvery > 0 && (m.epoch + 1) % snapshotEvery === 0;
+        onEpoch(snap ? { ...m, snapshot: model.save() } : m);
+      },
+    });
+    return { metrics, model: model.save(), simd: state.pageSimd };
+  } finally {
+    if (trainer) trainer.dispose();
+    if (model) model.dispose();
+    if (dataset) dataset.dispose();
   }
 }
 
@@ -1194,6 +1279,8 @@ async function startStream(cfg) {
   setPhase('training');
   setStatus(`Training on ${file.name} from its stream on this page (${run.simd ? 'SIMD128' : 'scalar'} build); the file is never loaded whole…`);
   if ($('module').value === 'scalar' && state.pageSimd) showMessage('Streaming runs use the page\'s own WebAssembly build (SIMD128).', 'info');
+  // data-parallel streaming: the page reads the file, K workers compute each batch
+  const parallel = cfg.workers > 1 ? { workers: cfg.workers } : {};
   const ticker = setInterval(() => scheduleStreamProgress(run), 250);
   const label = `${file.name} (streamed)`;
   const modelText = `H${cfg.model.hiddenDim}${cfg.model.rank ? ` r${cfg.model.rank}` : ''}`;
@@ -1212,6 +1299,7 @@ async function startStream(cfg) {
     run.phase = 'train';
     run.tTrain = performance.now();
     metrics = await run.trainer.train(model, source, {
+      ...parallel,
       shuffleBuffer: STREAM_SHUFFLE_BUFFER,
       signal: controller.signal,
       onProgress: (p) => { run.progress = p; scheduleStreamProgress(run); },
@@ -1414,6 +1502,7 @@ async function main() {
       $('compare').title = 'This browser has no WebAssembly SIMD128';
     }
     workerFor('auto'); // start and warm up the training worker
+    showParallelInfo();
     mountSearchPanel($('search-panel'), { getData: () => state.data });
     const warm = new FastGRNN({ inputDim: 2, hiddenDim: 4, rank: null }); // and the page's own path
     warm.forwardBatch(new Float32Array(2 * 64));

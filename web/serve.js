@@ -7,6 +7,19 @@
 //
 //   PORT=8080 node web/serve.js        (PORT=0 picks a free port)
 //   HOST=127.0.0.1                     (default; loopback only)
+//   ISOLATE=0                          (serve without cross-origin isolation)
+//
+// Cross-origin isolation: every response carries
+//   Cross-Origin-Opener-Policy: same-origin
+//   Cross-Origin-Embedder-Policy: require-corp
+//   Cross-Origin-Resource-Policy: same-origin
+// so the page (and its Web Workers, whose scripts come with the same headers)
+// is crossOriginIsolated: SharedArrayBuffer and Atomics are available, and
+// data-parallel training moves parameters and gradients through shared
+// memory. Everything the page loads is same-origin, so nothing is blocked.
+// ISOLATE=0 (or createServer({ isolate: false })) leaves the three headers
+// out: the page is then not isolated and data-parallel training falls back
+// to messages (the tests serve both ways).
 //
 // Prints "fastgrnn demo: http://HOST:PORT/" once listening.
 
@@ -37,14 +50,27 @@ const MIME = {
 // build trees, no sources).
 const ALLOWED = ['/web/', '/js/', '/dist/', '/node_modules/uplot/dist/'];
 
+/** The cross-origin isolation headers (COOP, COEP, CORP) every response carries. */
+export const ISOLATION_HEADERS = Object.freeze({
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+});
+
 function send(res, status, body, type = 'text/plain; charset=utf-8') {
   res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
   res.end(body);
 }
 
-/** Creates the server (not listening). Exported for tests and embedding. */
-export function createServer({ root = ROOT, log = false } = {}) {
+/**
+ * Creates the server (not listening). Exported for tests and embedding.
+ * isolate (default true): send the cross-origin isolation headers.
+ */
+export function createServer({ root = ROOT, log = false, isolate = true } = {}) {
   return http.createServer((req, res) => {
+    if (isolate) {
+      for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       send(res, 405, 'method not allowed\n');
       return;
@@ -98,7 +124,12 @@ if (isMain) {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'fastgrnn.wasm'))) {
     console.error('serve.js: dist/fastgrnn.wasm is missing; run `npm run build` first');
   }
-  const server = createServer({ log: !!process.env.LOG });
+  if (!['', '0', '1'].includes(process.env.ISOLATE ?? '')) {
+    console.error(`serve.js: ISOLATE must be 0 or 1, got ${process.env.ISOLATE}`);
+    process.exit(2);
+  }
+  const isolate = process.env.ISOLATE !== '0';
+  const server = createServer({ log: !!process.env.LOG, isolate });
   server.on('error', (e) => {
     console.error(`serve.js: cannot listen on ${host}:${port}: ${e.message}`);
     process.exit(1);
@@ -106,7 +137,7 @@ if (isMain) {
   server.listen(port, host, () => {
     const a = server.address();
     const shown = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-    console.log(`fastgrnn demo: http://${shown}:${a.port}/`);
+    console.log(`fastgrnn demo: http://${shown}:${a.port}/${isolate ? '' : ' (not cross-origin isolated)'}`);
   });
   const stop = () => {
     server.close(() => process.exit(0));

@@ -364,7 +364,9 @@ fg_status fg_trainer_train(fg_trainer *tr, fg_model *model, const fg_dataset *ds
 typedef enum {
     FG_EVENT_NONE = 0,      /* more batches of the current epoch remain      */
     FG_EVENT_EPOCH_END = 1, /* an epoch finished; its metrics are appended   */
-    FG_EVENT_DONE = 2       /* all epochs ran or early stopping triggered    */
+    FG_EVENT_DONE = 2,      /* all epochs ran or early stopping triggered    */
+    FG_EVENT_BATCH = 3      /* data-parallel run: a batch waits for its
+                             * chunks' gradients (fg_trainer_apply_chunks) */
 } fg_train_event;
 
 fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds);
@@ -444,6 +446,52 @@ fg_status fg_training_summary_to_json(const fg_training_summary *s, char **json_
 fg_status fg_trainer_interrupt(fg_trainer *tr);
 
 /* ------------------------------------------------------------------------ */
+/* Data-parallel training                                                   */
+
+/* Every training step splits its batch of n samples into chunks of
+ * FG_GRAD_CHUNK samples (chunk c: samples [c*G, min(n, (c+1)*G))), computes
+ * each chunk's gradient on its own and adds them in chunk order. The chunks
+ * may be computed by K workers, each holding a copy of the weights; the run
+ * then ends with the same bytes for every K, and as fg_trainer_train's.
+ *
+ * The coordinator holds the run:
+ *   fg_trainer_set_data_parallel(tr, 1)               before begin
+ *   fg_trainer_begin(tr, model, ds)
+ *   fg_trainer_step(tr, ..., &event)                  event FG_EVENT_BATCH:
+ *     fg_trainer_pending_batch(tr, &x, &y, &soft, &n, &chunks)
+ *     each worker, for its chunks c (fg_model_set_params with the model's
+ *     weights first): fg_trainer_chunk_gradient(wtr, wmodel, x, y, soft, n,
+ *       T, c, grad, stats)
+ *     copy chunk c's grad to fg_trainer_chunk_grads(tr) + c * num_params and
+ *     its stats to fg_trainer_chunk_stats(tr) + c * FG_CHUNK_STATS_COUNT
+ *     fg_trainer_apply_chunks(tr)                     the step itself
+ *   ... until FG_EVENT_DONE, then fg_trainer_finish as usual.
+ * Workers' trainers are created with the run's configs and stay idle. */
+#define FG_GRAD_CHUNK        16
+#define FG_CHUNK_STATS_COUNT 3 /* sums of the chunk: loss, data loss, correct */
+/* Chunks of a batch of n samples (0 for n <= 0); FG_GRAD_CHUNK. */
+int32_t fg_grad_chunks(int32_t n);
+int32_t fg_grad_chunk_size(void);
+fg_status fg_trainer_set_data_parallel(fg_trainer *tr, int on);
+int fg_trainer_is_data_parallel(const fg_trainer *tr);
+/* The waiting batch: rows x [n, T, D] (normalized), labels y [n], soft NULL
+ * or [n, 1 or O]; pointers into the trainer, valid until the next call. */
+fg_status fg_trainer_pending_batch(const fg_trainer *tr, const float **x, const float **y,
+                                   const float **soft, int32_t *n, int32_t *chunks);
+/* [chunks of a full batch, num_params] and [chunks, FG_CHUNK_STATS_COUNT],
+ * allocated by begin of a data-parallel run (NULL otherwise). */
+float *fg_trainer_chunk_grads(fg_trainer *tr);
+double *fg_trainer_chunk_stats(fg_trainer *tr);
+/* Reduces the waiting batch's chunks in chunk order and takes the step.
+ * FG_ERR_DIVERGED ends the run as fg_trainer_step would. */
+fg_status fg_trainer_apply_chunks(fg_trainer *tr);
+/* A worker's part: chunk `chunk` of the batch (x, y, soft, n) with model's
+ * weights. grad_out: num_params floats; stats_out: FG_CHUNK_STATS_COUNT. */
+fg_status fg_trainer_chunk_gradient(fg_trainer *tr, const fg_model *model, const float *x,
+                                    const float *y, const float *soft, int32_t n, int32_t timesteps,
+                                    int32_t chunk, float *grad_out, double *stats_out);
+
+/* ------------------------------------------------------------------------ */
 /* Streaming training                                                       */
 
 /* A run whose samples arrive from the caller in pieces (a file or a network
@@ -482,6 +530,16 @@ fg_status fg_trainer_stream_begin(fg_trainer *tr, fg_model *model, int32_t times
  * value nothing is consumed. */
 fg_status fg_trainer_stream_push(fg_trainer *tr, const float *x, const float *y, const float *soft,
                                  int32_t n);
+/* Data-parallel streaming runs (fg_trainer_set_data_parallel before
+ * begin): push with feed, which stops after the sample that fills a batch
+ * (*taken_out samples consumed, *event_out FG_EVENT_BATCH: apply the batch,
+ * then feed the rest); before validating or ending the epoch, call
+ * close_training until *event_out is FG_EVENT_NONE (each FG_EVENT_BATCH: a
+ * batch of the drained buffer to apply). In other runs feed consumes all n
+ * and close_training trains what is held at once. */
+fg_status fg_trainer_stream_feed(fg_trainer *tr, const float *x, const float *y, const float *soft,
+                                 int32_t n, int32_t *taken_out, int32_t *event_out);
+fg_status fg_trainer_stream_close_training(fg_trainer *tr, int32_t *event_out);
 fg_status fg_trainer_stream_validate(fg_trainer *tr, const float *x, const float *y, int32_t n);
 /* Trains on what the buffer and the last partial batch hold, closes the
  * epoch; *event_out FG_EVENT_EPOCH_END or FG_EVENT_DONE. An epoch without

@@ -114,6 +114,8 @@ fg_status fg_trainer_checkpoint(const fg_trainer *tr, const char *source, uint8_
     if (!bytes_out || !len_out) BAD("checkpoint: output pointer is NULL");
     if (!tr->running || !tr->streaming)
         BAD("checkpoint: the trainer is not running a streaming run");
+    if (tr->pending)
+        BAD("checkpoint: a batch waits for its chunks' gradients: call fg_trainer_apply_chunks");
     if (!source) source = "";
     if (strlen(source) > CK_MAX_SOURCE)
         BAD("checkpoint: source text is %zu bytes, at most %d", strlen(source), CK_MAX_SOURCE);

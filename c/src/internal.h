@@ -303,14 +303,16 @@ fg_status fg_evaluation_to_json(const fg_evaluation *e, char **json_out);
 
 /* ---- losses and training (loss.c, train.c) ----------------------------- */
 /* Loss over ws->logits for n samples, and d loss / d logits into
- * ws->dlogits when want_grad. The loss is the mean over the batch of the
- * data loss, or with distillation (soft != NULL and cfg->enable_distillation)
- * (1 - alpha) CE(label) + alpha T^2 CE(soft at temperature T). Returns that
- * loss; *data_loss_out gets the mean plain data loss, *correct_out the number
- * of correct predictions. */
-double fg_head_loss(const fg_workspace *ws, int32_t n, const float *y, const float *soft,
-                    const fg_training_config *cfg, int want_grad, double *data_loss_out,
-                    int32_t *correct_out);
+ * ws->dlogits when want_grad. The loss of a sample is its data loss, or with
+ * distillation (soft != NULL and cfg->enable_distillation)
+ * (1 - alpha) CE(label) + alpha T^2 CE(soft at temperature T). Returns the
+ * sum of the n samples' losses (double); *data_sum_out gets the sum of their
+ * plain data losses, *correct_out the number of correct predictions. The
+ * gradient is that of the mean over batch_n samples (the whole batch the n
+ * samples are part of: n itself, or more for one chunk of a batch). */
+double fg_head_loss(const fg_workspace *ws, int32_t n, int32_t batch_n, const float *y,
+                    const float *soft, const fg_training_config *cfg, int want_grad,
+                    double *data_sum_out, int32_t *correct_out);
 
 /* Mean loss over x [n,T,D] (see fg_head_loss) plus, when include_l2,
  * 0.5 * l2_reg * sum of squared weight-matrix entries. When grad != NULL
@@ -323,6 +325,19 @@ double fg_loss_and_grad(const fg_model *m, fg_workspace *ws, const float *x, con
 double fg_batch_loss_and_grad(const fg_model *m, fg_workspace *ws, int32_t n, const float *y,
                               const float *soft, const fg_training_config *cfg, int include_l2,
                               fg_real *grad, double *data_loss_out, int32_t *correct_out);
+/* 0.5 * l2_reg * sum of squared weight-matrix entries (0 without cfg or
+ * l2_reg); with grad, adds l2_reg * w to it. */
+double fg_l2_loss_and_grad(const fg_model *m, const fg_training_config *cfg, fg_real *grad);
+/* One chunk of a training batch (docs/design.md, "Data-parallel training"):
+ * forward and backward over the n samples gathered into ws, which are part
+ * of a batch of batch_n. grad (num_params, overwritten) gets d/d params of
+ * the batch's mean loss restricted to these samples, so the chunks' grads
+ * sum to the batch's; stats gets the sums of FG_CHUNK_STATS: the loss, the
+ * data loss, the number correct. No L2 (added once per batch). */
+#define FG_CHUNK_STATS FG_CHUNK_STATS_COUNT
+void fg_chunk_loss_and_grad(const fg_model *m, fg_workspace *ws, int32_t n, int32_t batch_n,
+                            const float *y, const float *soft, const fg_training_config *cfg,
+                            fg_real *grad, double stats[FG_CHUNK_STATS]);
 /* Scales grad to global L2 norm max_norm if it is larger (max_norm > 0);
  * returns the norm before clipping. */
 double fg_clip_grad(fg_real *grad, size_t n, double max_norm);
@@ -342,6 +357,7 @@ struct fg_trainer {
     /* optimizer state: flat buffers laid out like the model's params */
     size_t np;
     fg_real *grad, *m1, *m2, *backup, *best;
+    fg_real *cgrad; /* one chunk's gradient, added to grad          */
     int64_t step;
     double beta1_t, beta2_t;
 
@@ -395,15 +411,36 @@ struct fg_trainer {
     int64_t val_rows;                /* validation samples this epoch            */
     double val_loss_sum;
     int64_t val_correct;
+
+    /* data-parallel runs (parallel.c): a batch's chunks computed elsewhere */
+    int parallel;        /* 1: steps stop at each batch (FG_EVENT_BATCH)     */
+    int32_t pending;     /* samples of the batch waiting for its gradients   */
+    int32_t max_chunks;  /* chunks of a full batch                           */
+    float *chunk_grads;  /* [max_chunks, np] filled by the caller            */
+    double *chunk_stats; /* [max_chunks, FG_CHUNK_STATS]                     */
 };
 
 int fg_sparse_training(const fg_training_config *c);
 /* The model can be trained by tr (not quantized, dims of the trainer's config). */
 fg_status fg_train_check_model(const fg_trainer *tr, const fg_model *m);
-/* One optimizer step on the batch gathered into tr->ws; FG_ERR_DIVERGED
+/* One optimizer step on a batch of n samples: x its rows [n, T, D] (with
+ * idx: rows x[idx[b]]), y and soft its labels and soft targets. The
+ * gradient is computed in chunks (batch_chunks in train.c). FG_ERR_DIVERGED
  * with the weights as they were before the step. */
-fg_status fg_train_optimize(fg_trainer *tr, fg_model *m, int32_t n, const float *y,
-                            const float *soft, double *data_loss, int32_t *correct);
+fg_status fg_train_optimize(fg_trainer *tr, fg_model *m, const float *x, const int32_t *idx,
+                            int32_t n, const float *y, const float *soft, double *data_loss,
+                            int32_t *correct);
+/* The rest of the step once tr->grad holds the batch's reduced gradient and
+ * stats the chunks' summed statistics. */
+fg_status fg_train_apply(fg_trainer *tr, fg_model *m, int32_t n, const double stats[FG_CHUNK_STATS],
+                         double *data_loss, int32_t *correct);
+/* Adds a trained batch to the epoch's sums and moves past it. */
+void fg_train_count_batch(fg_trainer *tr, int32_t n, double data_loss, int32_t correct);
+/* Gradient buffers and a workspace for batches of up to `batch` samples of
+ * T steps of model m (kept when big enough). */
+fg_status fg_train_scratch(fg_trainer *tr, const fg_model *m, int32_t batch, int32_t T);
+/* The chunk buffers of a data-parallel run with batches of up to `batch`. */
+fg_status fg_train_parallel_alloc(fg_trainer *tr, const fg_model *m, int32_t batch);
 /* Allocates and resets what a run needs (workspace for `batch` samples of
  * T steps, Adam state, sparsity scratch, history, card reservation) and
  * starts it: epoch 0, rng seeded, counters zero. */

@@ -36,15 +36,15 @@ static fg_real logsumexp(const fg_real *y, int32_t O, fg_real temp) {
     return mx + fg_log_real(sum);
 }
 
-double fg_head_loss(const fg_workspace *ws, int32_t n, const float *y, const float *soft,
-                    const fg_training_config *cfg, int want_grad, double *data_loss_out,
-                    int32_t *correct_out) {
+double fg_head_loss(const fg_workspace *ws, int32_t n, int32_t batch_n, const float *y,
+                    const float *soft, const fg_training_config *cfg, int want_grad,
+                    double *data_sum_out, int32_t *correct_out) {
     int32_t O = ws->O;
     int distill = cfg && cfg->enable_distillation && soft;
     fg_real one = 1;
     fg_real alpha = distill ? (fg_real)cfg->distillation_alpha : 0;
     fg_real temp = distill ? (fg_real)cfg->distillation_temperature : 1;
-    fg_real inv_n = one / (fg_real)n;
+    fg_real inv_n = one / (fg_real)batch_n;
     double total = 0, data = 0; /* sums over the batch in double */
     int32_t correct = 0;
     for (int32_t b = 0; b < n; b++) {
@@ -83,32 +83,49 @@ double fg_head_loss(const fg_workspace *ws, int32_t n, const float *y, const flo
             total += (double)loss;
         }
     }
-    if (data_loss_out) *data_loss_out = data / n;
+    if (data_sum_out) *data_sum_out = data;
     if (correct_out) *correct_out = correct;
-    return total / n;
+    return total;
 }
 
 double fg_batch_loss_and_grad(const fg_model *m, fg_workspace *ws, int32_t n, const float *y,
                               const float *soft, const fg_training_config *cfg, int include_l2,
                               fg_real *grad, double *data_loss_out, int32_t *correct_out) {
     fg_model_forward_ws(m, ws, n);
-    double loss = fg_head_loss(ws, n, y, soft, cfg, grad != NULL, data_loss_out, correct_out);
+    double data;
+    double loss = fg_head_loss(ws, n, n, y, soft, cfg, grad != NULL, &data, correct_out) / n;
+    if (data_loss_out) *data_loss_out = data / n;
     if (grad) fg_model_backward_ws(m, ws, n, grad);
-    if (include_l2 && cfg && cfg->l2_reg > 0) {
-        /* 0.5 l2 ||w||^2 over weight matrices; gradient l2 w */
-        double l2 = (double)cfg->l2_reg, sq = 0;
-        for (int i = 0; i < m->num_tensors; i++) {
-            const fg_tensor *t = &m->tensors[i];
-            if (!t->is_weight) continue;
-            for (size_t k = 0; k < t->size; k++) {
-                fg_real w = m->params[t->offset + k];
-                sq += (double)w * (double)w;
-                if (grad) grad[t->offset + k] += (fg_real)l2 * w;
-            }
-        }
-        loss += 0.5 * l2 * sq;
-    }
+    if (include_l2) loss += fg_l2_loss_and_grad(m, cfg, grad);
     return loss;
+}
+
+double fg_l2_loss_and_grad(const fg_model *m, const fg_training_config *cfg, fg_real *grad) {
+    if (!cfg || !(cfg->l2_reg > 0)) return 0;
+    /* 0.5 l2 ||w||^2 over weight matrices; gradient l2 w */
+    double l2 = (double)cfg->l2_reg, sq = 0;
+    for (int i = 0; i < m->num_tensors; i++) {
+        const fg_tensor *t = &m->tensors[i];
+        if (!t->is_weight) continue;
+        for (size_t k = 0; k < t->size; k++) {
+            fg_real w = m->params[t->offset + k];
+            sq += (double)w * (double)w;
+            if (grad) grad[t->offset + k] += (fg_real)l2 * w;
+        }
+    }
+    return 0.5 * l2 * sq;
+}
+
+void fg_chunk_loss_and_grad(const fg_model *m, fg_workspace *ws, int32_t n, int32_t batch_n,
+                            const float *y, const float *soft, const fg_training_config *cfg,
+                            fg_real *grad, double stats[FG_CHUNK_STATS]) {
+    fg_model_forward_ws(m, ws, n);
+    double data;
+    int32_t correct;
+    stats[0] = fg_head_loss(ws, n, batch_n, y, soft, cfg, 1, &data, &correct);
+    stats[1] = data;
+    stats[2] = (double)correct;
+    fg_model_backward_ws(m, ws, n, grad);
 }
 
 double fg_loss_and_grad(const fg_model *m, fg_workspace *ws, const float *x, const float *y,

@@ -91,6 +91,7 @@ static fg_status check_streaming(const fg_trainer *tr) {
         BAD("trainer is not running a streaming run: call fg_trainer_stream_begin first");
     if (tr->epoch >= tr->cfg.epochs)
         BAD("the run is over (all %d epochs ran): call fg_trainer_finish", tr->cfg.epochs);
+    if (tr->pending) BAD("a batch waits for its chunks' gradients: call fg_trainer_apply_chunks");
     return FG_OK;
 }
 
@@ -127,17 +128,21 @@ static fg_status train_held_batch(fg_trainer *tr) {
     int32_t nb = tr->bat_n;
     double dl;
     int32_t correct;
-    fg_workspace_gather(tr->ws, tr->bat_x, NULL, nb);
-    fg_status s = fg_train_optimize(tr, tr->model, nb, tr->by, tr->has_soft ? tr->bsoft : NULL, &dl,
-                                    &correct);
+    fg_status s = fg_train_optimize(tr, tr->model, tr->bat_x, NULL, nb, tr->by,
+                                    tr->has_soft ? tr->bsoft : NULL, &dl, &correct);
     if (s) {
         fg_train_end_run(tr, FG_STOP_DIVERGED, 0, 0);
         return s;
     }
-    tr->loss_sum += dl * nb;
-    tr->seen += nb;
-    tr->correct += correct;
-    tr->bat_n = 0;
+    fg_train_count_batch(tr, nb, dl, correct);
+    return FG_OK;
+}
+
+/* The held batch trains, or in a data-parallel run waits for its chunks'
+ * gradients (fg_trainer_apply_chunks then counts it and empties it). */
+static fg_status batch_full(fg_trainer *tr) {
+    if (!tr->parallel) return train_held_batch(tr);
+    tr->pending = tr->bat_n;
     return FG_OK;
 }
 
@@ -148,7 +153,7 @@ static fg_status emit(fg_trainer *tr, const float *x, float y, const float *soft
     tr->by[b] = y;
     if (tr->has_soft) memcpy(tr->bsoft + (size_t)b * tr->sw, soft, (size_t)tr->sw * sizeof(float));
     tr->bat_n = b + 1;
-    return tr->bat_n == tr->ws->max_batch ? train_held_batch(tr) : FG_OK;
+    return tr->bat_n == tr->ws->max_batch ? batch_full(tr) : FG_OK;
 }
 
 /* Buffer slot j <- the sample (x, y, soft). */
@@ -173,9 +178,11 @@ static void normalize_sample(const fg_model *m, const float *x, int32_t row, flo
     }
 }
 
-fg_status fg_trainer_stream_push(fg_trainer *tr, const float *x, const float *y, const float *soft,
-                                 int32_t n) {
+fg_status fg_trainer_stream_feed(fg_trainer *tr, const float *x, const float *y, const float *soft,
+                                 int32_t n, int32_t *taken_out, int32_t *event_out) {
     fg_status s;
+    if (taken_out) *taken_out = 0;
+    if (event_out) *event_out = FG_EVENT_NONE;
     if ((s = check_streaming(tr))) return s;
     if (tr->epoch_open == 2)
         BAD("this epoch's validation has begun: end the epoch (fg_trainer_stream_end_epoch) before "
@@ -207,14 +214,27 @@ fg_status fg_trainer_stream_push(fg_trainer *tr, const float *x, const float *y,
             if (!s) buffer_put(tr, j, xi, y[i], si);
         }
         tr->rows_in++;
-        if (s) return s; /* diverged: the run has ended */
+        if (s) return s;   /* diverged: the run has ended */
+        if (tr->pending) { /* data-parallel: the caller computes the batch */
+            n = i + 1;
+            if (event_out) *event_out = FG_EVENT_BATCH;
+        }
     }
     tr->pos = tr->rows_in > INT32_MAX ? INT32_MAX : (int32_t)tr->rows_in;
+    if (taken_out) *taken_out = n;
     return FG_OK;
 }
 
+fg_status fg_trainer_stream_push(fg_trainer *tr, const float *x, const float *y, const float *soft,
+                                 int32_t n) {
+    if (tr && tr->parallel)
+        BAD("a data-parallel run stops at each batch: push samples with fg_trainer_stream_feed");
+    return fg_trainer_stream_feed(tr, x, y, soft, n, NULL, NULL);
+}
+
 /* End of the training part of an epoch: the buffer drains in random order,
- * the last partial batch trains. */
+ * the last partial batch trains. A data-parallel run stops at each batch
+ * (tr->pending) and is called again once it is applied. */
 static fg_status close_training(fg_trainer *tr) {
     fg_status s;
     while (tr->buf_n > 0) {
@@ -226,10 +246,33 @@ static fg_status close_training(fg_trainer *tr) {
         if (j != last)
             buffer_put(tr, j, tr->buf_x + (size_t)last * tr->row, tr->buf_y[last],
                        soft_of(tr, NULL, (size_t)last));
+        if (tr->pending) return FG_OK;
     }
-    if (tr->bat_n > 0 && (s = train_held_batch(tr))) return s;
+    if (tr->bat_n > 0 && (s = batch_full(tr))) return s;
+    if (tr->pending) return FG_OK;
     tr->epoch_open = 2;
     return FG_OK;
+}
+
+fg_status fg_trainer_stream_close_training(fg_trainer *tr, int32_t *event_out) {
+    fg_status s;
+    if ((s = check_streaming(tr))) return s;
+    if (!event_out) BAD("event_out is NULL");
+    *event_out = FG_EVENT_NONE;
+    if (tr->epoch_open == 2) return FG_OK;
+    if (tr->rows_in == 0) BAD("epoch %d has no training samples", tr->epoch);
+    if ((s = close_training(tr))) return s;
+    if (tr->pending) *event_out = FG_EVENT_BATCH;
+    return FG_OK;
+}
+
+/* validate and end_epoch close the training part themselves, except in a
+ * data-parallel run, whose batches the caller computes. */
+static fg_status close_training_here(fg_trainer *tr) {
+    if (tr->parallel)
+        BAD("a data-parallel run: end the epoch's training part with "
+            "fg_trainer_stream_close_training first");
+    return close_training(tr);
 }
 
 fg_status fg_trainer_stream_validate(fg_trainer *tr, const float *x, const float *y, int32_t n) {
@@ -238,7 +281,7 @@ fg_status fg_trainer_stream_validate(fg_trainer *tr, const float *x, const float
     if ((s = check_samples(tr, x, y, NULL, n, 0))) return s;
     if (tr->epoch_open != 2) {
         if (tr->rows_in == 0) BAD("validation before any training sample of this epoch");
-        if ((s = close_training(tr))) return s;
+        if ((s = close_training_here(tr))) return s;
     }
     fg_workspace *ws = tr->ws;
     for (int32_t start = 0; start < n; start += ws->max_batch) {
@@ -264,7 +307,7 @@ fg_status fg_trainer_stream_end_epoch(fg_trainer *tr, int32_t *event_out) {
     if ((s = check_streaming(tr))) return s;
     if (!event_out) BAD("event_out is NULL");
     if (tr->rows_in == 0) BAD("epoch %d has no training samples", tr->epoch);
-    if (tr->epoch_open != 2 && (s = close_training(tr))) return s;
+    if (tr->epoch_open != 2 && (s = close_training_here(tr))) return s;
     int have_val = tr->val_rows > 0;
     double vl = have_val ? tr->val_loss_sum / (double)tr->val_rows : 0;
     double va = have_val ? (double)tr->val_correct / (double)tr->val_rows : 0;

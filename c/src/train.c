@@ -163,6 +163,11 @@ void fg_train_run_free(fg_trainer *tr) {
     fg_free(tr->bat_x);
     tr->buf_x = tr->buf_y = tr->buf_soft = tr->bat_x = NULL;
     tr->buf_cap = tr->buf_n = tr->bat_n = 0;
+    fg_free(tr->chunk_grads);
+    fg_free(tr->chunk_stats);
+    tr->chunk_grads = NULL;
+    tr->chunk_stats = NULL;
+    tr->pending = 0;
     tr->streaming = 0;
     tr->epoch_open = 0;
     fg_free(tr->split);
@@ -179,7 +184,8 @@ static void state_free(fg_trainer *tr) {
     fg_free(tr->m2);
     fg_free(tr->backup);
     fg_free(tr->best);
-    tr->grad = tr->m1 = tr->m2 = tr->backup = tr->best = NULL;
+    fg_free(tr->cgrad);
+    tr->grad = tr->m1 = tr->m2 = tr->backup = tr->best = tr->cgrad = NULL;
     tr->np = 0;
 }
 
@@ -205,8 +211,8 @@ int fg_trainer_is_running(const fg_trainer *tr) { return tr && tr->running; }
 /* Adam moments for a model of np parameters (fresh zeros when it changes). */
 static fg_status ensure_state(fg_trainer *tr, size_t np) {
     if (tr->np == np) return FG_OK;
-    fg_real *b[5];
-    for (int i = 0; i < 5; i++) {
+    fg_real *b[6];
+    for (int i = 0; i < 6; i++) {
         b[i] = fg_alloc_zero(np, sizeof(fg_real), "optimizer state");
         if (!b[i]) {
             while (i--) fg_free(b[i]);
@@ -219,6 +225,7 @@ static fg_status ensure_state(fg_trainer *tr, size_t np) {
     tr->m2 = b[2];
     tr->backup = b[3];
     tr->best = b[4];
+    tr->cgrad = b[5];
     tr->np = np;
     tr->step = 0;
     tr->beta1_t = tr->beta2_t = 1.0;
@@ -252,6 +259,11 @@ static fg_status ensure_ws(fg_trainer *tr, const fg_model *m, int32_t batch, int
     return FG_OK;
 }
 
+fg_status fg_train_scratch(fg_trainer *tr, const fg_model *m, int32_t batch, int32_t T) {
+    fg_status s = ensure_state(tr, m->num_params);
+    return s ? s : ensure_ws(tr, m, batch, T);
+}
+
 fg_status fg_train_check_model(const fg_trainer *tr, const fg_model *m) {
     if (!m) BAD("model is NULL");
     if (m->quantized) BAD("model is quantized (int8): train the float model, then quantize it");
@@ -274,13 +286,48 @@ static fg_status check_dataset(const fg_trainer *tr, const fg_model *m, const fg
     return FG_OK;
 }
 
-/* One optimizer step on the batch gathered into tr->ws (labels tr->by...).
+/* One batch's chunks, computed here one after another (docs/design.md,
+ * "Data-parallel training"): chunk c holds samples [c*G, min(n, (c+1)*G))
+ * of G = FG_GRAD_CHUNK; its gradient goes to tr->grad for c = 0 and is added
+ * to it for c > 0, in chunk order, as fg_train_reduce adds workers' chunks.
+ * x: the batch's rows [n, T, D], or with idx the rows x[idx[b]]. */
+static void batch_chunks(fg_trainer *tr, const fg_model *m, const float *x, const int32_t *idx,
+                         int32_t n, const float *y, const float *soft,
+                         double stats[FG_CHUNK_STATS]) {
+    size_t row = (size_t)tr->ws->T * m->D, sw = m->O == 1 ? 1 : (size_t)m->O;
+    for (int k = 0; k < FG_CHUNK_STATS; k++) stats[k] = 0;
+    for (int32_t c = 0, start = 0; start < n; c++, start += FG_GRAD_CHUNK) {
+        int32_t nc = n - start < FG_GRAD_CHUNK ? n - start : FG_GRAD_CHUNK;
+        if (idx) fg_workspace_gather(tr->ws, x, idx + start, nc);
+        else fg_workspace_gather(tr->ws, x + (size_t)start * row, NULL, nc);
+        fg_real *g = c == 0 ? tr->grad : tr->cgrad;
+        double cs[FG_CHUNK_STATS];
+        fg_chunk_loss_and_grad(m, tr->ws, nc, n, y + start, soft ? soft + (size_t)start * sw : NULL,
+                               &tr->cfg, g, cs);
+        if (c > 0)
+            for (size_t i = 0; i < m->num_params; i++) tr->grad[i] += tr->cgrad[i];
+        for (int k = 0; k < FG_CHUNK_STATS; k++) stats[k] += cs[k];
+    }
+}
+
+fg_status fg_train_optimize(fg_trainer *tr, fg_model *m, const float *x, const int32_t *idx,
+                            int32_t n, const float *y, const float *soft, double *data_loss,
+                            int32_t *correct) {
+    double stats[FG_CHUNK_STATS];
+    batch_chunks(tr, m, x, idx, n, y, soft, stats);
+    return fg_train_apply(tr, m, n, stats, data_loss, correct);
+}
+
+/* The step after a batch's gradient is in tr->grad (stats: the chunks'
+ * summed FG_CHUNK_STATS): L2, the mask, clipping, Adam, hard thresholding.
  * Non-finite loss, gradient or updated weights: FG_ERR_DIVERGED with the
  * weights as they were before the step. */
-fg_status fg_train_optimize(fg_trainer *tr, fg_model *m, int32_t n, const float *y,
-                            const float *soft, double *data_loss, int32_t *correct) {
+fg_status fg_train_apply(fg_trainer *tr, fg_model *m, int32_t n, const double stats[FG_CHUNK_STATS],
+                         double *data_loss, int32_t *correct) {
     const fg_training_config *c = &tr->cfg;
-    double loss = fg_batch_loss_and_grad(m, tr->ws, n, y, soft, c, 1, tr->grad, data_loss, correct);
+    double loss = stats[0] / n + fg_l2_loss_and_grad(m, c, tr->grad);
+    *data_loss = stats[1] / n;
+    *correct = (int32_t)stats[2];
     if (!isfinite(loss) || !isfinite(*data_loss))
         return fg_fail(FG_ERR_DIVERGED,
                        "loss became non-finite (%s) at step %lld with learning_rate %g",
@@ -339,10 +386,10 @@ fg_status fg_trainer_train_batch(fg_trainer *tr, fg_model *model, const float *x
                 BAD("soft_targets[%zu] must be finite and in [0, 1], got %g", i, (double)soft[i]);
     if ((s = ensure_state(tr, model->num_params))) return s;
     if ((s = ensure_ws(tr, model, n, timesteps))) return s;
-    fg_workspace_gather(tr->ws, x, NULL, n);
     double data_loss;
     int32_t correct;
-    if ((s = fg_train_optimize(tr, model, n, labels, soft, &data_loss, &correct))) return s;
+    if ((s = fg_train_optimize(tr, model, x, NULL, n, labels, soft, &data_loss, &correct)))
+        return s;
     if (loss_out) *loss_out = (float)data_loss;
     return FG_OK;
 }
@@ -429,6 +476,12 @@ fg_status fg_train_prepare(fg_trainer *tr, fg_model *model, int32_t batch, int32
             return FG_ERR_OUT_OF_MEMORY;
         }
     }
+    if (tr->parallel && (s = fg_train_parallel_alloc(tr, model, batch))) {
+        fg_train_run_free(tr);
+        fg_card_release(model);
+        fg_free(hist);
+        return s;
+    }
     tr->phase2 = c->epochs / 3;
     tr->phase3 = 2 * c->epochs / 3;
     fg_free(tr->hist);
@@ -478,6 +531,17 @@ fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds
         fg_free(split);
         fg_free(order);
         return order ? s : FG_ERR_OUT_OF_MEMORY;
+    }
+    if (tr->parallel) {
+        tr->bat_x =
+            fg_alloc((size_t)batch * (size_t)ds->T * (size_t)ds->D * sizeof(float), "batch rows");
+        if (!tr->bat_x) {
+            fg_train_run_free(tr);
+            fg_card_release(model);
+            fg_free(split);
+            fg_free(order);
+            return FG_ERR_OUT_OF_MEMORY;
+        }
     }
     tr->data = ds;
     tr->split = split;
@@ -542,6 +606,14 @@ int fg_train_close_epoch(fg_trainer *tr, int have_val, double vl, double va) {
     return 0;
 }
 
+void fg_train_count_batch(fg_trainer *tr, int32_t n, double data_loss, int32_t correct) {
+    tr->loss_sum += data_loss * n;
+    tr->seen += n;
+    tr->correct += correct;
+    if (tr->streaming) tr->bat_n = 0;
+    else tr->pos += n;
+}
+
 void fg_train_epoch_start(fg_trainer *tr) {
     const fg_training_config *c = &tr->cfg;
     if (tr->epoch > 0 && c->lr_decay_step > 0 && tr->epoch % c->lr_decay_step == 0)
@@ -594,6 +666,7 @@ fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_ou
     if (!tr->running) BAD("trainer is not running: call begin first");
     if (tr->streaming)
         BAD("trainer is running a streaming run: push samples with fg_trainer_stream_push");
+    if (tr->pending) BAD("a batch waits for its chunks' gradients: call fg_trainer_apply_chunks");
     if (max_batches <= 0) BAD("max_batches must be > 0, got %d", max_batches);
     const fg_training_config *c = &tr->cfg;
     fg_model *m = tr->model;
@@ -616,25 +689,30 @@ fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_ou
     for (int32_t k = 0; k < max_batches && tr->pos < ntrain; k++) {
         int32_t nb = ntrain - tr->pos < tr->ws->max_batch ? ntrain - tr->pos : tr->ws->max_batch;
         const int32_t *idx = tr->order + tr->pos;
-        fg_workspace_gather(tr->ws, d->x, idx, nb);
         for (int32_t b = 0; b < nb; b++) {
             tr->by[b] = d->y[idx[b]];
             if (d->soft)
                 memcpy(tr->bsoft + (size_t)b * sw, d->soft + (size_t)idx[b] * sw,
                        sw * sizeof(float));
         }
+        if (tr->parallel) { /* workers compute it; fg_trainer_apply_chunks ends the step */
+            size_t row = (size_t)tr->T * d->D;
+            for (int32_t b = 0; b < nb; b++)
+                memcpy(tr->bat_x + (size_t)b * row, d->x + (size_t)idx[b] * row,
+                       row * sizeof(float));
+            tr->pending = nb;
+            if (event_out) *event_out = FG_EVENT_BATCH;
+            return FG_OK;
+        }
         double dl;
         int32_t correct;
-        fg_status s =
-            fg_train_optimize(tr, m, nb, tr->by, d->soft ? tr->bsoft : NULL, &dl, &correct);
+        fg_status s = fg_train_optimize(tr, m, d->x, idx, nb, tr->by, d->soft ? tr->bsoft : NULL,
+                                        &dl, &correct);
         if (s) {
             fg_train_end_run(tr, FG_STOP_DIVERGED, 0, 0);
             return s;
         }
-        tr->loss_sum += dl * nb;
-        tr->seen += nb;
-        tr->correct += correct;
-        tr->pos += nb;
+        fg_train_count_batch(tr, nb, dl, correct);
     }
     if (tr->pos < ntrain) return FG_OK;
     int done = end_epoch(tr);

@@ -142,6 +142,7 @@ export async function streamRun(v, configs, { out, err, ctrlC, prog }) {
     const options = {
       shuffleBuffer: v('shuffle-buffer'),
       holdout: tc.validationSplit,
+      ...(v('workers') > 0 ? { workers: v('workers') } : {}),
     };
     if (dir !== undefined) options.checkpoint = { dir, everyBatches: v('checkpoint-every'), everyEpochs: 1 };
     let norm = null;

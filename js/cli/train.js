@@ -16,6 +16,7 @@ import {
 import { readCsvFile, loadModel, sourceName } from './data.js';
 import { Reporter, fmt, fmtBytes } from './report.js';
 import { STREAM_FLAGS, wantsStream, streamRun } from './stream.js';
+import { MAX_WORKERS } from '../parallel-transport.js';
 
 const SEED = range(0, Number.MAX_SAFE_INTEGER, false, false, false); // what a JS number holds exactly
 
@@ -98,6 +99,8 @@ export const FLAGS = [
     help: 'keep the training samples in order (default: shuffle every epoch)' },
   { name: 'no-restore-best-weights', kind: 'bool', to: 'training', key: 'restoreBestWeights', def: false, invert: true,
     help: 'keep the last epoch\'s weights (default: restore the best by validation loss)' },
+  { name: 'workers', kind: 'int', meta: 'K', to: 'cli', def: 0, check: (v) => (v >= 0 && v <= MAX_WORKERS ? null : `in [0, ${MAX_WORKERS}]`),
+    help: 'data-parallel: K worker threads compute each batch (the same model as in one thread; pays off for sequences and large batches); 0: one thread' },
   // compression
   { name: 'sparsity-w', kind: 'num', meta: 'S', to: 'training', key: 'sparsityW', def: 0, group: 'Compression',
     help: 'sparse training (IHT): fraction of W entries held at zero' },
@@ -420,13 +423,14 @@ export function ctrlC(trainer, err, prog, tty) {
  * { seconds, interrupted }, or null when Ctrl-C came before the first epoch
  * ended (nothing is to be written).
  */
-export async function trainStage(out, sigint, model, trainer, dataset, trainSamples) {
+export async function trainStage(out, sigint, model, trainer, dataset, trainSamples, workers = 0) {
   const reporter = new Reporter(out, trainer.config.epochs, trainSamples);
   const t0 = performance.now();
   try {
     await trainer.train(model, dataset, {
       onEpoch: (m) => { sigint.epochs++; reporter.epoch(m); },
       signal: sigint.controller.signal,
+      ...(workers > 0 ? { workers } : {}),
     });
   } catch (e) {
     reporter.finish();
@@ -574,7 +578,7 @@ export async function main(argv, { prog, out = process.stdout, err = process.std
   try {
     const sigint = ctrlC(r.trainer, err, prog, Boolean(out.isTTY));
     const trainSamples = describeRun(out, data, r.model, r.trainer);
-    const run = await trainStage(out, sigint, r.model, r.trainer, r.dataset, trainSamples);
+    const run = await trainStage(out, sigint, r.model, r.trainer, r.dataset, trainSamples, opts.v('workers'));
     if (run === null) {
       const n = r.trainer.metricsHistory().length;
       err.write(`${prog}: interrupted after ${n} epoch${n === 1 ? '' : 's'}; nothing written\n`);

@@ -18,11 +18,14 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
 ];
 
-/** Starts web/serve.js on a free port; resolves to { url, stop() }. */
-export function startServer() {
+/**
+ * Starts web/serve.js on a free port; resolves to { url, stop() }.
+ * isolate: false serves without the cross-origin isolation headers (ISOLATE=0).
+ */
+export function startServer({ isolate = true } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'web', 'serve.js')], {
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ISOLATE: isolate ? '1' : '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

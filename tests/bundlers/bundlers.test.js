@@ -23,12 +23,13 @@ describe('bundler fixture apps', { skip: !built && 'run npm run build first' }, 
 
   for (const fixture of FIXTURES.filter((f) => !only || only.includes(f.name))) {
     const how = fixture.dev ? 'served by the Vite dev server' : fixture.build ? 'built' : 'served as is';
-    it(`${fixture.name}: ${how}, trains on the main thread and in a worker in Chromium`, { timeout: 900000 }, async () => {
+    it(`${fixture.name}: ${how}, trains on the main thread, in a worker and data-parallel in Chromium`, { timeout: 900000 }, async () => {
       const r = await runFixture(fixture, packed);
       const detail = `\n${JSON.stringify(r.result)}\n${r.problems.join('\n')}`;
       // each side on its own, so a failure names the side
       assert.deepEqual(checkSide(r.result, 'main'), [], `main thread${detail}`);
       assert.deepEqual(checkSide(r.result, 'worker'), [], `worker${detail}`);
+      assert.deepEqual(checkSide(r.result, 'parallel'), [], `data-parallel (2 workers)${detail}`);
       assert.deepEqual(r.errors, [], `console errors or failed requests${detail}`);
       assert.deepEqual(r.problems, [], detail);
       // both sides trained the same data with the same seeds

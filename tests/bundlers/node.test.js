@@ -1,5 +1,6 @@
 // Node consumers of the packed package (tests/bundlers/node/): the ES module
-// entry points, the README's quick start, require() from CommonJS, and
+// entry points, the README's quick start and data-parallel example,
+// require() from CommonJS, and
 // TypeScript resolution of both entry points under moduleResolution node10,
 // node16 and bundler.
 import { after, before, describe, it } from 'node:test';
@@ -57,6 +58,19 @@ describe('Node consumers of the packed package', { skip: !built && 'run npm run 
     const r = await run(process.execPath, ['quickstart.js'], work);
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /epoch/);
+  });
+
+  it("the README's data-parallel example runs as written (workers from the installed package)", async () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n### Data-parallel training'));
+    const m = /```js\n([\s\S]*?)```/.exec(section);
+    assert.ok(m, 'the Data-parallel training section has a js code block');
+    writeFileSync(path.join(work, 'parallel.js'), m[1]);
+    const r = await run(process.execPath, ['parallel.js'], work);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    const last = r.stdout.trim().split('\n').at(-1).split(' ');
+    assert.equal(last[0], 'shared', 'Node moves the data through shared memory');
+    assert.equal(Number(last[1]), 5, 'five epochs ran');
   });
 
   it('require() works or its error says how to import the package', async () => {

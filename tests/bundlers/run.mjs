@@ -324,12 +324,15 @@ export function checkSide(result, side) {
   }
   if (side === 'main' && !(r.params > 0)) problems.push(`main: ${r.params} parameters`);
   if (side === 'worker' && !(r.modelBytes > 0)) problems.push(`worker: ${r.modelBytes} model bytes`);
+  if (side === 'parallel' && r.sameBytesAsMain !== true) problems.push('parallel: the data-parallel model differs from the main thread\'s');
+  if (side === 'parallel' && !['shared', 'message'].includes(r.transport)) problems.push(`parallel: transport ${r.transport}`);
   return problems;
 }
 
 /** Every problem of a loaded page: both sides, console errors, HTTP errors, a wasm fetched. */
 export function checkPage(page, fixture = {}) {
-  const problems = [...checkSide(page.result, 'main'), ...checkSide(page.result, 'worker'), ...page.errors];
+  const problems = [...checkSide(page.result, 'main'), ...checkSide(page.result, 'worker'),
+    ...checkSide(page.result, 'parallel'), ...page.errors];
   const wasmRequests = page.requests.filter((u) => /\.wasm(\?|$)/.test(u));
   if (fixture.embedded && wasmRequests.length) {
     problems.push(`the embedded entry fetched ${wasmRequests.join(', ')}`);

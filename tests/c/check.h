@@ -116,6 +116,17 @@ static inline int same_bits_f(const float *a, const float *b, size_t n) {
     return memcmp(a, b, n * sizeof(float)) == 0;
 }
 
+/* 1 when two models save to the same bytes. */
+static inline int same_model_bytes(const fg_model *a, const fg_model *b) {
+    uint8_t *pa = NULL, *pb = NULL;
+    size_t la = 0, lb = 0;
+    int same = !fg_model_save(a, &pa, &la) && !fg_model_save(b, &pb, &lb) && la == lb &&
+               memcmp(pa, pb, la) == 0;
+    fg_free(pa);
+    fg_free(pb);
+    return same;
+}
+
 static inline float *copy_floats(const float *src, size_t n) {
     float *d = (float *)malloc((n ? n : 1) * sizeof(float));
     if (!d) {

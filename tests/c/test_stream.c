@@ -62,16 +62,6 @@ static fg_model_config model_cfg(const data *d) {
     return mc;
 }
 
-static int same_bytes(const fg_model *a, const fg_model *b) {
-    uint8_t *pa = NULL, *pb = NULL;
-    size_t la = 0, lb = 0;
-    if (fg_model_save(a, &pa, &la) || fg_model_save(b, &pb, &lb)) return 0;
-    int same = la == lb && memcmp(pa, pb, la) == 0;
-    fg_free(pa);
-    fg_free(pb);
-    return same;
-}
-
 static int same_metrics(const fg_trainer *a, const fg_trainer *b) {
     size_t n = fg_trainer_metrics_count(a);
     return n == fg_trainer_metrics_count(b) && n > 0 &&
@@ -124,7 +114,7 @@ static void test_equals_train(int32_t T, int32_t O, float val_split, int32_t chu
         if (fg_trainer_stream_end_epoch(t2, &ev)) break;
     }
     CHECK_STATUS(fg_trainer_finish(t2), FG_OK, "stream finish");
-    CHECK(same_bytes(m1, m2),
+    CHECK(same_model_bytes(m1, m2),
           "T %d O %d val %g chunks of %d: streamed model == fg_trainer_train's, byte for byte", T,
           O, (double)val_split, chunk);
     CHECK(same_metrics(t1, t2), "... and the same metrics (%zu epochs)",

@@ -88,3 +88,24 @@ test('train --stream: a bad row names file, line and column; the last checkpoint
   assert.equal(j.status, 2, j.stderr);
   assert.match(j.stderr, /d\.jsonl line 3: field "a" must be a finite number/);
 });
+
+test('train --workers 2: the same model as in one thread, from memory and streamed (with checkpoints and resume)', () => {
+  const bytes = (dir) => fs.readFileSync(path.join(tmp, dir, 'model.safetensors'));
+  for (const [name, extra] of [['mem', ['--data', csv, '--epochs', '4']], ['stream', ['--data', csv, '--stream', ...FLAGS]]]) {
+    const one = run([...extra, '--out', path.join(tmp, `w0-${name}`)]);
+    assert.equal(one.status, 0, one.stderr);
+    const two = run([...extra, '--workers', '2', '--out', path.join(tmp, `w2-${name}`)]);
+    assert.equal(two.status, 0, two.stderr);
+    assert.ok(bytes(`w0-${name}`).equals(bytes(`w2-${name}`)), `${name}: --workers 2 wrote other model bytes`);
+  }
+  // a streamed data-parallel run checkpoints and resumes like any other
+  const ck = path.join(tmp, 'ck-w2');
+  const full = run(['--data', csv, '--stream', '--workers', '2', '--checkpoint-dir', ck, '--out', path.join(tmp, 'w2-ck'), ...FLAGS]);
+  assert.equal(full.status, 0, full.stderr);
+  const resumed = run(['--data', csv, '--stream', '--workers', '2', '--checkpoint-dir', ck, '--resume', '--out', path.join(tmp, 'w2-resumed'), ...FLAGS]);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.ok(bytes('w2-resumed').equals(bytes('w0-stream')), 'resumed data-parallel run: the one-thread bytes');
+  const bad = run(['--data', csv, '--workers', '65', '--out', path.join(tmp, 'w65')]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--workers must be an integer in \[0, 64\], got "65"/);
+});

@@ -1,9 +1,10 @@
 // Rollup: node-resolve finds the package; import-meta-assets emits the .wasm
 // files that js/loader.js references with new URL('…', import.meta.url).
-// Rollup does not bundle workers: the training and search workers are
-// further inputs, written next to the app's chunk where js/worker.js and
-// js/search.js look for them, and import-meta-assets leaves those two files
-// alone (it would copy the workers unbundled).
+// Rollup does not bundle workers: the training, search and data-parallel
+// workers are further inputs, written next to the app's chunk where
+// js/worker.js, js/search.js and js/parallel.js look for them, and
+// import-meta-assets leaves those files alone (it would copy the workers
+// unbundled).
 import { readFileSync } from 'node:fs';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { importMetaAssets } from '@web/rollup-plugin-import-meta-assets';
@@ -21,11 +22,13 @@ export default {
     main: 'src/main.js',
     'training-worker': 'node_modules/fastgrnn-wasm/js/training-worker.js',
     'search-worker': 'node_modules/fastgrnn-wasm/js/search-worker.js',
+    'parallel-worker': 'node_modules/fastgrnn-wasm/js/parallel-worker.js',
   },
-  output: { dir: 'dist', format: 'es', entryFileNames: 'src/[name].js' },
+  // chunks (js/parallel.js is imported on demand) next to the workers too
+  output: { dir: 'dist', format: 'es', entryFileNames: 'src/[name].js', chunkFileNames: 'src/[name]-[hash].js' },
   plugins: [
     nodeResolve({ browser: true }),
-    importMetaAssets({ exclude: ['**/fastgrnn-wasm/js/worker.js', '**/fastgrnn-wasm/js/search.js'] }),
+    importMetaAssets({ exclude: ['**/fastgrnn-wasm/js/worker.js', '**/fastgrnn-wasm/js/search.js', '**/fastgrnn-wasm/js/parallel.js'] }),
     html,
   ],
 };

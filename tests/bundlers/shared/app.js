@@ -2,8 +2,10 @@
 // run.mjs). Each fixture's src/main.js imports what it uses from the package
 // the way a user of that bundler does (named imports, so the bundlers can
 // drop the rest) and passes it here. The app
-// trains once on the main thread and once in a worker on the built-in
-// routing data set and writes the outcome as JSON into <pre id="result">.
+// trains once on the main thread, once in a worker and once data-parallel
+// (2 workers computing each batch, which must give the main thread's model)
+// on the built-in routing data set and writes the outcome as JSON into
+// <pre id="result">.
 
 const SAMPLES = 600;
 const MODEL = { inputDim: 5, hiddenDim: 8 };
@@ -25,7 +27,8 @@ function summary(metrics) {
 
 /**
  * @param {object} fastgrnn        init, FastGRNN, TrainingDataset, Trainer,
- *   routingData, moduleInfo from 'fastgrnn-wasm' (or 'fastgrnn-wasm/embedded')
+ *   routingData, moduleInfo, parallelTransport from 'fastgrnn-wasm' (or
+ *   'fastgrnn-wasm/embedded')
  * @param {object} fastgrnnWorker  trainInWorker from 'fastgrnn-wasm/worker'
  */
 export async function run(fastgrnn, fastgrnnWorker) {
@@ -40,7 +43,9 @@ export async function run(fastgrnn, fastgrnnWorker) {
     majorityRate: Math.max(positives, SAMPLES - positives) / SAMPLES,
     main: null,
     worker: null,
+    parallel: null,
   };
+  let mainBytes = null;
 
   try {
     const info = await init();
@@ -49,7 +54,8 @@ export async function run(fastgrnn, fastgrnnWorker) {
     const model = new FastGRNN(MODEL);
     const trainer = new Trainer(model.config, TRAINING);
     const metrics = await trainer.train(model, dataset);
-    const reloaded = FastGRNN.load(model.save());
+    mainBytes = model.save();
+    const reloaded = FastGRNN.load(mainBytes);
     result.main = {
       simd: info.simd,
       version: moduleInfo().version,
@@ -79,6 +85,26 @@ export async function run(fastgrnn, fastgrnnWorker) {
     };
   } catch (e) {
     result.worker = { error: describe(e) };
+  }
+
+  try {
+    const dataset = new TrainingDataset(features, labels, { inputDim: MODEL.inputDim });
+    dataset.normalize();
+    const model = new FastGRNN(MODEL);
+    const trainer = new Trainer(model.config, TRAINING);
+    const metrics = await trainer.train(model, dataset, { workers: 2 });
+    const bytes = model.save();
+    result.parallel = {
+      simd: moduleInfo().simd,
+      transport: fastgrnn.parallelTransport(),
+      sameBytesAsMain: mainBytes !== null && bytes.length === mainBytes.length && bytes.every((b, i) => b === mainBytes[i]),
+      ...summary(metrics),
+    };
+    trainer.dispose();
+    model.dispose();
+    dataset.dispose();
+  } catch (e) {
+    result.parallel = { error: describe(e) };
   }
 
   const pre = document.getElementById('result');

@@ -1,8 +1,8 @@
 // webpack 5: the imports are all it takes.
 import {
-  init, FastGRNN, TrainingDataset, Trainer, routingData, moduleInfo,
+  init, FastGRNN, TrainingDataset, Trainer, routingData, moduleInfo, parallelTransport,
 } from 'fastgrnn-wasm';
 import { trainInWorker } from 'fastgrnn-wasm/worker';
 import { run } from './app.js';
 
-run({ init, FastGRNN, TrainingDataset, Trainer, routingData, moduleInfo }, { trainInWorker });
+run({ init, FastGRNN, TrainingDataset, Trainer, routingData, moduleInfo, parallelTransport }, { trainInWorker });

@@ -1,0 +1,320 @@
+// parallel.js - the coordinator of a data-parallel training run: K workers
+// compute the chunks of each batch, the trainer in this thread reduces them
+// and takes the step (docs/design.md, "Data-parallel training").
+//
+// Trainer#train({ workers: K }) runs the usual stepwise loop with the C
+// trainer in data-parallel mode: each step stops at a batch
+// (FG_EVENT_BATCH), ParallelPool#batch hands the batch and the weights to
+// the workers, waits for every chunk's gradient, and copies them into the
+// trainer's chunk buffers; fg_trainer_apply_chunks reduces them in chunk
+// order. The model's bytes are the same for every K, and the same as
+// without workers.
+//
+// Transport: one SharedArrayBuffer (parallel-layout.js) with Atomics when
+// the platform allows it (Node; browsers when crossOriginIsolated), else
+// messages with copies of the batch and the weights. The results are the
+// same either way.
+
+import { FastGRNNError, describe } from './errors.js';
+import { isNode } from './loader.js';
+import { Layout, CTL } from './parallel-layout.js';
+import { workerThreads } from './worker-host.js';
+
+const PROTOCOL = 'fastgrnn-parallel';
+const NODE_WORKER_FILE = './parallel-worker.js';
+
+const aborted = (message) => new FastGRNNError('Aborted', message);
+
+// C's JSON of a config struct (what fg_*_config_from_json reads back).
+function configJSON(m, fn, structPtr) {
+  m.zeroSlots();
+  m.check(m.exports[fn](structPtr, m.slot(0)));
+  return m.takeString(0);
+}
+
+/**
+ * Starts the workers of a data-parallel run that has begun: trainer tp
+ * training model mp on samples of `dims` ({ inputDim, outputDim, timesteps,
+ * maxBatch }), with the checked options `parallel` of train(). An abort of
+ * `signal` fails the pool at once with abortError(signal).
+ */
+export async function openParallelPool(m, tp, mp, dims, parallel, signal, abortError) {
+  const e = m.exports;
+  const pool = new ParallelPool(m, {
+    ...parallel, ...dims,
+    modelConfig: configJSON(m, 'fg_model_config_to_json', e.fg_model_get_config(mp)),
+    trainingConfig: configJSON(m, 'fg_training_config_to_json', e.fg_trainer_get_config(tp)),
+    numParams: e.fg_model_num_params(mp) >>> 0,
+  });
+  if (signal) {
+    pool.signal = signal;
+    pool.onAbort = () => pool.abort(abortError(signal));
+    signal.addEventListener('abort', pool.onAbort, { once: true });
+  }
+  try {
+    await pool.start();
+  } catch (err) {
+    pool.close();
+    throw err;
+  }
+  return pool;
+}
+
+/** One worker thread of the pool. */
+class ParallelWorker {
+  constructor(pool, index) {
+    this.pool = pool;
+    this.index = index;
+    this.w = null;
+    this.waiter = null; // { resolve, reject } of the message awaited
+  }
+
+  async start(setup) {
+    const { workerUrl } = this.pool;
+    if (isNode) {
+      const { Worker } = await workerThreads();
+      const w = new Worker(workerUrl ? (/^file:/i.test(workerUrl) ? new URL(workerUrl) : workerUrl)
+        : new URL(NODE_WORKER_FILE, import.meta.url));
+      this.w = w;
+      w.unref();
+      w.on('message', (m) => this.onMessage(m));
+      w.on('error', (e) => this.pool.fail(this, `died: ${e && e.message ? e.message : String(e)}`));
+      w.on('exit', (code) => this.pool.fail(this, `exited (exit code ${code})`));
+    } else {
+      const w = workerUrl ? new Worker(workerUrl, { type: 'module', name: 'fastgrnn-parallel' })
+        : new Worker(new URL('./parallel-worker.js', import.meta.url), { type: 'module', name: 'fastgrnn-parallel' });
+      this.w = w;
+      w.onmessage = (ev) => this.onMessage(ev.data);
+      w.onerror = (ev) => {
+        ev.preventDefault();
+        this.pool.fail(this, `died${ev.message ? `: ${ev.message}` : ' (its script could not be loaded)'}`);
+      };
+      w.onmessageerror = () => this.pool.fail(this, 'sent a message that could not be read');
+    }
+    const answer = await this.request({ ...setup, index: this.index });
+    if (answer.type !== 'ready') throw this.pool.workerError(this, answer);
+  }
+
+  post(msg, transfer) {
+    this.w.postMessage({ protocol: PROTOCOL, ...msg }, transfer || []);
+  }
+
+  /** Posts msg and resolves to the worker's next answer (rejects when the pool fails). */
+  request(msg) {
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+      this.post(msg);
+    });
+  }
+
+  /** The next answer without posting anything (shared mode: errors). */
+  next() {
+    return new Promise((resolve, reject) => { this.waiter = { resolve, reject }; });
+  }
+
+  onMessage(m) {
+    if (!m || m.protocol !== PROTOCOL) return;
+    if (m.type === 'error' && !this.waiter) { this.lastError = m; return; }
+    const w = this.waiter;
+    this.waiter = null;
+    if (w) w.resolve(m);
+  }
+
+  terminate() {
+    const w = this.w;
+    this.w = null;
+    if (w) {
+      try { w.terminate(); } catch { /* already gone */ }
+    }
+  }
+}
+
+/**
+ * K workers for one run. start() sets them up; batch() runs one batch;
+ * close() ends them. A worker that throws, dies or does not answer within
+ * timeoutMs fails the run with FastGRNNError naming it; nothing waits
+ * forever.
+ */
+export class ParallelPool {
+  /**
+   * @param m       the coordinator's WasmModule (its compiled module is shared)
+   * @param opts    { workers, transport, timeoutMs, workerUrl, modelConfig, trainingConfig
+   *                  (C's JSON), inputDim, outputDim, timesteps, maxBatch, numParams }
+   */
+  constructor(m, opts) {
+    this.m = m;
+    this.K = opts.workers;
+    this.timeoutMs = opts.timeoutMs;
+    this.workerUrl = opts.workerUrl;
+    this.transport = opts.transport;
+    this.np = opts.numParams;
+    this.row = opts.timesteps * opts.inputDim;
+    this.sw = opts.outputDim === 1 ? 1 : opts.outputDim;
+    this.maxBatch = opts.maxBatch;
+    this.maxChunks = m.exports.fg_grad_chunks(opts.maxBatch);
+    this.failure = null;
+    this.workers = [];
+    this.opts = opts;
+    this.paramsPtr = m.alloc(4 * this.np, 'parameters');
+  }
+
+  async start() {
+    const o = this.opts;
+    let shared = null;
+    if (this.transport === 'shared') {
+      shared = new SharedArrayBuffer(Layout.bytes(this.np, this.maxBatch, this.row, this.sw, this.maxChunks));
+      this.L = new Layout(shared, this.np, this.maxBatch, this.row, this.sw, this.maxChunks);
+    }
+    const setup = {
+      type: 'setup', module: this.m.module, simd: this.m.relaxed ? 'relaxed' : this.m.simd,
+      modelConfig: o.modelConfig, trainingConfig: o.trainingConfig,
+      inputDim: o.inputDim, outputDim: o.outputDim, timesteps: o.timesteps,
+      workers: this.K, maxBatch: this.maxBatch, maxChunks: this.maxChunks, shared,
+    };
+    for (let k = 0; k < this.K; k++) this.workers.push(new ParallelWorker(this, k));
+    await this.bounded(Promise.all(this.workers.map((w) => w.start(setup))), 'setting up');
+  }
+
+  workerError(w, answer) {
+    return new FastGRNNError(answer.code || 'InvalidInput',
+      `data-parallel worker ${w.index}: ${answer.message || describe(answer)}`);
+  }
+
+  /** A worker died: the run fails; every waiter rejects. */
+  fail(w, what) {
+    this.abort(aborted(`data-parallel worker ${w.index} ${what}; the run stops`));
+  }
+
+  /** Fails the run with `error` now: every waiter rejects, the workers are terminated. */
+  abort(error) {
+    if (this.failure || this.closed) return;
+    this.failure = error;
+    if (this.rejectRace) this.rejectRace(error);
+    for (const x of this.workers) {
+      const waiter = x.waiter;
+      x.waiter = null;
+      if (waiter) waiter.reject(this.failure);
+    }
+    if (this.L) Atomics.notify(this.L.ctl, CTL.DONE);
+    for (const x of this.workers) x.terminate();
+  }
+
+  /** p, or a rejection when the pool fails or timeoutMs passes. */
+  bounded(p, what) {
+    if (this.failure) return Promise.reject(this.failure);
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      this.rejectRace = reject;
+      timer = setTimeout(() => {
+        const e = aborted(`data-parallel workers did not answer within ${this.timeoutMs} ms while ${what}; they were terminated`);
+        this.abort(e);
+        reject(e);
+      }, this.timeoutMs);
+    });
+    return Promise.race([p, timeout]).finally(() => {
+      clearTimeout(timer);
+      this.rejectRace = null;
+    });
+  }
+
+  /**
+   * The waiting batch of trainer tp (model mp): hands it out, waits for
+   * every chunk, copies the chunks' gradients and statistics into the
+   * trainer's buffers. The caller then calls fg_trainer_apply_chunks.
+   */
+  async batch(tp, mp) {
+    if (this.failure) throw this.failure;
+    const m = this.m, e = m.exports;
+    m.zeroSlots();
+    m.check(e.fg_trainer_pending_batch(tp, m.slot(0), m.slot(1), m.slot(2), m.slot(3), m.slot(4)));
+    const xp = m.readPtr(0), yp = m.readPtr(1), sp = m.readPtr(2), n = m.readI32(3), chunks = m.readI32(4);
+    m.check(e.fg_model_get_params(mp, this.paramsPtr, this.np));
+    const np = this.np;
+    if (this.L) {
+      const L = this.L, ctl = L.ctl;
+      L.params.set(m.f32(this.paramsPtr, np));
+      L.x.set(m.f32(xp, n * this.row));
+      L.y.set(m.f32(yp, n));
+      if (sp) L.soft.set(m.f32(sp, n * this.sw));
+      Atomics.store(ctl, CTL.DONE, 0);
+      Atomics.store(ctl, CTL.FAILED, 0);
+      Atomics.store(ctl, CTL.BATCH, n);
+      Atomics.store(ctl, CTL.HAS_SOFT, sp ? 1 : 0);
+      Atomics.add(ctl, CTL.GENERATION, 1);
+      Atomics.notify(ctl, CTL.GENERATION);
+      await this.bounded(this.waitDone(), 'computing a batch');
+      if (Atomics.load(ctl, CTL.FAILED)) throw await this.postedError();
+      m.f32(e.fg_trainer_chunk_grads(tp), chunks * np).set(L.grads.subarray(0, chunks * np));
+      new Float64Array(m.memory.buffer, e.fg_trainer_chunk_stats(tp), chunks * 3).set(L.stats.subarray(0, chunks * 3));
+      return;
+    }
+    const msg = {
+      type: 'batch', n,
+      params: m.f32(this.paramsPtr, np).slice(),
+      x: m.f32(xp, n * this.row).slice(),
+      y: m.f32(yp, n).slice(),
+      soft: sp ? m.f32(sp, n * this.sw).slice() : null,
+    };
+    const answers = await this.bounded(Promise.all(this.workers.map((w) => w.request(msg))),
+      'computing a batch');
+    // the C buffers are read after every answer is in (memory may have grown meanwhile)
+    let received = 0;
+    for (let k = 0; k < answers.length; k++) {
+      const a = answers[k];
+      if (a.type !== 'grads') throw this.workerError(this.workers[k], a);
+      received += a.chunks.length;
+    }
+    if (received !== chunks) {
+      throw aborted(`data-parallel workers returned ${received} of the batch's ${chunks} chunks`);
+    }
+    const G = m.f32(e.fg_trainer_chunk_grads(tp), chunks * np);
+    const S = new Float64Array(m.memory.buffer, e.fg_trainer_chunk_stats(tp), chunks * 3);
+    for (const a of answers) {
+      a.chunks.forEach((c, i) => {
+        G.set(a.grads.subarray(i * np, (i + 1) * np), c * np);
+        S.set(a.stats.subarray(i * 3, i * 3 + 3), c * 3);
+      });
+    }
+  }
+
+  // Shared mode: until every worker counted the batch as done.
+  async waitDone() {
+    const ctl = this.L.ctl;
+    for (;;) {
+      if (this.failure) throw this.failure;
+      const done = Atomics.load(ctl, CTL.DONE);
+      if (done >= this.K) return;
+      if (typeof Atomics.waitAsync === 'function') {
+        const r = Atomics.waitAsync(ctl, CTL.DONE, done, 100);
+        if (r.async) await r.value;
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+    }
+  }
+
+  // Shared mode: a worker flagged a failure; its error message is posted.
+  async postedError() {
+    let w = this.workers.find((x) => x.lastError);
+    if (w) return this.workerError(w, w.lastError);
+    const first = await this.bounded(Promise.race(this.workers.map((x) => x.next().then((a) => [x, a]))),
+      'reporting an error');
+    for (const x of this.workers) x.waiter = null;
+    [w] = first;
+    return this.workerError(w, first[1]);
+  }
+
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
+    if (this.L) {
+      Atomics.store(this.L.ctl, CTL.STOP, 1);
+      Atomics.add(this.L.ctl, CTL.GENERATION, 1);
+      Atomics.notify(this.L.ctl, CTL.GENERATION);
+    }
+    for (const w of this.workers) w.terminate();
+    this.m.free(this.paramsPtr);
+    this.paramsPtr = 0;
+  }
+}
