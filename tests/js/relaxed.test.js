@@ -46,14 +46,14 @@ function sequenceTask() {
   return { features, labels, T, D, N };
 }
 
-/** Trains the task in the module init(options) loads; returns the model's bytes, parameters, probabilities, loss. */
-async function trainWith(options) {
+/** Trains the task in the module init(options) loads (with trainOptions, e.g. { workers }); returns the model's bytes, parameters, probabilities, loss. */
+async function trainWith(options, trainOptions = undefined) {
   const info = await fg.init(options);
   const { features, labels, T, D } = sequenceTask();
   const ds = new fg.TrainingDataset(features, labels, { inputDim: D, timesteps: T });
   const model = new fg.FastGRNN({ inputDim: D, hiddenDim: 16, rank: null, seed: 3 });
   const tr = new fg.Trainer(model.config, { epochs: 3, batchSize: 16, learningRate: 0.01, validationSplit: 0, seed: 5 });
-  const metrics = await tr.train(model, ds);
+  const metrics = await tr.train(model, ds, trainOptions);
   const out = {
     info,
     bytes: model.save(),
@@ -138,6 +138,14 @@ describe('relaxed SIMD module', () => {
       assert.ok(dLoss <= LOSS_TOL, `losses differ by ${dLoss}`);
       assert.ok(a.loss < 0.6, `the relaxed module learns the task (loss ${a.loss})`);
     });
+
+  it('data-parallel training runs the relaxed module in its workers: the same bytes for 1 and 2 workers as without', { skip }, async () => {
+    const ref = await trainWith({ simd: 'relaxed' });
+    for (const workers of [1, 2]) {
+      const r = await trainWith({ simd: 'relaxed' }, { workers });
+      assert.ok(bytesEqual(r.bytes, ref.bytes), `${workers} worker(s): the relaxed module's bytes`);
+    }
+  });
 
   it('is loaded in a training worker with simd: \'relaxed\'', { skip }, async () => {
     const { trainInWorker } = await import('../../js/worker.js');
