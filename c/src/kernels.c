@@ -27,10 +27,10 @@
  * on one engine and machine, not across them. Every other build keeps the
  * separate multiply and add (the same bits everywhere). */
 #ifdef __wasm_relaxed_simd__
-#define MADD(a, b, c) wasm_f32x4_relaxed_madd(a, b, c)
+#define MADD(a, b, c)   wasm_f32x4_relaxed_madd(a, b, c)
 #define MACC(acc, a, b) wasm_f32x4_relaxed_madd(a, b, acc)
 #else
-#define MADD(a, b, c) wasm_f32x4_add(wasm_f32x4_mul(a, b), c)
+#define MADD(a, b, c)   wasm_f32x4_add(wasm_f32x4_mul(a, b), c)
 #define MACC(acc, a, b) wasm_f32x4_add(acc, wasm_f32x4_mul(a, b)) /* acc + a * b */
 #endif
 #endif
@@ -70,8 +70,7 @@ INLINE void block(const int R, const int W, int32_t K, const fg_real *A, size_t 
         for (int r = 0; r < R; r++) {
             v128_t av = wasm_v128_load32_splat(ak[r]);
             ak[r] += acs;
-            for (int v = 0; v < W / 4; v++)
-                acc[r][v] = MACC(acc[r][v], av, bv[v]);
+            for (int v = 0; v < W / 4; v++) acc[r][v] = MACC(acc[r][v], av, bv[v]);
         }
     }
     for (int r = 0; r < R; r++)

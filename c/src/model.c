@@ -464,8 +464,9 @@ void fg_model_forward_ws(const fg_model *m, fg_workspace *ws, int32_t n) {
  *   dzeta_raw += sum(dh (1 - z_t) c_t) zeta (1 - zeta)
  *   dnu_raw   += sum(dh c_t) nu (1 - nu)
  *   da = dz z (1 - z) + dc (1 - c^2);  db_z += dz z (1 - z);  db_h += dc (1 - c^2)
- *   dU += da h_{t-1}^T;  dh <- U^T da + dh z_t
- * and dW = sum_t da_t x_t^T once at the end (da_t kept in ws->a). */
+ *   dh <- U^T da + dh z_t
+ * and dU = sum_t da_t h_{t-1}^T (full rank), dW = sum_t da_t x_t^T once at
+ * the end (da_t kept in ws->a). */
 void fg_model_backward_ws(const fg_model *m, fg_workspace *ws, int32_t n, fg_real *grad) {
     const fg_views *v = &m->p;
     fg_views g;
@@ -498,7 +499,6 @@ void fg_model_backward_ws(const fg_model *m, fg_workspace *ws, int32_t n, fg_rea
                 fg_gemm_tn(m->ur, H, n, ws->ds, hprev, g.U2);
                 fg_gemm_nn(n, H, m->ur, ws->ds, v->U2, ws->dh2, 1);
             } else {
-                fg_gemm_tn(H, H, n, da, hprev, g.U);
                 fg_gemm_nn(n, H, H, da, v->U, ws->dh2, 1);
             }
         }
@@ -513,6 +513,11 @@ void fg_model_backward_ws(const fg_model *m, fg_workspace *ws, int32_t n, fg_rea
     }
     g.zeta[0] = dzeta * zeta * ((fg_real)1 - zeta);
     g.nu[0] = dnu * nu * ((fg_real)1 - nu);
+
+    /* dU = sum_{t>=1} da_t h_{t-1}^T in one product over steps 1..T-1 (da_t
+     * kept in ws->a, h_{t-1} in ws->h, both time-major): K = (T-1) n instead
+     * of T - 1 products of K = n */
+    if (!m->ur && T > 1) fg_gemm_tn(H, H, (T - 1) * n, ws->a + BH, ws->h, g.U);
 
     /* input weights over all timesteps at once */
     int32_t TB = T * n;
