@@ -93,7 +93,7 @@ for (const name of runtimes) {
 
 console.log('\nnode-matrix results:');
 for (const r of results) {
-  const what = r.name ? `${r.name} (${r.version}) quick start + worker` : `Node ${r.major} (${r.version}) ${testArgs.join(' ')}`;
+  const what = r.name ? `${r.name} (${r.version}) quick start + worker + data-parallel` : `Node ${r.major} (${r.version}) ${testArgs.join(' ')}`;
   console.log(`  ${what}: ${r.ok ? 'pass' : 'FAIL'} in ${r.seconds.toFixed(1)} s`);
 }
 process.exit(results.every((r) => r.ok) ? 0 : 1);

@@ -1,7 +1,8 @@
-// quickstart.mjs - the README's quick start and worker example, run by
-// scripts/node-matrix.mjs under Node, Deno and Bun from a folder whose
-// node_modules/fastgrnn-wasm is this package. Exits non-zero on failure.
-import { init, FastGRNN, TrainingDataset, Trainer } from 'fastgrnn-wasm';
+// quickstart.mjs - the README's quick start, worker example and data-parallel
+// training, run by scripts/node-matrix.mjs under Node, Deno and Bun from a
+// folder whose node_modules/fastgrnn-wasm is this package. Exits non-zero on
+// failure.
+import { init, FastGRNN, TrainingDataset, Trainer, parallelTransport } from 'fastgrnn-wasm';
 import { trainInWorker } from 'fastgrnn-wasm/worker';
 import { saveModel, loadModel, deleteModel } from 'fastgrnn-wasm/storage';
 
@@ -47,7 +48,19 @@ try {
 }
 check(code === 'InvalidInput', `a worker error crosses with its code (got ${code})`);
 
+// data-parallel: 2 workers give the model of one thread, byte for byte
+const parallel = [];
+for (const options of [undefined, { workers: 2 }]) {
+  const m = new FastGRNN({ inputDim: 5, hiddenDim: 16, rank: 8 });
+  const t = new Trainer(m.config, { learningRate: 0.01, epochs: 3, batchSize: 64 });
+  await t.train(m, dataset, options);
+  parallel.push(m.save());
+}
+check(parallel[0].length === parallel[1].length && parallel[0].every((b, i) => b === parallel[1][i]),
+  `2 workers (${parallelTransport()}) give the bytes of one thread`);
+
 console.log(JSON.stringify({
+  transport: parallelTransport(),
   simd: info.simd, epochs: metrics.length, valAccuracy: +metrics.at(-1).valAccuracy.toFixed(4),
   workerEpochs: w.metrics.length, workerSimd: w.simd, workerValAccuracy: +w.metrics.at(-1).valAccuracy.toFixed(4),
 }));
