@@ -22,6 +22,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { init, FastGRNN, TrainingDataset, Trainer, seededRandom } from '../js/index.js';
 
 const args = process.argv.slice(2);
@@ -88,6 +90,28 @@ async function time(shape, options) {
   };
 }
 
+// --child: one one-thread B2 measurement, as JSON (for the ceiling below)
+if (args.includes('--child')) {
+  const B = { n: Number(opt('--n', 20000)), T: 32, D: 16, H: 32, batch: 64 };
+  B.data = data(B.n, B.T, B.D, 2);
+  const r = await time(B, undefined);
+  console.log(JSON.stringify({ s: r.s, samplesPerSec: r.samplesPerSec }));
+  process.exit(0);
+}
+
+/** Samples/s of `count` one-thread B2 runs in separate processes at the same time (summed). */
+async function independent(count, n) {
+  const self = fileURLToPath(import.meta.url);
+  const runs = Array.from({ length: count }, () => new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [self, '--child', '--n', String(n), '--reps', String(reps)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.on('data', (d) => { text += d; });
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(text)) : reject(new Error(`child exited ${code}`))));
+  }));
+  const results = await Promise.all(runs);
+  return results.reduce((a, r) => a + r.samplesPerSec, 0);
+}
+
 const out = [];
 const say = (line = '') => { console.log(line); out.push(line); };
 say(`data-parallel training, ${os.cpus().length} cores (${os.cpus()[0].model}), Node ${process.versions.node}, SIMD module, median of ${reps}`);
@@ -115,6 +139,13 @@ for (const [K, transport] of runs) {
 }
 say();
 say('Every run above ended with the same model bytes (SHA-256 prefix in the last column).');
+say();
+// The machine's own ceiling for two threads: two one-thread runs in separate
+// processes at once share nothing, yet compete for the cores' caches and
+// memory; their summed throughput over one run alone is the most any
+// 2-thread scheme can reach here.
+const alone = await independent(1, B2.n), pair = await independent(2, B2.n);
+say(`Ceiling: one one-thread run alone ${(alone / 1000).toFixed(1)} k samples/s; two at once in separate processes ${(pair / 1000).toFixed(1)} k samples/s together = ${(pair / alone).toFixed(2)}x.`);
 say();
 
 // ---- sync cost

@@ -11,11 +11,13 @@
 // Protocol (every message carries protocol 'fastgrnn-parallel'):
 //   main -> worker { type: 'setup', module, simd, modelConfig, trainingConfig (C's JSON),
 //                    inputDim, outputDim, timesteps, index, workers, maxBatch, maxChunks,
-//                    shared (SharedArrayBuffer | null) }
+//                    shared (SharedArrayBuffer | null), spin }
 //                  { type: 'batch', n, params, x, y, soft }            message mode only
 //   worker -> main { type: 'ready' } | { type: 'error', code, message }
 //                  { type: 'grads', chunks, grads, stats }            message mode only
 // Shared mode: after 'ready' the worker waits on the shared control words
+// (spinning up to SPIN_MS first when the coordinator says there are cores
+// enough)
 // (parallel.js, Layout) and never reads messages again.
 
 import { instantiate } from './loader.js';
@@ -24,6 +26,7 @@ import { Layout, CTL } from './parallel-layout.js';
 import { serveInWorker, errorFields } from './worker-host.js';
 
 export const PARALLEL_PROTOCOL = 'fastgrnn-parallel';
+const SPIN_MS = 0.1;
 
 /** The worker's own trainer and model copy, and its buffers in wasm memory. */
 class ChunkComputer {
@@ -100,7 +103,7 @@ function serve(post, onMessage) {
         return;
       }
       send({ type: 'ready' });
-      if (msg.shared) sharedLoop(comp, new Layout(msg.shared, comp.np, msg.maxBatch, comp.row, comp.sw, msg.maxChunks), send);
+      if (msg.shared) sharedLoop(comp, new Layout(msg.shared, comp.np, msg.maxBatch, comp.row, comp.sw, msg.maxChunks), send, msg.spin);
       return;
     }
     if (msg.type === 'batch' && comp) {
@@ -125,10 +128,14 @@ function serve(post, onMessage) {
 // Shared mode: wait for a new generation, compute, count done, repeat until
 // the stop word is set. An error is posted, then flagged and counted, so
 // the coordinator never waits for it.
-function sharedLoop(comp, L, send) {
+function sharedLoop(comp, L, send, spin) {
   const ctl = L.ctl;
   let gen = 0; // a fresh buffer's; the first batch may be posted before this loop starts
   for (;;) {
+    if (spin) { // the next batch usually comes within microseconds: look before blocking
+      const end = performance.now() + SPIN_MS;
+      while (Atomics.load(ctl, CTL.GENERATION) === gen && performance.now() < end) { /* spin */ }
+    }
     Atomics.wait(ctl, CTL.GENERATION, gen);
     if (Atomics.load(ctl, CTL.STOP)) return;
     const g = Atomics.load(ctl, CTL.GENERATION);

@@ -24,6 +24,25 @@ const PROTOCOL = 'fastgrnn-parallel';
 const NODE_WORKER_FILE = './parallel-worker.js';
 
 const aborted = (message) => new FastGRNNError('Aborted', message);
+const BLOCK_MS = 20; // longest blocking wait between looks at the event loop
+const SPIN_MS = 2; // longest spin of the coordinator before it blocks
+
+/** true when this thread may block in Atomics.wait (Node's main thread may; a browser's may not). */
+function threadCanBlock() {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Logical cores of this machine (navigator.hardwareConcurrency, or Node's os module). */
+function coreCount() {
+  if (globalThis.navigator && navigator.hardwareConcurrency > 0) return navigator.hardwareConcurrency;
+  const os = isNode && typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('node:os') : null;
+  return os ? os.availableParallelism() : 1;
+}
 
 // C's JSON of a config struct (what fg_*_config_from_json reads back).
 function configJSON(m, fn, structPtr) {
@@ -164,12 +183,17 @@ export class ParallelPool {
     if (this.transport === 'shared') {
       shared = new SharedArrayBuffer(Layout.bytes(this.np, this.maxBatch, this.row, this.sw, this.maxChunks));
       this.L = new Layout(shared, this.np, this.maxBatch, this.row, this.sw, this.maxChunks);
+      this.canBlock = threadCanBlock();
+      // spinning pays only when every spinning thread has a core of its own
+      const cores = coreCount();
+      this.spin = this.K < cores;
+      this.workerSpin = this.K <= cores;
     }
     const setup = {
       type: 'setup', module: this.m.module, simd: this.m.relaxed ? 'relaxed' : this.m.simd,
       modelConfig: o.modelConfig, trainingConfig: o.trainingConfig,
       inputDim: o.inputDim, outputDim: o.outputDim, timesteps: o.timesteps,
-      workers: this.K, maxBatch: this.maxBatch, maxChunks: this.maxChunks, shared,
+      workers: this.K, maxBatch: this.maxBatch, maxChunks: this.maxChunks, shared, spin: this.workerSpin === true,
     };
     for (let k = 0; k < this.K; k++) this.workers.push(new ParallelWorker(this, k));
     await this.bounded(Promise.all(this.workers.map((w) => w.start(setup))), 'setting up');
@@ -277,15 +301,26 @@ export class ParallelPool {
     }
   }
 
-  // Shared mode: until every worker counted the batch as done.
+  // Shared mode: until every worker counted the batch as done. With a core
+  // to spare (fewer workers than cores) this thread first spins for up to
+  // SPIN_MS: a blocked thread takes tens of microseconds to wake, a batch
+  // may take less. Then, where this thread may block (Node), Atomics.wait
+  // in slices of BLOCK_MS; between slices (a slow or dead worker) it yields
+  // to the event loop, so deaths, aborts and the timeout are seen.
+  // Elsewhere (a browser's main thread) Atomics.waitAsync, or polling.
   async waitDone() {
     const ctl = this.L.ctl;
+    if (this.spin) {
+      const end = performance.now() + SPIN_MS;
+      while (Atomics.load(ctl, CTL.DONE) < this.K && performance.now() < end) { /* spin */ }
+    }
     for (;;) {
       if (this.failure) throw this.failure;
       const done = Atomics.load(ctl, CTL.DONE);
       if (done >= this.K) return;
+      if (this.canBlock && Atomics.wait(ctl, CTL.DONE, done, BLOCK_MS) !== 'timed-out') continue;
       if (typeof Atomics.waitAsync === 'function') {
-        const r = Atomics.waitAsync(ctl, CTL.DONE, done, 100);
+        const r = Atomics.waitAsync(ctl, CTL.DONE, Atomics.load(ctl, CTL.DONE), 100);
         if (r.async) await r.value;
       } else {
         await new Promise((resolve) => setTimeout(resolve, 0));
