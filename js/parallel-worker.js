@@ -5,8 +5,9 @@
 // (browsers) or as a worker_threads Worker (Node). The worker instantiates
 // the coordinator's own compiled module, so its arithmetic is the same, and
 // computes the chunks of each batch it is given (chunk c for c = index,
-// index + workers, ...) with fg_trainer_chunk_gradient (docs/design.md,
-// "Data-parallel training").
+// index + workers, ... when dealt by message; in shared memory, whichever
+// chunk is next when it is free) with fg_trainer_chunk_gradient
+// (docs/design.md, "Data-parallel training").
 //
 // Protocol (every message carries protocol 'fastgrnn-parallel'):
 //   main -> worker { type: 'setup', module, simd, modelConfig, trainingConfig (C's JSON),
@@ -26,7 +27,7 @@ import { Layout, CTL } from './parallel-layout.js';
 import { serveInWorker, errorFields } from './worker-host.js';
 
 export const PARALLEL_PROTOCOL = 'fastgrnn-parallel';
-const SPIN_MS = 0.1;
+const SPIN_MS = 1;
 
 /** The worker's own trainer and model copy, and its buffers in wasm memory. */
 class ChunkComputer {
@@ -61,7 +62,8 @@ class ChunkComputer {
     this.stats = m.alloc(8 * 3, 'chunk statistics');
   }
 
-  /** Chunks this worker computes of a batch of n samples. */
+  /** Chunks this worker computes of a batch of n samples when they are
+   *  dealt out (message mode): c = index, index + workers, ... */
   myChunks(n) {
     const chunks = this.m.exports.fg_grad_chunks(n);
     const mine = [];
@@ -69,23 +71,24 @@ class ChunkComputer {
     return mine;
   }
 
-  /** Loads the weights and the rows of `chunks` of the batch (arrays in any
-   *  memory), computes those chunks; out(c, grad view, stats view) gets each. */
-  run(n, params, x, y, soft, chunks, out) {
-    const m = this.m, e = m.exports, G = e.fg_grad_chunk_size(), row = this.row, sw = this.sw;
+  /** Loads the batch's weights (an array in any memory). */
+  setWeights(params) {
+    const m = this.m;
     m.f32(this.params, this.np).set(params);
-    m.check(e.fg_model_set_params(this.model, this.params, this.np));
-    for (const c of chunks) { // only this worker's rows
-      const a = c * G, b = Math.min(n, a + G);
-      m.f32(this.x + 4 * a * row, (b - a) * row).set(x.subarray(a * row, b * row));
-      m.f32(this.y + 4 * a, b - a).set(y.subarray(a, b));
-      if (soft) m.f32(this.soft + 4 * a * sw, (b - a) * sw).set(soft.subarray(a * sw, b * sw));
-    }
-    for (const c of chunks) {
-      m.check(e.fg_trainer_chunk_gradient(this.trainer, this.model, this.x, this.y, soft ? this.soft : 0,
-        n, this.T, c, this.grad, this.stats));
-      out(c, m.f32(this.grad, this.np), new Float64Array(m.memory.buffer, this.stats, 3));
-    }
+    m.check(m.exports.fg_model_set_params(this.model, this.params, this.np));
+  }
+
+  /** Chunk c of the batch (x, y, soft: arrays in any memory, n samples):
+   *  copies its rows in, computes it; out(c, grad view, stats view). */
+  compute(c, n, x, y, soft, out) {
+    const m = this.m, e = m.exports, G = e.fg_grad_chunk_size(), row = this.row, sw = this.sw;
+    const a = c * G, b = Math.min(n, a + G);
+    m.f32(this.x + 4 * a * row, (b - a) * row).set(x.subarray(a * row, b * row));
+    m.f32(this.y + 4 * a, b - a).set(y.subarray(a, b));
+    if (soft) m.f32(this.soft + 4 * a * sw, (b - a) * sw).set(soft.subarray(a * sw, b * sw));
+    m.check(e.fg_trainer_chunk_gradient(this.trainer, this.model, this.x, this.y, soft ? this.soft : 0,
+      n, this.T, c, this.grad, this.stats));
+    out(c, m.f32(this.grad, this.np), new Float64Array(m.memory.buffer, this.stats, 3));
   }
 }
 
@@ -112,11 +115,14 @@ function serve(post, onMessage) {
         const grads = new Float32Array(mine.length * comp.np);
         const stats = new Float64Array(mine.length * 3);
         let i = 0;
-        comp.run(msg.n, msg.params, msg.x, msg.y, msg.soft, mine, (c, g, s) => {
-          grads.set(g, i * comp.np);
-          stats.set(s, i * 3);
-          i++;
-        });
+        comp.setWeights(msg.params);
+        for (const c of mine) {
+          comp.compute(c, msg.n, msg.x, msg.y, msg.soft, (_, g, st) => {
+            grads.set(g, i * comp.np);
+            stats.set(st, i * 3);
+            i++;
+          });
+        }
         send({ type: 'grads', chunks: mine, grads, stats }, [grads.buffer, stats.buffer]);
       } catch (e) {
         send({ type: 'error', ...errorFields(e) });
@@ -143,12 +149,17 @@ function sharedLoop(comp, L, send, spin) {
     gen = g;
     const n = Atomics.load(ctl, CTL.BATCH);
     try {
-      const soft = Atomics.load(ctl, CTL.HAS_SOFT) ? L.soft.subarray(0, n * comp.sw) : null;
-      comp.run(n, L.params, L.x.subarray(0, n * comp.row), L.y.subarray(0, n), soft, comp.myChunks(n),
-        (c, gv, sv) => {
+      const soft = Atomics.load(ctl, CTL.HAS_SOFT) ? L.soft : null;
+      const chunks = comp.m.exports.fg_grad_chunks(n);
+      comp.setWeights(L.params);
+      // claim chunks until none is left: whoever is free takes the next one
+      for (let c = Atomics.add(ctl, CTL.NEXT, 1); c < chunks; c = Atomics.add(ctl, CTL.NEXT, 1)) {
+        comp.compute(c, n, L.x, L.y, soft, (_, gv, sv) => {
           L.grads.set(gv, c * comp.np);
           L.stats.set(sv, c * 3);
         });
+        L.owner[c] = comp.index;
+      }
     } catch (e) {
       send({ type: 'error', ...errorFields(e) });
       Atomics.store(ctl, CTL.FAILED, 1);

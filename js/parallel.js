@@ -1,14 +1,15 @@
-// parallel.js - the coordinator of a data-parallel training run: K workers
-// compute the chunks of each batch, the trainer in this thread reduces them
-// and takes the step (docs/design.md, "Data-parallel training").
+// parallel.js - the coordinator of a data-parallel training run: K threads
+// compute the chunks of each batch (this one and K - 1 workers), the
+// trainer in this thread reduces them and takes the step (docs/design.md,
+// "Data-parallel training").
 //
 // Trainer#train({ workers: K }) runs the usual stepwise loop with the C
 // trainer in data-parallel mode: each step stops at a batch
-// (FG_EVENT_BATCH), ParallelPool#batch hands the batch and the weights to
-// the workers, waits for every chunk's gradient, and copies them into the
-// trainer's chunk buffers; fg_trainer_apply_chunks reduces them in chunk
-// order. The model's bytes are the same for every K, and the same as
-// without workers.
+// (FG_EVENT_BATCH). ParallelPool#batch hands the batch and the weights to
+// the workers, computes this thread's chunks (0, K, 2K, ...) straight into
+// the trainer's chunk buffers, waits for the workers' chunks and copies
+// them in; fg_trainer_apply_chunks reduces them in chunk order. The model's
+// bytes are the same for every K, and the same as without workers.
 //
 // Transport: one SharedArrayBuffer (parallel-layout.js) with Atomics when
 // the platform allows it (Node; browsers when crossOriginIsolated), else
@@ -59,12 +60,15 @@ function configJSON(m, fn, structPtr) {
  */
 export async function openParallelPool(m, tp, mp, dims, parallel, signal, abortError) {
   const e = m.exports;
+  m.zeroSlots();
+  m.check(e.fg_trainer_create(e.fg_model_get_config(mp), e.fg_trainer_get_config(tp), m.slot(0)));
+  const own = m.readPtr(0);
   const pool = new ParallelPool(m, {
     ...parallel, ...dims,
     modelConfig: configJSON(m, 'fg_model_config_to_json', e.fg_model_get_config(mp)),
     trainingConfig: configJSON(m, 'fg_training_config_to_json', e.fg_trainer_get_config(tp)),
     numParams: e.fg_model_num_params(mp) >>> 0,
-  });
+  }, own);
   if (signal) {
     pool.signal = signal;
     pool.onAbort = () => pool.abort(abortError(signal));
@@ -159,10 +163,13 @@ export class ParallelPool {
    * @param m       the coordinator's WasmModule (its compiled module is shared)
    * @param opts    { workers, transport, timeoutMs, workerUrl, modelConfig, trainingConfig
    *                  (C's JSON), inputDim, outputDim, timesteps, maxBatch, numParams }
+   * @param own     an idle C trainer of the run's configs: this thread's scratch
    */
-  constructor(m, opts) {
+  constructor(m, opts, own) {
     this.m = m;
-    this.K = opts.workers;
+    this.K = opts.workers; // threads computing, this one included
+    this.own = own;
+    this.T = opts.timesteps;
     this.timeoutMs = opts.timeoutMs;
     this.workerUrl = opts.workerUrl;
     this.transport = opts.transport;
@@ -178,24 +185,25 @@ export class ParallelPool {
   }
 
   async start() {
+    if (this.K === 1) return; // this thread alone
     const o = this.opts;
     let shared = null;
+    // every computing thread (this one too) may spin while it waits when
+    // each has a core of its own
+    const spin = this.K <= coreCount();
     if (this.transport === 'shared') {
       shared = new SharedArrayBuffer(Layout.bytes(this.np, this.maxBatch, this.row, this.sw, this.maxChunks));
       this.L = new Layout(shared, this.np, this.maxBatch, this.row, this.sw, this.maxChunks);
       this.canBlock = threadCanBlock();
-      // spinning pays only when every spinning thread has a core of its own
-      const cores = coreCount();
-      this.spin = this.K < cores;
-      this.workerSpin = this.K <= cores;
+      this.spin = spin;
     }
     const setup = {
       type: 'setup', module: this.m.module, simd: this.m.relaxed ? 'relaxed' : this.m.simd,
       modelConfig: o.modelConfig, trainingConfig: o.trainingConfig,
       inputDim: o.inputDim, outputDim: o.outputDim, timesteps: o.timesteps,
-      workers: this.K, maxBatch: this.maxBatch, maxChunks: this.maxChunks, shared, spin: this.workerSpin === true,
+      workers: this.K, maxBatch: this.maxBatch, maxChunks: this.maxChunks, shared, spin,
     };
-    for (let k = 0; k < this.K; k++) this.workers.push(new ParallelWorker(this, k));
+    for (let k = 1; k < this.K; k++) this.workers.push(new ParallelWorker(this, k));
     await this.bounded(Promise.all(this.workers.map((w) => w.start(setup))), 'setting up');
   }
 
@@ -242,69 +250,92 @@ export class ParallelPool {
   }
 
   /**
-   * The waiting batch of trainer tp (model mp): hands it out, waits for
-   * every chunk, copies the chunks' gradients and statistics into the
-   * trainer's buffers. The caller then calls fg_trainer_apply_chunks.
+   * The waiting batch of trainer tp (model mp): hands it to the workers,
+   * computes this thread's chunks, waits for theirs and copies them into
+   * the trainer's chunk buffers. The caller then calls
+   * fg_trainer_apply_chunks.
    */
   async batch(tp, mp) {
     if (this.failure) throw this.failure;
-    const m = this.m, e = m.exports;
+    const m = this.m, e = m.exports, np = this.np, K = this.K;
     m.zeroSlots();
     m.check(e.fg_trainer_pending_batch(tp, m.slot(0), m.slot(1), m.slot(2), m.slot(3), m.slot(4)));
     const xp = m.readPtr(0), yp = m.readPtr(1), sp = m.readPtr(2), n = m.readI32(3), chunks = m.readI32(4);
-    m.check(e.fg_model_get_params(mp, this.paramsPtr, this.np));
-    const np = this.np;
+    let answers = null;
+    if (this.workers.length) {
+      m.check(e.fg_model_get_params(mp, this.paramsPtr, np));
+      if (this.L) {
+        const L = this.L, ctl = L.ctl;
+        L.params.set(m.f32(this.paramsPtr, np));
+        L.x.set(m.f32(xp, n * this.row));
+        L.y.set(m.f32(yp, n));
+        if (sp) L.soft.set(m.f32(sp, n * this.sw));
+        Atomics.store(ctl, CTL.DONE, 0);
+        Atomics.store(ctl, CTL.FAILED, 0);
+        Atomics.store(ctl, CTL.BATCH, n);
+        Atomics.store(ctl, CTL.HAS_SOFT, sp ? 1 : 0);
+        Atomics.store(ctl, CTL.NEXT, 0);
+        Atomics.add(ctl, CTL.GENERATION, 1);
+        Atomics.notify(ctl, CTL.GENERATION);
+      } else {
+        const msg = {
+          type: 'batch', n,
+          params: m.f32(this.paramsPtr, np).slice(),
+          x: m.f32(xp, n * this.row).slice(),
+          y: m.f32(yp, n).slice(),
+          soft: sp ? m.f32(sp, n * this.sw).slice() : null,
+        };
+        answers = this.bounded(Promise.all(this.workers.map((w) => w.request(msg))), 'computing a batch');
+        answers.catch(() => {}); // awaited below, unless this thread's own chunks fail first
+      }
+    }
+    // this thread's chunks, straight into the trainer's buffers: in shared
+    // memory whichever is next (the workers claim theirs the same way), by
+    // message chunks 0, K, 2K, ...
+    const G = e.fg_trainer_chunk_grads(tp), S = e.fg_trainer_chunk_stats(tp);
+    const own = (c) => m.check(e.fg_trainer_chunk_gradient(this.own, mp, xp, yp, sp, n, this.T, c, G + 4 * c * np, S + 24 * c));
     if (this.L) {
       const L = this.L, ctl = L.ctl;
-      L.params.set(m.f32(this.paramsPtr, np));
-      L.x.set(m.f32(xp, n * this.row));
-      L.y.set(m.f32(yp, n));
-      if (sp) L.soft.set(m.f32(sp, n * this.sw));
-      Atomics.store(ctl, CTL.DONE, 0);
-      Atomics.store(ctl, CTL.FAILED, 0);
-      Atomics.store(ctl, CTL.BATCH, n);
-      Atomics.store(ctl, CTL.HAS_SOFT, sp ? 1 : 0);
-      Atomics.add(ctl, CTL.GENERATION, 1);
-      Atomics.notify(ctl, CTL.GENERATION);
+      for (let c = Atomics.add(ctl, CTL.NEXT, 1); c < chunks; c = Atomics.add(ctl, CTL.NEXT, 1)) {
+        own(c);
+        L.owner[c] = 0;
+      }
       await this.bounded(this.waitDone(), 'computing a batch');
       if (Atomics.load(ctl, CTL.FAILED)) throw await this.postedError();
-      m.f32(e.fg_trainer_chunk_grads(tp), chunks * np).set(L.grads.subarray(0, chunks * np));
-      new Float64Array(m.memory.buffer, e.fg_trainer_chunk_stats(tp), chunks * 3).set(L.stats.subarray(0, chunks * 3));
+      const g = m.f32(G, chunks * np), s = new Float64Array(m.memory.buffer, S, chunks * 3);
+      for (let c = 0; c < chunks; c++) {
+        if (L.owner[c] === 0) continue;
+        g.set(L.grads.subarray(c * np, (c + 1) * np), c * np);
+        s.set(L.stats.subarray(c * 3, c * 3 + 3), c * 3);
+      }
       return;
     }
-    const msg = {
-      type: 'batch', n,
-      params: m.f32(this.paramsPtr, np).slice(),
-      x: m.f32(xp, n * this.row).slice(),
-      y: m.f32(yp, n).slice(),
-      soft: sp ? m.f32(sp, n * this.sw).slice() : null,
-    };
-    const answers = await this.bounded(Promise.all(this.workers.map((w) => w.request(msg))),
-      'computing a batch');
-    // the C buffers are read after every answer is in (memory may have grown meanwhile)
+    for (let c = 0; c < chunks; c += K) own(c);
+    if (!this.workers.length) return;
+    const got = await answers;
     let received = 0;
-    for (let k = 0; k < answers.length; k++) {
-      const a = answers[k];
+    for (let k = 0; k < got.length; k++) {
+      const a = got[k];
       if (a.type !== 'grads') throw this.workerError(this.workers[k], a);
       received += a.chunks.length;
     }
-    if (received !== chunks) {
-      throw aborted(`data-parallel workers returned ${received} of the batch's ${chunks} chunks`);
+    const expected = chunks - Math.ceil(chunks / K);
+    if (received !== expected) {
+      throw aborted(`data-parallel workers returned ${received} of their ${expected} chunks`);
     }
-    const G = m.f32(e.fg_trainer_chunk_grads(tp), chunks * np);
-    const S = new Float64Array(m.memory.buffer, e.fg_trainer_chunk_stats(tp), chunks * 3);
-    for (const a of answers) {
+    const g = m.f32(G, chunks * np), s = new Float64Array(m.memory.buffer, S, chunks * 3);
+    for (const a of got) {
       a.chunks.forEach((c, i) => {
-        G.set(a.grads.subarray(i * np, (i + 1) * np), c * np);
-        S.set(a.stats.subarray(i * 3, i * 3 + 3), c * 3);
+        g.set(a.grads.subarray(i * np, (i + 1) * np), c * np);
+        s.set(a.stats.subarray(i * 3, i * 3 + 3), c * 3);
       });
     }
   }
 
-  // Shared mode: until every worker counted the batch as done. With a core
-  // to spare (fewer workers than cores) this thread first spins for up to
-  // SPIN_MS: a blocked thread takes tens of microseconds to wake, a batch
-  // may take less. Then, where this thread may block (Node), Atomics.wait
+  // Shared mode: until every worker counted the batch as done. When every
+  // computing thread has a core, this thread first spins for up to SPIN_MS:
+  // a blocked thread takes tens of microseconds to wake, and the workers
+  // finish about when this thread's own chunks do. Then, where this thread may block (Node), Atomics.wait
   // in slices of BLOCK_MS; between slices (a slow or dead worker) it yields
   // to the event loop, so deaths, aborts and the timeout are seen.
   // Elsewhere (a browser's main thread) Atomics.waitAsync, or polling.
@@ -312,12 +343,12 @@ export class ParallelPool {
     const ctl = this.L.ctl;
     if (this.spin) {
       const end = performance.now() + SPIN_MS;
-      while (Atomics.load(ctl, CTL.DONE) < this.K && performance.now() < end) { /* spin */ }
+      while (Atomics.load(ctl, CTL.DONE) < this.workers.length && performance.now() < end) { /* spin */ }
     }
     for (;;) {
       if (this.failure) throw this.failure;
       const done = Atomics.load(ctl, CTL.DONE);
-      if (done >= this.K) return;
+      if (done >= this.workers.length) return;
       if (this.canBlock && Atomics.wait(ctl, CTL.DONE, done, BLOCK_MS) !== 'timed-out') continue;
       if (typeof Atomics.waitAsync === 'function') {
         const r = Atomics.waitAsync(ctl, CTL.DONE, Atomics.load(ctl, CTL.DONE), 100);
@@ -351,5 +382,7 @@ export class ParallelPool {
     for (const w of this.workers) w.terminate();
     this.m.free(this.paramsPtr);
     this.paramsPtr = 0;
+    this.m.exports.fg_trainer_destroy(this.own);
+    this.own = 0;
   }
 }
