@@ -15,7 +15,7 @@
 //   sync: a model so small that a batch costs almost nothing (T 1, D 1,
 //      H 1, batch 16): (time per batch with 1 worker - without workers) is
 //      the cost of handing a batch to the workers and collecting it.
-//   B1-sized model (T 1, D 5, H 16) at batch 32 .. 2048: samples/s without
+//   B1-sized model (T 1, D 5, H 16) at batch 32 .. 16384: samples/s without
 //      workers and with 2; the smallest batch where 2 workers are faster.
 // Writes the tables to stdout and build/bench/parallel.md (or PATH).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ const opt = (name, dflt) => {
   return i < 0 ? dflt : args[i + 1];
 };
 const smoke = args.includes('--smoke');
-const reps = Number(opt('--reps', smoke ? 1 : 5));
+const reps = Number(opt('--reps', smoke ? 1 : 7));
 const workerList = String(opt('--workers', smoke ? '1,2' : '1,2,4')).split(',').map(Number);
 
 await init({ simd: true });
@@ -164,14 +164,14 @@ for (const [K, transport] of [[1, 'shared'], [2, 'shared'], [1, 'message'], [2, 
 say();
 
 // ---- crossover for B1-sized models
-const B1 = { n: smoke ? 8192 : 65536, T: 1, D: 5, H: 16 };
+const B1 = { n: smoke ? 8192 : 262144, T: 1, D: 5, H: 16 };
 B1.data = data(B1.n, 1, 5, 4);
 say('### B1-sized model (T 1, D 5, H 16): when do 2 workers pay off?');
 say();
 say('| batch | one thread (samples/s) | 2 workers (samples/s) | ratio |');
 say('|---:|---:|---:|---:|');
 let payoff = null;
-for (const batch of smoke ? [32, 512] : [32, 128, 512, 1024, 2048, 4096]) {
+for (const batch of smoke ? [32, 512] : [32, 256, 1024, 4096, 16384]) {
   const shape = { ...B1, batch };
   const a = await time(shape, undefined), b = await time(shape, { workers: 2 });
   if (a.hash !== b.hash) throw new Error(`batch ${batch}: 2 workers gave other model bytes`);

@@ -1392,6 +1392,7 @@ export class Trainer extends Handle {
         pool = await openPool(m, tp, mp, {
           inputDim: dataset.inputDim, outputDim: dataset.outputDim, timesteps: dataset.timesteps,
           maxBatch: Math.min(this.config.batchSize, dataset.length),
+          data: { ptr: m.exports.fg_dataset_features(dp), rows: dataset.length },
         }, parallel, signal, abortError);
       }
       // Return the promise before any heavy work.

@@ -14,26 +14,36 @@ export const CTL = {
 };
 const CTL_WORDS = 8;
 
-/** Views of the shared buffer for a model of np parameters. */
+/**
+ * Views of the shared buffer of a run with `dims`: { np (parameters),
+ * maxBatch, row (floats per sample), sw (soft-target floats per sample),
+ * maxChunks, dataRows }. An in-memory run (dataRows > 0) keeps its
+ * dataset's features here once and hands out each batch as row indices; a
+ * streaming run (dataRows 0) hands out the batch's rows.
+ */
 export class Layout {
-  static bytes(np, maxBatch, row, sw, maxChunks) {
-    return 4 * CTL_WORDS + 4 * np + 4 * maxBatch * (row + 1 + sw) + 4 * maxChunks * (np + 1) + 8 * maxChunks * 3 + 8;
+  static bytes(d) {
+    const x = d.dataRows > 0 ? 0 : d.maxBatch * d.row;
+    return 4 * CTL_WORDS + 4 * d.np + 4 * d.maxBatch * (2 + d.sw) + 4 * x + 4 * d.maxChunks * (d.np + 1) +
+      8 + 8 * d.maxChunks * 3 + 4 * d.dataRows * d.row;
   }
 
-  constructor(buffer, np, maxBatch, row, sw, maxChunks) {
+  constructor(buffer, d) {
     this.buffer = buffer;
     let at = 0;
     const f32 = (n) => { const v = new Float32Array(buffer, at, n); at += 4 * n; return v; };
-    this.ctl = new Int32Array(buffer, 0, CTL_WORDS);
-    at = 4 * CTL_WORDS;
-    this.params = f32(np);
-    this.x = f32(maxBatch * row);
-    this.y = f32(maxBatch);
-    this.soft = f32(maxBatch * sw);
-    this.grads = f32(maxChunks * np);
-    this.owner = new Int32Array(buffer, at, maxChunks); // who computed each chunk (0: the coordinator)
-    at += 4 * maxChunks;
+    const i32 = (n) => { const v = new Int32Array(buffer, at, n); at += 4 * n; return v; };
+    this.ctl = i32(CTL_WORDS);
+    this.params = f32(d.np);
+    this.rows = i32(d.maxBatch); // an in-memory batch: its samples' rows in data
+    this.x = f32(d.dataRows > 0 ? 0 : d.maxBatch * d.row); // a streamed batch's rows
+    this.y = f32(d.maxBatch);
+    this.soft = f32(d.maxBatch * d.sw);
+    this.grads = f32(d.maxChunks * d.np);
+    this.owner = i32(d.maxChunks); // who computed each chunk (0: the coordinator)
     at = (at + 7) & ~7;
-    this.stats = new Float64Array(buffer, at, maxChunks * 3);
+    this.stats = new Float64Array(buffer, at, d.maxChunks * 3);
+    at += 8 * d.maxChunks * 3;
+    this.data = f32(d.dataRows * d.row);
   }
 }

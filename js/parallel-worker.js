@@ -11,9 +11,10 @@
 //
 // Protocol (every message carries protocol 'fastgrnn-parallel'):
 //   main -> worker { type: 'setup', module, simd, modelConfig, trainingConfig (C's JSON),
-//                    inputDim, outputDim, timesteps, index, workers, maxBatch, maxChunks,
-//                    shared (SharedArrayBuffer | null), spin }
-//                  { type: 'batch', n, params, x, y, soft }            message mode only
+//                    inputDim, outputDim, timesteps, index, workers, dims (parallel-layout.js),
+//                    shared (SharedArrayBuffer | null), data (message mode, in-memory
+//                    runs: the features, once), spin }
+//                  { type: 'batch', n, params, rows | x, y, soft }     message mode only
 //   worker -> main { type: 'ready' } | { type: 'error', code, message }
 //                  { type: 'grads', chunks, grads, stats }            message mode only
 // Shared mode: after 'ready' the worker waits on the shared control words
@@ -53,7 +54,8 @@ class ChunkComputer {
     this.np = m.exports.fg_model_num_params(this.model) >>> 0;
     this.row = this.T * msg.inputDim;
     this.sw = msg.outputDim === 1 ? 1 : msg.outputDim;
-    const B = msg.maxBatch;
+    const B = msg.dims.maxBatch;
+    this.data = null; // an in-memory run's features (shared, or this worker's copy)
     this.params = m.alloc(4 * this.np, 'parameters');
     this.x = m.alloc(4 * B * this.row, 'batch rows');
     this.y = m.alloc(4 * B, 'batch labels');
@@ -78,15 +80,20 @@ class ChunkComputer {
     m.check(m.exports.fg_model_set_params(this.model, this.params, this.np));
   }
 
-  /** Chunk c of the batch (x, y, soft: arrays in any memory, n samples):
-   *  copies its rows in, computes it; out(c, grad view, stats view). */
-  compute(c, n, x, y, soft, out) {
+  /** Chunk c of a batch of n samples (rows: indices into this.data, or x:
+   *  the batch's rows; y, soft: arrays in any memory): copies its rows in,
+   *  computes it; out(c, grad view, stats view). */
+  compute(c, n, x, rows, y, soft, out) {
     const m = this.m, e = m.exports, G = e.fg_grad_chunk_size(), row = this.row, sw = this.sw;
     const a = c * G, b = Math.min(n, a + G);
-    m.f32(this.x + 4 * a * row, (b - a) * row).set(x.subarray(a * row, b * row));
+    if (rows) {
+      for (let i = a; i < b; i++) m.f32(this.x + 4 * i * row, row).set(this.data.subarray(rows[i] * row, (rows[i] + 1) * row));
+    } else {
+      m.f32(this.x + 4 * a * row, (b - a) * row).set(x.subarray(a * row, b * row));
+    }
     m.f32(this.y + 4 * a, b - a).set(y.subarray(a, b));
     if (soft) m.f32(this.soft + 4 * a * sw, (b - a) * sw).set(soft.subarray(a * sw, b * sw));
-    m.check(e.fg_trainer_chunk_gradient(this.trainer, this.model, this.x, this.y, soft ? this.soft : 0,
+    m.check(e.fg_trainer_chunk_gradient(this.trainer, this.model, this.x, 0, this.y, soft ? this.soft : 0,
       n, this.T, c, this.grad, this.stats));
     out(c, m.f32(this.grad, this.np), new Float64Array(m.memory.buffer, this.stats, 3));
   }
@@ -94,19 +101,21 @@ class ChunkComputer {
 
 function serve(post, onMessage) {
   const send = (msg, transfer) => post({ protocol: PARALLEL_PROTOCOL, ...msg }, transfer);
-  let comp = null;
+  let comp = null, L = null;
   onMessage(async (msg) => {
     if (!msg || msg.protocol !== PARALLEL_PROTOCOL) return;
     if (msg.type === 'setup') {
       try {
         const m = await instantiate({ wasm: msg.module, simd: msg.simd });
         comp = new ChunkComputer(m, msg);
+        L = msg.shared ? new Layout(msg.shared, msg.dims) : null;
+        comp.data = L ? (msg.dims.dataRows > 0 ? L.data : null) : msg.data;
       } catch (e) {
         send({ type: 'error', ...errorFields(e) });
         return;
       }
       send({ type: 'ready' });
-      if (msg.shared) sharedLoop(comp, new Layout(msg.shared, comp.np, msg.maxBatch, comp.row, comp.sw, msg.maxChunks), send, msg.spin);
+      if (L) sharedLoop(comp, L, send, msg.spin);
       return;
     }
     if (msg.type === 'batch' && comp) {
@@ -117,7 +126,7 @@ function serve(post, onMessage) {
         let i = 0;
         comp.setWeights(msg.params);
         for (const c of mine) {
-          comp.compute(c, msg.n, msg.x, msg.y, msg.soft, (_, g, st) => {
+          comp.compute(c, msg.n, msg.x, msg.rows, msg.y, msg.soft, (_, g, st) => {
             grads.set(g, i * comp.np);
             stats.set(st, i * 3);
             i++;
@@ -150,11 +159,12 @@ function sharedLoop(comp, L, send, spin) {
     const n = Atomics.load(ctl, CTL.BATCH);
     try {
       const soft = Atomics.load(ctl, CTL.HAS_SOFT) ? L.soft : null;
+      const rows = comp.data ? L.rows : null;
       const chunks = comp.m.exports.fg_grad_chunks(n);
       comp.setWeights(L.params);
       // claim chunks until none is left: whoever is free takes the next one
       for (let c = Atomics.add(ctl, CTL.NEXT, 1); c < chunks; c = Atomics.add(ctl, CTL.NEXT, 1)) {
-        comp.compute(c, n, L.x, L.y, soft, (_, gv, sv) => {
+        comp.compute(c, n, L.x, rows, L.y, soft, (_, gv, sv) => {
           L.grads.set(gv, c * comp.np);
           L.stats.set(sv, c * 3);
         });

@@ -162,7 +162,8 @@ export class ParallelPool {
   /**
    * @param m       the coordinator's WasmModule (its compiled module is shared)
    * @param opts    { workers, transport, timeoutMs, workerUrl, modelConfig, trainingConfig
-   *                  (C's JSON), inputDim, outputDim, timesteps, maxBatch, numParams }
+   *                  (C's JSON), inputDim, outputDim, timesteps, maxBatch, numParams,
+   *                  data: { ptr, rows } (an in-memory run's features in m) or none }
    * @param own     an idle C trainer of the run's configs: this thread's scratch
    */
   constructor(m, opts, own) {
@@ -186,22 +187,30 @@ export class ParallelPool {
 
   async start() {
     if (this.K === 1) return; // this thread alone
-    const o = this.opts;
-    let shared = null;
+    const o = this.opts, m = this.m;
     // every computing thread (this one too) may spin while it waits when
     // each has a core of its own
     const spin = this.K <= coreCount();
+    const dims = {
+      np: this.np, maxBatch: this.maxBatch, row: this.row, sw: this.sw, maxChunks: this.maxChunks,
+      dataRows: o.data ? o.data.rows : 0,
+    };
+    const features = o.data ? m.f32(o.data.ptr, o.data.rows * this.row) : null;
+    let shared = null, data = null;
     if (this.transport === 'shared') {
-      shared = new SharedArrayBuffer(Layout.bytes(this.np, this.maxBatch, this.row, this.sw, this.maxChunks));
-      this.L = new Layout(shared, this.np, this.maxBatch, this.row, this.sw, this.maxChunks);
+      shared = new SharedArrayBuffer(Layout.bytes(dims));
+      this.L = new Layout(shared, dims);
+      if (features) this.L.data.set(features); // once: batches go out as row indices
       this.canBlock = threadCanBlock();
       this.spin = spin;
+    } else if (features) {
+      data = features.slice(); // each worker gets a copy, once
     }
     const setup = {
-      type: 'setup', module: this.m.module, simd: this.m.relaxed ? 'relaxed' : this.m.simd,
+      type: 'setup', module: m.module, simd: m.relaxed ? 'relaxed' : m.simd,
       modelConfig: o.modelConfig, trainingConfig: o.trainingConfig,
       inputDim: o.inputDim, outputDim: o.outputDim, timesteps: o.timesteps,
-      workers: this.K, maxBatch: this.maxBatch, maxChunks: this.maxChunks, shared, spin,
+      workers: this.K, dims, shared, data, spin,
     };
     for (let k = 1; k < this.K; k++) this.workers.push(new ParallelWorker(this, k));
     await this.bounded(Promise.all(this.workers.map((w) => w.start(setup))), 'setting up');
@@ -259,15 +268,17 @@ export class ParallelPool {
     if (this.failure) throw this.failure;
     const m = this.m, e = m.exports, np = this.np, K = this.K;
     m.zeroSlots();
-    m.check(e.fg_trainer_pending_batch(tp, m.slot(0), m.slot(1), m.slot(2), m.slot(3), m.slot(4)));
-    const xp = m.readPtr(0), yp = m.readPtr(1), sp = m.readPtr(2), n = m.readI32(3), chunks = m.readI32(4);
+    m.check(e.fg_trainer_pending_batch(tp, m.slot(0), m.slot(1), m.slot(2), m.slot(3), m.slot(4), m.slot(5)));
+    const xp = m.readPtr(0), rp = m.readPtr(1), yp = m.readPtr(2), sp = m.readPtr(3);
+    const n = m.readI32(4), chunks = m.readI32(5);
     let answers = null;
     if (this.workers.length) {
       m.check(e.fg_model_get_params(mp, this.paramsPtr, np));
       if (this.L) {
         const L = this.L, ctl = L.ctl;
         L.params.set(m.f32(this.paramsPtr, np));
-        L.x.set(m.f32(xp, n * this.row));
+        if (rp) L.rows.set(m.i32(rp, n));
+        else L.x.set(m.f32(xp, n * this.row));
         L.y.set(m.f32(yp, n));
         if (sp) L.soft.set(m.f32(sp, n * this.sw));
         Atomics.store(ctl, CTL.DONE, 0);
@@ -281,7 +292,8 @@ export class ParallelPool {
         const msg = {
           type: 'batch', n,
           params: m.f32(this.paramsPtr, np).slice(),
-          x: m.f32(xp, n * this.row).slice(),
+          rows: rp ? m.i32(rp, n).slice() : null,
+          x: rp ? null : m.f32(xp, n * this.row).slice(),
           y: m.f32(yp, n).slice(),
           soft: sp ? m.f32(sp, n * this.sw).slice() : null,
         };
@@ -293,7 +305,8 @@ export class ParallelPool {
     // memory whichever is next (the workers claim theirs the same way), by
     // message chunks 0, K, 2K, ...
     const G = e.fg_trainer_chunk_grads(tp), S = e.fg_trainer_chunk_stats(tp);
-    const own = (c) => m.check(e.fg_trainer_chunk_gradient(this.own, mp, xp, yp, sp, n, this.T, c, G + 4 * c * np, S + 24 * c));
+    const own = (c) => m.check(e.fg_trainer_chunk_gradient(this.own, mp, xp, rp, yp, sp, n, this.T, c,
+      G + 4 * c * np, S + 24 * c));
     if (this.L) {
       const L = this.L, ctl = L.ctl;
       for (let c = Atomics.add(ctl, CTL.NEXT, 1); c < chunks; c = Atomics.add(ctl, CTL.NEXT, 1)) {

@@ -458,10 +458,10 @@ fg_status fg_trainer_interrupt(fg_trainer *tr);
  *   fg_trainer_set_data_parallel(tr, 1)               before begin
  *   fg_trainer_begin(tr, model, ds)
  *   fg_trainer_step(tr, ..., &event)                  event FG_EVENT_BATCH:
- *     fg_trainer_pending_batch(tr, &x, &y, &soft, &n, &chunks)
+ *     fg_trainer_pending_batch(tr, &x, &rows, &y, &soft, &n, &chunks)
  *     each worker, for its chunks c (fg_model_set_params with the model's
- *     weights first): fg_trainer_chunk_gradient(wtr, wmodel, x, y, soft, n,
- *       T, c, grad, stats)
+ *     weights first): fg_trainer_chunk_gradient(wtr, wmodel, x, rows, y,
+ *       soft, n, T, c, grad, stats)
  *     copy chunk c's grad to fg_trainer_chunk_grads(tr) + c * num_params and
  *     its stats to fg_trainer_chunk_stats(tr) + c * FG_CHUNK_STATS_COUNT
  *     fg_trainer_apply_chunks(tr)                     the step itself
@@ -474,10 +474,13 @@ int32_t fg_grad_chunks(int32_t n);
 int32_t fg_grad_chunk_size(void);
 fg_status fg_trainer_set_data_parallel(fg_trainer *tr, int on);
 int fg_trainer_is_data_parallel(const fg_trainer *tr);
-/* The waiting batch: rows x [n, T, D] (normalized), labels y [n], soft NULL
- * or [n, 1 or O]; pointers into the trainer, valid until the next call. */
-fg_status fg_trainer_pending_batch(const fg_trainer *tr, const float **x, const float **y,
-                                   const float **soft, int32_t *n, int32_t *chunks);
+/* The waiting batch of n samples: their rows are x[rows[b]] (rows: n
+ * indices into the dataset's features x, an in-memory run) or x [n, T, D]
+ * (rows NULL, a streaming run); labels y [n], soft NULL or [n, 1 or O];
+ * pointers into the trainer and its dataset, valid until the next call. */
+fg_status fg_trainer_pending_batch(const fg_trainer *tr, const float **x, const int32_t **rows,
+                                   const float **y, const float **soft, int32_t *n,
+                                   int32_t *chunks);
 /* [chunks of a full batch, num_params] and [chunks, FG_CHUNK_STATS_COUNT],
  * allocated by begin of a data-parallel run (NULL otherwise). */
 float *fg_trainer_chunk_grads(fg_trainer *tr);
@@ -485,11 +488,13 @@ double *fg_trainer_chunk_stats(fg_trainer *tr);
 /* Reduces the waiting batch's chunks in chunk order and takes the step.
  * FG_ERR_DIVERGED ends the run as fg_trainer_step would. */
 fg_status fg_trainer_apply_chunks(fg_trainer *tr);
-/* A worker's part: chunk `chunk` of the batch (x, y, soft, n) with model's
- * weights. grad_out: num_params floats; stats_out: FG_CHUNK_STATS_COUNT. */
+/* A worker's part: chunk `chunk` of the batch (x, rows, y, soft, n as
+ * fg_trainer_pending_batch gives them) with model's weights. grad_out:
+ * num_params floats; stats_out: FG_CHUNK_STATS_COUNT. */
 fg_status fg_trainer_chunk_gradient(fg_trainer *tr, const fg_model *model, const float *x,
-                                    const float *y, const float *soft, int32_t n, int32_t timesteps,
-                                    int32_t chunk, float *grad_out, double *stats_out);
+                                    const int32_t *rows, const float *y, const float *soft,
+                                    int32_t n, int32_t timesteps, int32_t chunk, float *grad_out,
+                                    double *stats_out);
 
 /* ------------------------------------------------------------------------ */
 /* Streaming training                                                       */

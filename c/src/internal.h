@@ -413,11 +413,12 @@ struct fg_trainer {
     int64_t val_correct;
 
     /* data-parallel runs (parallel.c): a batch's chunks computed elsewhere */
-    int parallel;        /* 1: steps stop at each batch (FG_EVENT_BATCH)     */
-    int32_t pending;     /* samples of the batch waiting for its gradients   */
-    int32_t max_chunks;  /* chunks of a full batch                           */
-    float *chunk_grads;  /* [max_chunks, np] filled by the caller            */
-    double *chunk_stats; /* [max_chunks, FG_CHUNK_STATS]                     */
+    int parallel;                /* 1: steps stop at each batch (FG_EVENT_BATCH)     */
+    int32_t pending;             /* samples of the batch waiting for its gradients   */
+    const int32_t *pending_rows; /* an in-memory run: their rows in the dataset */
+    int32_t max_chunks;          /* chunks of a full batch                           */
+    float *chunk_grads;          /* [max_chunks, np] filled by the caller            */
+    double *chunk_stats;         /* [max_chunks, FG_CHUNK_STATS]                     */
 };
 
 int fg_sparse_training(const fg_training_config *c);

@@ -12,8 +12,9 @@
  * same order, so the model's bytes are the same for every K.
  *
  * The coordinator holds the run (fg_trainer_set_data_parallel before begin):
- * fg_trainer_step stops at each batch with FG_EVENT_BATCH; the batch's rows
- * are read with fg_trainer_pending_batch; workers call
+ * fg_trainer_step stops at each batch with FG_EVENT_BATCH; the batch is
+ * read with fg_trainer_pending_batch (an in-memory run's as row indices into
+ * its dataset, a streaming run's as the rows themselves); workers call
  * fg_trainer_chunk_gradient for each chunk and the caller copies every
  * chunk's gradient and statistics into fg_trainer_chunk_grads /
  * fg_trainer_chunk_stats; fg_trainer_apply_chunks reduces them and ends the
@@ -54,12 +55,15 @@ fg_status fg_train_parallel_alloc(fg_trainer *tr, const fg_model *m, int32_t bat
     return FG_OK;
 }
 
-fg_status fg_trainer_pending_batch(const fg_trainer *tr, const float **x, const float **y,
-                                   const float **soft, int32_t *n, int32_t *chunks) {
+fg_status fg_trainer_pending_batch(const fg_trainer *tr, const float **x, const int32_t **rows,
+                                   const float **y, const float **soft, int32_t *n,
+                                   int32_t *chunks) {
     if (!tr) BAD("trainer is NULL");
     if (!tr->running || !tr->pending) BAD("no batch is waiting for its gradients");
     int has_soft = tr->streaming ? tr->has_soft : tr->data->soft != NULL;
-    if (x) *x = tr->bat_x;
+    /* a streaming run holds the batch's rows; an in-memory run points into its dataset */
+    if (x) *x = tr->streaming ? tr->bat_x : tr->data->x;
+    if (rows) *rows = tr->streaming ? NULL : tr->pending_rows;
     if (y) *y = tr->by;
     if (soft) *soft = has_soft ? tr->bsoft : NULL;
     if (n) *n = tr->pending;
@@ -100,11 +104,14 @@ fg_status fg_trainer_apply_chunks(fg_trainer *tr) {
     return FG_OK;
 }
 
-/* A worker's part: chunk `chunk` of the batch x [n, T, D], y [n], soft NULL
- * or [n, sw], with model's weights; tr only lends its config and scratch. */
+/* A worker's part: chunk `chunk` of the batch of n samples whose rows are
+ * x [n, T, D] (rows NULL) or x[rows[b]] (rows: n indices), labels y [n],
+ * soft NULL or [n, sw], with model's weights; tr only lends its config and
+ * scratch. */
 fg_status fg_trainer_chunk_gradient(fg_trainer *tr, const fg_model *model, const float *x,
-                                    const float *y, const float *soft, int32_t n, int32_t timesteps,
-                                    int32_t chunk, float *grad_out, double *stats_out) {
+                                    const int32_t *rows, const float *y, const float *soft,
+                                    int32_t n, int32_t timesteps, int32_t chunk, float *grad_out,
+                                    double *stats_out) {
     fg_status s;
     if (!tr) BAD("trainer is NULL");
     if (tr->running) BAD("trainer is running a train() call; chunk gradients need an idle one");
@@ -120,7 +127,8 @@ fg_status fg_trainer_chunk_gradient(fg_trainer *tr, const fg_model *model, const
     int32_t start = chunk * FG_GRAD_CHUNK;
     int32_t nc = n - start < FG_GRAD_CHUNK ? n - start : FG_GRAD_CHUNK;
     size_t row = (size_t)timesteps * model->D, sw = model->O == 1 ? 1 : (size_t)model->O;
-    fg_workspace_gather(tr->ws, x + (size_t)start * row, NULL, nc);
+    if (rows) fg_workspace_gather(tr->ws, x, rows + start, nc);
+    else fg_workspace_gather(tr->ws, x + (size_t)start * row, NULL, nc);
     fg_chunk_loss_and_grad(model, tr->ws, nc, n, y + start, soft ? soft + (size_t)start * sw : NULL,
                            &tr->cfg, tr->cgrad, stats_out);
     for (size_t i = 0; i < model->num_params; i++) grad_out[i] = (float)tr->cgrad[i];

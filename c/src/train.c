@@ -532,17 +532,6 @@ fg_status fg_trainer_begin(fg_trainer *tr, fg_model *model, const fg_dataset *ds
         fg_free(order);
         return order ? s : FG_ERR_OUT_OF_MEMORY;
     }
-    if (tr->parallel) {
-        tr->bat_x =
-            fg_alloc((size_t)batch * (size_t)ds->T * (size_t)ds->D * sizeof(float), "batch rows");
-        if (!tr->bat_x) {
-            fg_train_run_free(tr);
-            fg_card_release(model);
-            fg_free(split);
-            fg_free(order);
-            return FG_ERR_OUT_OF_MEMORY;
-        }
-    }
     tr->data = ds;
     tr->split = split;
     tr->ntrain = ntrain;
@@ -696,10 +685,7 @@ fg_status fg_trainer_step(fg_trainer *tr, int32_t max_batches, int32_t *event_ou
                        sw * sizeof(float));
         }
         if (tr->parallel) { /* workers compute it; fg_trainer_apply_chunks ends the step */
-            size_t row = (size_t)tr->T * d->D;
-            for (int32_t b = 0; b < nb; b++)
-                memcpy(tr->bat_x + (size_t)b * row, d->x + (size_t)idx[b] * row,
-                       row * sizeof(float));
+            tr->pending_rows = idx;
             tr->pending = nb;
             if (event_out) *event_out = FG_EVENT_BATCH;
             return FG_OK;

@@ -88,16 +88,18 @@ static void workers_free(workers *ws) {
  * the step. */
 static fg_status compute_pending(fg_trainer *tr, const fg_model *m, workers *ws, int32_t T_) {
     const float *x, *y, *soft;
+    const int32_t *rows;
     int32_t n, chunks;
     size_t np = fg_model_num_params(m);
-    fg_status s = fg_trainer_pending_batch(tr, &x, &y, &soft, &n, &chunks);
+    fg_status s = fg_trainer_pending_batch(tr, &x, &rows, &y, &soft, &n, &chunks);
     if (s) return s;
     fg_model_get_params(m, ws->w, np);
     for (int k = ws->K - 1; k >= 0; k--) {
         fg_model_set_params(ws->m[k], ws->w, np);
         for (int32_t c = k; c < chunks; c += ws->K) {
             double st[FG_CHUNK_STATS_COUNT];
-            s = fg_trainer_chunk_gradient(ws->tr[k], ws->m[k], x, y, soft, n, T_, c, ws->g, st);
+            s = fg_trainer_chunk_gradient(ws->tr[k], ws->m[k], x, rows, y, soft, n, T_, c, ws->g,
+                                          st);
             if (s) return s;
             memcpy(fg_trainer_chunk_grads(tr) + (size_t)c * np, ws->g, np * sizeof(float));
             memcpy(fg_trainer_chunk_stats(tr) + (size_t)c * FG_CHUNK_STATS_COUNT, st, sizeof st);
@@ -209,6 +211,10 @@ static void test_stream(void) {
     CHECK_STATUS(fg_trainer_stream_end_epoch(tr, &e), FG_ERR_INVALID_INPUT,
                  "end_epoch before close_training");
     CHECK_STATUS(fg_trainer_stream_feed(tr, X, Y, SOFT, 100, &taken, &e), FG_OK, "feed");
+    const float *sx = NULL;
+    const int32_t *srows = (const int32_t *)1;
+    fg_trainer_pending_batch(tr, &sx, &srows, NULL, NULL, NULL, NULL);
+    CHECK(sx != NULL && srows == NULL, "a streamed batch is given as its rows (no indices)");
     CHECK(taken == 30 && e == FG_EVENT_BATCH,
           "feed stops after the batch's last sample (%d, event %d)", taken, e);
     CHECK_STATUS(fg_trainer_stream_feed(tr, X, Y, SOFT, 10, &taken, &e), FG_ERR_INVALID_INPUT,
@@ -281,7 +287,7 @@ static void test_chunks_sum(void) {
     float *g = alloc_floats(np);
     double st[FG_CHUNK_STATS_COUNT], loss = 0;
     for (int32_t c = 0; c < chunks; c++) {
-        CHECK_STATUS(fg_trainer_chunk_gradient(tr, m, X, Y, NULL, n, T, c, g, st), FG_OK,
+        CHECK_STATUS(fg_trainer_chunk_gradient(tr, m, X, NULL, Y, NULL, n, T, c, g, st), FG_OK,
                      "chunk gradient");
         for (size_t i = 0; i < np; i++) sum[i] += g[i];
         loss += st[1];
@@ -340,14 +346,14 @@ static void test_misuse(void) {
     CHECK(mentions(fg_last_error(), "data_parallel"), "the message names it: %s", fg_last_error());
     CHECK_STATUS(fg_trainer_apply_chunks(tr), FG_ERR_INVALID_INPUT, "apply before begin");
     CHECK(fg_trainer_chunk_grads(tr) == NULL, "no chunk buffers outside a data-parallel run");
-    CHECK_STATUS(fg_trainer_chunk_gradient(tr, m, X, Y, NULL, 40, T, 3, g, st),
+    CHECK_STATUS(fg_trainer_chunk_gradient(tr, m, X, NULL, Y, NULL, 40, T, 3, g, st),
                  FG_ERR_INVALID_INPUT, "chunk 3 of a batch of 40");
     CHECK(mentions(fg_last_error(), "chunk") && strstr(fg_last_error(), "got 3"),
           "the message names the chunk and the value: %s", fg_last_error());
-    CHECK_STATUS(fg_trainer_chunk_gradient(tr, m, X, Y, NULL, 40, T, -1, g, st),
+    CHECK_STATUS(fg_trainer_chunk_gradient(tr, m, X, NULL, Y, NULL, 40, T, -1, g, st),
                  FG_ERR_INVALID_INPUT, "chunk -1");
-    CHECK_STATUS(fg_trainer_chunk_gradient(tr, m, X, Y, NULL, 0, T, 0, g, st), FG_ERR_INVALID_INPUT,
-                 "a batch of 0");
+    CHECK_STATUS(fg_trainer_chunk_gradient(tr, m, X, NULL, Y, NULL, 0, T, 0, g, st),
+                 FG_ERR_INVALID_INPUT, "a batch of 0");
     fg_trainer_set_data_parallel(tr, 1);
     CHECK(fg_trainer_is_data_parallel(tr) == 1, "data_parallel is on");
     CHECK_STATUS(fg_trainer_begin(tr, m, ds), FG_OK, "begin");
@@ -359,14 +365,21 @@ static void test_misuse(void) {
     CHECK_STATUS(fg_trainer_step(tr, 5, &ev), FG_ERR_INVALID_INPUT, "step with a batch waiting");
     CHECK(strstr(fg_last_error(), "fg_trainer_apply_chunks") != NULL, "it says what to call: %s",
           fg_last_error());
-    CHECK_STATUS(fg_trainer_chunk_gradient(tr, m, X, Y, NULL, 40, T, 0, g, st),
+    CHECK_STATUS(fg_trainer_chunk_gradient(tr, m, X, NULL, Y, NULL, 40, T, 0, g, st),
                  FG_ERR_INVALID_INPUT, "a running trainer as a worker");
     int32_t n = 0, chunks = 0;
-    CHECK_STATUS(fg_trainer_pending_batch(tr, NULL, NULL, NULL, &n, &chunks), FG_OK, "pending");
+    CHECK_STATUS(fg_trainer_pending_batch(tr, NULL, NULL, NULL, NULL, &n, &chunks), FG_OK,
+                 "pending");
     CHECK(n == 40 && chunks == 3, "the waiting batch: %d samples in %d chunks", n, chunks);
+    const float *bx = NULL;
+    const int32_t *brows = NULL;
+    fg_trainer_pending_batch(tr, &bx, &brows, NULL, NULL, NULL, NULL);
+    CHECK(bx == fg_dataset_features(ds) && brows != NULL && brows[0] >= 0 && brows[0] < N,
+          "an in-memory batch is given as rows of the dataset's features (first row %d)",
+          brows ? brows[0] : -1);
     fg_trainer_cancel(tr);
-    CHECK_STATUS(fg_trainer_pending_batch(tr, NULL, NULL, NULL, &n, &chunks), FG_ERR_INVALID_INPUT,
-                 "pending after cancel");
+    CHECK_STATUS(fg_trainer_pending_batch(tr, NULL, NULL, NULL, NULL, &n, &chunks),
+                 FG_ERR_INVALID_INPUT, "pending after cancel");
     free(g);
     fg_trainer_destroy(tr);
     fg_model_destroy(m);
