@@ -434,7 +434,7 @@ export class BatchIterator implements Iterable<Batch>, Iterator<Batch>, Owned {
   dispose(): void;
 }
 
-export interface TrainOptions {
+export interface TrainOptions extends ParallelOptions {
   /** Called after each epoch; returning false stops training normally. May return a promise. */
   onEpoch?: (metrics: TrainingMetrics) => void | boolean | Promise<void | boolean>;
   /** Aborting rejects with FastGRNNError 'Aborted' before the next batch; the weights stay as they are. */
@@ -444,14 +444,14 @@ export interface TrainOptions {
 }
 
 /**
- * Data-parallel training of one model (a TrainingDataset): `workers` worker
- * threads (Node) or Web Workers compute the chunks of each batch; the model
- * ends with the same bytes for every number of workers and transport, and
- * as without workers.
+ * Data-parallel training of one model (a TrainingDataset or a data source):
+ * the calling thread and `workers` - 1 worker threads (Node) or Web Workers
+ * compute the chunks of each batch; the model ends with the same bytes for
+ * every number of workers and transport, and as without workers.
  */
-export interface ParallelTrainOptions extends TrainOptions {
-  /** Number of workers, 1..64. */
-  workers: number;
+export interface ParallelOptions {
+  /** Threads computing each batch, this one included: 1..64 (navigator.hardwareConcurrency: every core). */
+  workers?: number;
   /** 'auto' (default): 'shared' where parallelTransport() says so, else 'message'. */
   transport?: 'auto' | ParallelTransport;
   /** A worker that does not answer for this long fails the run (default 60000). */
@@ -593,7 +593,7 @@ export class Trainer implements Owned {
    * run's summary when it ends normally (completed, early stopping,
    * onEpoch false, interrupt()).
    */
-  train(model: FastGRNN, dataset: TrainingDataset, options?: TrainOptions | ParallelTrainOptions): Promise<TrainingMetrics[]>;
+  train(model: FastGRNN, dataset: TrainingDataset, options?: TrainOptions): Promise<TrainingMetrics[]>;
   /**
    * Streaming training from a source that is reopened for every pass; the
    * data is never held whole (memory: the shuffle buffer and one batch).

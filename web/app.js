@@ -837,7 +837,7 @@ async function start() {
   setPhase('training');
   setStatus(`Training on ${LABELS[ds.name]} (${nTrain.toLocaleString('en-US')} train / ${nVal.toLocaleString('en-US')} validation samples) ` +
     (parallel
-      ? `with the ${simd ? 'SIMD128' : 'scalar'} build, data-parallel: ${parallel.workers} Web Workers compute each batch, the data moving ${TRANSPORT_TEXT[parallel.transport]}…`
+      ? `with the ${simd ? 'SIMD128' : 'scalar'} build, data-parallel: this page and ${parallel.workers - 1} Web Worker${parallel.workers > 2 ? 's' : ''} compute each batch, the data moving ${TRANSPORT_TEXT[parallel.transport]}…`
       : `with the ${simd ? 'SIMD128' : 'scalar'} build in a Web Worker…`));
   if (parallel && simdChoice === 'scalar' && state.pageSimd) showMessage('Data-parallel runs use the page\'s own WebAssembly build (SIMD128).', 'info');
   const modelConfig = {
@@ -924,7 +924,7 @@ async function start() {
   };
   const accWhat = best && best.valAccuracy !== null ? 'validation accuracy' : 'training accuracy';
   const bestText = (best ? ` Kept the weights of epoch ${best.epoch + 1} (${accWhat} ${fmtAcc(bestAcc)}).` : '') +
-    (run.parallel ? ` Data-parallel: ${run.parallel.workers} Web Workers, the data moving ${TRANSPORT_TEXT[run.parallel.transport]}.` : '');
+    (run.parallel ? ` Data-parallel: ${run.parallel.workers} threads (this page and ${run.parallel.workers - 1} Web Worker${run.parallel.workers > 2 ? 's' : ''}), the data moving ${TRANSPORT_TEXT[run.parallel.transport]}.` : '');
   let phase = 'done';
   if (run.stopRequested && n < run.epochs) {
     phase = 'stopped';
@@ -967,7 +967,7 @@ function stop() {
 
 // ------------------------------------------------------------ data-parallel training
 // Workers > 1: the package's Trainer trains on this page with
-// train(model, dataset, { workers: K }): K Web Workers compute the chunks of
+// train(model, dataset, { workers: K }): this page and K - 1 Web Workers compute the chunks of
 // each batch; the trainer reduces them in a fixed order, so the model's bytes
 // are those of the Web Worker path (the same data, normalization and
 // configs). Parameters and gradients move through shared memory when the page

@@ -100,7 +100,7 @@ export const FLAGS = [
   { name: 'no-restore-best-weights', kind: 'bool', to: 'training', key: 'restoreBestWeights', def: false, invert: true,
     help: 'keep the last epoch\'s weights (default: restore the best by validation loss)' },
   { name: 'workers', kind: 'int', meta: 'K', to: 'cli', def: 0, check: (v) => (v >= 0 && v <= MAX_WORKERS ? null : `in [0, ${MAX_WORKERS}]`),
-    help: 'data-parallel: K worker threads compute each batch (the same model as in one thread; pays off for sequences and large batches); 0: one thread' },
+    help: 'data-parallel: K threads compute each batch, this one and K - 1 workers (the same model as in one thread; pays off for sequences and large batches); 0: one thread' },
   // compression
   { name: 'sparsity-w', kind: 'num', meta: 'S', to: 'training', key: 'sparsityW', def: 0, group: 'Compression',
     help: 'sparse training (IHT): fraction of W entries held at zero' },
