@@ -5,16 +5,19 @@
 //
 // Trainer#train({ workers: K }) runs the usual stepwise loop with the C
 // trainer in data-parallel mode: each step stops at a batch
-// (FG_EVENT_BATCH). ParallelPool#batch hands the batch and the weights to
-// the workers, computes this thread's chunks (0, K, 2K, ...) straight into
-// the trainer's chunk buffers, waits for the workers' chunks and copies
-// them in; fg_trainer_apply_chunks reduces them in chunk order. The model's
-// bytes are the same for every K, and the same as without workers.
+// (FG_EVENT_BATCH). ParallelPool#batch hands the batch (an in-memory
+// batch as row indices into the dataset, whose features the workers got
+// once; a streamed batch as its rows) and the weights to the workers,
+// computes this thread's chunks straight into the trainer's chunk buffers,
+// waits for the workers' chunks and copies them in; fg_trainer_apply_chunks
+// reduces them in chunk order. The model's bytes are the same for every K,
+// and the same as without workers.
 //
 // Transport: one SharedArrayBuffer (parallel-layout.js) with Atomics when
-// the platform allows it (Node; browsers when crossOriginIsolated), else
-// messages with copies of the batch and the weights. The results are the
-// same either way.
+// the platform allows it (Node; browsers when crossOriginIsolated): every
+// thread claims the next chunk while any is left. Else messages with
+// copies, the chunks dealt c = k, k + K, ... The results are the same
+// either way.
 
 import { FastGRNNError, describe } from './errors.js';
 import { isNode } from './loader.js';
@@ -55,8 +58,9 @@ function configJSON(m, fn, structPtr) {
 /**
  * Starts the workers of a data-parallel run that has begun: trainer tp
  * training model mp on samples of `dims` ({ inputDim, outputDim, timesteps,
- * maxBatch }), with the checked options `parallel` of train(). An abort of
- * `signal` fails the pool at once with abortError(signal).
+ * maxBatch, data?: { ptr, rows } the in-memory dataset's features }), with
+ * the checked options `parallel` of train(). An abort of `signal` fails the
+ * pool at once with abortError(signal).
  */
 export async function openParallelPool(m, tp, mp, dims, parallel, signal, abortError) {
   const e = m.exports;
