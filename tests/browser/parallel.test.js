@@ -121,11 +121,11 @@ test('isolated demo: shared memory; 2 data-parallel workers train the same model
 
   assert.equal(workers.started, 0, 'the run without workers started data-parallel workers');
   n = await startRun({ ...RUN, 'parallel-workers': 2 });
-  assert.match(await page.textContent('#status'), /data-parallel: 2 Web Workers compute each batch, the data moving through shared memory/);
+  assert.match(await page.textContent('#status'), /data-parallel: this page and 1 Web Worker compute each batch, the data moving through shared memory/);
   assert.equal(await ended(n), 'done');
   assert.equal(workers.started, 1, 'workers: 2 is the page and one worker');
   await allWorkersEnded();
-  assert.match(await page.textContent('#status'), /^Finished 4 epochs .* Data-parallel: 2 Web Workers, the data moving through shared memory/);
+  assert.match(await page.textContent('#status'), /^Finished 4 epochs .* Data-parallel: 2 threads \(this page and 1 Web Worker\), the data moving through shared memory/);
   assert.match(await page.textContent('#speed'), /^[\d.]+( k| M)?$/, 'samples/s shown');
   assert.match(await page.textContent('#history tbody tr:first-child td:nth-child(4)'), /· 2 workers \(shared memory\)$/);
   assert.equal(await trainedHash(), baseline, 'the data-parallel model differs from the one trained without workers');
@@ -158,7 +158,7 @@ test('demo without isolation: messages; 2 data-parallel workers train the same m
   assert.equal(await page.evaluate(async () => (await import('/js/index.js')).parallelTransport()), 'message');
   const n = await startRun({ ...RUN, 'parallel-workers': 2 });
   assert.equal(await ended(n), 'done');
-  assert.match(await page.textContent('#status'), /Data-parallel: 2 Web Workers, the data moving by messages \(postMessage copies\)\.$/);
+  assert.match(await page.textContent('#status'), /Data-parallel: 2 threads \(this page and 1 Web Worker\), the data moving by messages \(postMessage copies\)\.$/);
   assert.equal(await trainedHash(), baseline);
   // and the same without workers on this page
   const off = await startRun({ ...RUN, 'parallel-workers': 1 });
