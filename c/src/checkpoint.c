@@ -47,16 +47,6 @@ typedef struct {
     uint64_t bytes;
 } ck_part;
 
-static void put_u64_le(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_u64_le(const uint8_t *p) {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 /* fg_real values as little-endian float32 (the wasm and x86 byte order). */
 static float *to_f32(const fg_real *src, size_t n) {
     float *dst = fg_alloc(n ? n * sizeof(float) : 1, "checkpoint");
@@ -185,7 +175,7 @@ fg_status fg_trainer_checkpoint(const fg_trainer *tr, const char *source, uint8_
         s = FG_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    put_u64_le(out, padded);
+    fg_put_u64_le(out, padded);
     memcpy(out + 8, header, header_len);
     memset(out + 8 + header_len, ' ', padded - header_len);
     uint8_t *p = out + 8 + padded;
@@ -421,7 +411,7 @@ fg_status fg_trainer_resume(fg_trainer *tr, const uint8_t *bytes, size_t len, fg
     if (tr->running) BAD("resume: trainer is already running");
     if (!bytes && len) BAD("resume: bytes is NULL");
     if (len < 8) return CORRUPT("%zu bytes is too short to be a checkpoint", len);
-    uint64_t hlen = get_u64_le(bytes);
+    uint64_t hlen = fg_get_u64_le(bytes);
     if (hlen > CK_MAX_HEADER || hlen > len - 8)
         return CORRUPT("header length %" PRIu64 " exceeds the file", hlen);
     if (hlen == 0 || bytes[8] != '{') return CORRUPT("not a checkpoint (no JSON header)");

@@ -31,6 +31,16 @@ void *fg_alloc(size_t size, const char *what);
 void *fg_alloc_zero(size_t count, size_t size, const char *what);
 /* a * b without overflow into *out; 0 on overflow. */
 int fg_mul_ok(size_t a, size_t b, size_t *out);
+/* 64-bit little-endian words, whatever the host's byte order (the length
+ * prefix of safetensors files and checkpoints). */
+static inline void fg_put_u64_le(uint8_t *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline uint64_t fg_get_u64_le(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
 
 /* ---- random numbers (rng.c) -------------------------------------------- */
 typedef struct {

@@ -37,16 +37,6 @@
 /* ------------------------------------------------------------------------ */
 /* Little-endian byte access, independent of the host's byte order.        */
 
-static void put_u64_le(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_u64_le(const uint8_t *p) {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 static void put_f32_le(uint8_t *p, float f) {
     uint32_t u;
     memcpy(&u, &f, 4);
@@ -249,7 +239,7 @@ fg_status fg_model_save(const fg_model *m, uint8_t **bytes_out, size_t *len_out)
         fg_free(header);
         return FG_ERR_OUT_OF_MEMORY;
     }
-    put_u64_le(buf, (uint64_t)padded);
+    fg_put_u64_le(buf, (uint64_t)padded);
     memcpy(buf + 8, header, header_len);
     memset(buf + 8 + header_len, ' ', padded - header_len);
     fg_free(header);
@@ -869,7 +859,7 @@ fg_status fg_model_load(const uint8_t *bytes, size_t len, fg_model **out) {
         return fg_fail(FG_ERR_SERIALIZATION,
                        "safetensors data is %zu bytes; it must start with an 8-byte header length",
                        len);
-    uint64_t n = get_u64_le(bytes);
+    uint64_t n = fg_get_u64_le(bytes);
     if (n > ST_MAX_HEADER)
         return fg_fail(FG_ERR_SERIALIZATION, "header length %" PRIu64 " exceeds the %u-byte limit",
                        n, ST_MAX_HEADER);
