@@ -22,6 +22,7 @@ import {
 import { isNode } from './loader.js';
 import { workerThreads } from './worker-host.js';
 import { describe } from './errors.js';
+import { seededRandom } from './data.js';
 
 const PROTOCOL = 'fastgrnn-search';
 const STRATEGIES = ['grid', 'random', 'halving'];
@@ -44,18 +45,6 @@ export function trialSeed(seed, index) {
   h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
   h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
   return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** mulberry32 on a seed: a function giving [0, 1). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ------------------------------------------------------------------ space
@@ -152,7 +141,7 @@ function gridPoint(dims, lists, index) {
 
 /** Random point of trial `index`: drawn from that trial's seed alone. */
 function randomPoint(dims, seed) {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const params = {};
   for (const d of dims) {
     const u = r();
@@ -170,18 +159,21 @@ function orderKeys(dims, params) {
 
 // ------------------------------------------------------------------ data
 
+/** What the workers need of a dataset (copies of its arrays). */
+function datasetFields(ds) {
+  return {
+    features: ds.features, labels: ds.labels, softTargets: ds.softTargets || undefined,
+    inputDim: ds.inputDim, timesteps: ds.timesteps, outputDim: ds.outputDim,
+  };
+}
+
 function prepareData(data) {
   if (data === null || typeof data !== 'object') {
     bad(`data must be a TrainingDataset or { features, labels, inputDim, timesteps?, outputDim? }, got ${describe(data)}`);
   }
-  const out = {};
+  let out;
   if (data instanceof TrainingDataset) {
-    out.features = data.features;
-    out.labels = data.labels;
-    out.softTargets = data.softTargets || undefined;
-    out.inputDim = data.inputDim;
-    out.timesteps = data.timesteps;
-    out.outputDim = data.outputDim;
+    out = datasetFields(data);
   } else {
     // Validate here (the same C checks the workers will run), with a clear message.
     let ds;
@@ -195,12 +187,7 @@ function prepareData(data) {
     }
     try {
       if (data.softTargets) ds.withSoftTargets(data.softTargets);
-      out.features = ds.features;
-      out.labels = ds.labels;
-      out.softTargets = ds.softTargets || undefined;
-      out.inputDim = ds.inputDim;
-      out.timesteps = ds.timesteps;
-      out.outputDim = ds.outputDim;
+      out = datasetFields(ds);
     } finally {
       ds.dispose();
     }

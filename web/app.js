@@ -11,6 +11,7 @@ import { TrainingWorker } from 'fastgrnn-wasm/worker';
 import uPlot from 'uplot';
 import { GENERATORS, toCSV } from './datasets.js';
 import { drawSequences } from './sequence-view.js';
+import { download } from './dom.js';
 import { evaluateModel, drawConfusion, fillClassTable } from './report.js';
 import { mountSearchPanel } from './search-panel.js';
 
@@ -132,17 +133,6 @@ function fmtRate(x) {
 const fmtAcc = (a) => (a === null || a === undefined || !Number.isFinite(a) ? '–' : a.toFixed(3));
 const fmtSecs = (ms) => `${(ms / 1000).toFixed(ms < 1000 ? 2 : 1)} s`;
 
-function download(bytesOrText, filename, type) {
-  const blob = new Blob([bytesOrText], { type });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
-}
 
 // ------------------------------------------------------------ config form
 

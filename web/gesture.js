@@ -7,6 +7,7 @@ import { trainInWorker } from 'fastgrnn-wasm/worker';
 import {
   GESTURE_T, builtinGestures, resampleStroke, strokeFeatures, strokesToData, holdOut, strokesToCSV,
 } from './gestures.js';
+import { download } from './dom.js';
 import { evaluateModel, drawConfusion, fillClassTable, classColor } from './report.js';
 
 const $ = (id) => document.getElementById(id);
@@ -33,16 +34,6 @@ function showMessage(text) {
   setTimeout(() => div.remove(), 6000);
 }
 
-function download(data, filename, type) {
-  const url = URL.createObjectURL(new Blob([data], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 // ------------------------------------------------------------ classes
 

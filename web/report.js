@@ -8,6 +8,7 @@
 //     recall, f1, support, className? }], rocAuc }
 
 import * as lib from 'fastgrnn-wasm';
+import { canvasContext } from './dom.js';
 
 /**
  * The evaluation report of `model` on raw features [n*T*D] and labels [n]
@@ -32,6 +33,7 @@ export function evaluateModel(model, features, labels, { timesteps = 1, classNam
 const PALETTE = ['#2458d6', '#e8590c', '#2b8a3e', '#9c36b5', '#c92a2a', '#1098ad', '#f08c00', '#5c940d', '#d6336c', '#495057'];
 export const classColor = (k) => PALETTE[k % PALETTE.length];
 
+
 /**
  * Draws the confusion matrix into `canvas` (cells shaded by the fraction of
  * the true class, counts written in), sized to the canvas's CSS width.
@@ -43,14 +45,7 @@ export function drawConfusion(canvas, report, classNames = []) {
   const label = Math.min(110, Math.max(48, cssW * 0.28));
   const cell = Math.max(16, Math.floor((cssW - label - 8) / K));
   const cssH = label + cell * K + 8;
-  const dpr = (typeof window !== 'undefined' && window.devicePixelRatio) || 1;
-  canvas.width = Math.round(cssW * dpr);
-  canvas.height = Math.round(cssH * dpr);
-  canvas.style.height = `${cssH}px`;
-  const g = canvas.getContext('2d');
-  g.setTransform(dpr, 0, 0, dpr, 0, 0);
-  g.clearRect(0, 0, cssW, cssH);
-  g.font = '11px system-ui, sans-serif';
+  const g = canvasContext(canvas, cssW, cssH);
   g.textBaseline = 'middle';
   const x0 = label, y0 = label;
   const short = (s, w) => {

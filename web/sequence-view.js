@@ -6,6 +6,7 @@
 //  - any other sequences: every feature as a trace over the T steps.
 
 import { classColor } from './report.js';
+import { canvasContext } from './dom.js';
 
 /**
  * @param canvas  the <canvas>
@@ -21,14 +22,7 @@ export function drawSequences(canvas, ds, { predicted = null, max = 24 } = {}) {
   const cw = cssW / cols;
   const ch = Math.round(cw * 0.9);
   const cssH = rows * ch;
-  const dpr = (typeof window !== 'undefined' && window.devicePixelRatio) || 1;
-  canvas.width = Math.round(cssW * dpr);
-  canvas.height = Math.round(cssH * dpr);
-  canvas.style.height = `${cssH}px`;
-  const g = canvas.getContext('2d');
-  g.setTransform(dpr, 0, 0, dpr, 0, 0);
-  g.clearRect(0, 0, cssW, cssH);
-  g.font = '11px system-ui, sans-serif';
+  const g = canvasContext(canvas, cssW, cssH);
   const T = ds.timesteps, D = ds.inputDim;
   const strokes = D === 3 && ds.featureNames && ds.featureNames[0] === 'dx' && ds.featureNames[1] === 'dy';
   const name = (k) => (ds.classNames ? ds.classNames[k] : `class ${k}`);
