@@ -84,8 +84,9 @@ class ChunkComputer {
    *  the batch's rows; y, soft: arrays in any memory): copies its rows in,
    *  computes it; out(c, grad view, stats view). */
   compute(c, n, x, rows, y, soft, out) {
-    const m = this.m, e = m.exports, G = e.fg_grad_chunk_size(), row = this.row, sw = this.sw;
-    const a = c * G, b = Math.min(n, a + G);
+    const m = this.m, e = m.exports, row = this.row, sw = this.sw;
+    m.zeroSlots();
+    const count = e.fg_grad_chunk_span(n, c, m.slot(0)), a = m.readI32(0), b = a + count;
     if (rows) {
       for (let i = a; i < b; i++) m.f32(this.x + 4 * i * row, row).set(this.data.subarray(rows[i] * row, (rows[i] + 1) * row));
     } else {

@@ -469,9 +469,11 @@ fg_status fg_trainer_interrupt(fg_trainer *tr);
  * Workers' trainers are created with the run's configs and stay idle. */
 #define FG_GRAD_CHUNK        16
 #define FG_CHUNK_STATS_COUNT 3 /* sums of the chunk: loss, data loss, correct */
-/* Chunks of a batch of n samples (0 for n <= 0); FG_GRAD_CHUNK. */
+/* Chunks of a batch of n samples (0 for n <= 0). */
 int32_t fg_grad_chunks(int32_t n);
-int32_t fg_grad_chunk_size(void);
+/* Samples in chunk `chunk` of a batch of n (0 when there is no such chunk);
+ * *start_out (may be NULL) gets its first sample. */
+int32_t fg_grad_chunk_span(int32_t n, int32_t chunk, int32_t *start_out);
 fg_status fg_trainer_set_data_parallel(fg_trainer *tr, int on);
 int fg_trainer_is_data_parallel(const fg_trainer *tr);
 /* The waiting batch of n samples: their rows are x[rows[b]] (rows: n

@@ -441,6 +441,13 @@ fg_status fg_train_check_model(const fg_trainer *tr, const fg_model *m);
 fg_status fg_train_optimize(fg_trainer *tr, fg_model *m, const float *x, const int32_t *idx,
                             int32_t n, const float *y, const float *soft, double *data_loss,
                             int32_t *correct);
+/* Chunk `chunk` of a batch of n samples (rows x[rows[b]], or x [n, T, D]
+ * when rows is NULL; labels y, soft targets soft) through tr's workspace:
+ * its gradient into grad (overwritten), its statistics into stats. Returns
+ * the chunk's samples, 0 when the batch has no such chunk. */
+int32_t fg_train_chunk(fg_trainer *tr, const fg_model *m, const float *x, const int32_t *rows,
+                       int32_t n, int32_t chunk, const float *y, const float *soft, fg_real *grad,
+                       double stats[FG_CHUNK_STATS]);
 /* The rest of the step once tr->grad holds the batch's reduced gradient and
  * stats the chunks' summed statistics. */
 fg_status fg_train_apply(fg_trainer *tr, fg_model *m, int32_t n, const double stats[FG_CHUNK_STATS],

@@ -27,7 +27,13 @@
 #define BAD(...) return fg_fail(FG_ERR_INVALID_INPUT, __VA_ARGS__)
 
 int32_t fg_grad_chunks(int32_t n) { return n <= 0 ? 0 : (n - 1) / FG_GRAD_CHUNK + 1; }
-int32_t fg_grad_chunk_size(void) { return FG_GRAD_CHUNK; }
+
+int32_t fg_grad_chunk_span(int32_t n, int32_t chunk, int32_t *start_out) {
+    if (chunk < 0 || chunk >= fg_grad_chunks(n)) return 0;
+    int32_t start = chunk * FG_GRAD_CHUNK;
+    if (start_out) *start_out = start;
+    return n - start < FG_GRAD_CHUNK ? n - start : FG_GRAD_CHUNK;
+}
 
 fg_status fg_trainer_set_data_parallel(fg_trainer *tr, int on) {
     if (!tr) BAD("trainer is NULL");
@@ -124,13 +130,7 @@ fg_status fg_trainer_chunk_gradient(fg_trainer *tr, const fg_model *model, const
     if (tr->cfg.enable_distillation && !soft)
         BAD("enable_distillation is true but soft_targets is NULL");
     if ((s = fg_train_scratch(tr, model, FG_GRAD_CHUNK, timesteps))) return s;
-    int32_t start = chunk * FG_GRAD_CHUNK;
-    int32_t nc = n - start < FG_GRAD_CHUNK ? n - start : FG_GRAD_CHUNK;
-    size_t row = (size_t)timesteps * model->D, sw = model->O == 1 ? 1 : (size_t)model->O;
-    if (rows) fg_workspace_gather(tr->ws, x, rows + start, nc);
-    else fg_workspace_gather(tr->ws, x + (size_t)start * row, NULL, nc);
-    fg_chunk_loss_and_grad(model, tr->ws, nc, n, y + start, soft ? soft + (size_t)start * sw : NULL,
-                           &tr->cfg, tr->cgrad, stats_out);
+    fg_train_chunk(tr, model, x, rows, n, chunk, y, soft, tr->cgrad, stats_out);
     for (size_t i = 0; i < model->num_params; i++) grad_out[i] = (float)tr->cgrad[i];
     return FG_OK;
 }

@@ -286,24 +286,30 @@ static fg_status check_dataset(const fg_trainer *tr, const fg_model *m, const fg
     return FG_OK;
 }
 
+int32_t fg_train_chunk(fg_trainer *tr, const fg_model *m, const float *x, const int32_t *rows,
+                       int32_t n, int32_t chunk, const float *y, const float *soft, fg_real *grad,
+                       double stats[FG_CHUNK_STATS]) {
+    int32_t start, nc = fg_grad_chunk_span(n, chunk, &start);
+    if (nc == 0) return 0;
+    size_t row = (size_t)tr->ws->T * m->D, sw = m->O == 1 ? 1 : (size_t)m->O;
+    if (rows) fg_workspace_gather(tr->ws, x, rows + start, nc);
+    else fg_workspace_gather(tr->ws, x + (size_t)start * row, NULL, nc);
+    fg_chunk_loss_and_grad(m, tr->ws, nc, n, y + start, soft ? soft + (size_t)start * sw : NULL,
+                           &tr->cfg, grad, stats);
+    return nc;
+}
+
 /* One batch's chunks, computed here one after another (docs/design.md,
- * "Data-parallel training"): chunk c holds samples [c*G, min(n, (c+1)*G))
- * of G = FG_GRAD_CHUNK; its gradient goes to tr->grad for c = 0 and is added
- * to it for c > 0, in chunk order, as fg_train_reduce adds workers' chunks.
- * x: the batch's rows [n, T, D], or with idx the rows x[idx[b]]. */
+ * "Data-parallel training"): chunk 0's gradient goes to tr->grad, every
+ * later chunk's is added to it, in chunk order, as fg_trainer_apply_chunks
+ * adds the chunks of workers. */
 static void batch_chunks(fg_trainer *tr, const fg_model *m, const float *x, const int32_t *idx,
                          int32_t n, const float *y, const float *soft,
                          double stats[FG_CHUNK_STATS]) {
-    size_t row = (size_t)tr->ws->T * m->D, sw = m->O == 1 ? 1 : (size_t)m->O;
     for (int k = 0; k < FG_CHUNK_STATS; k++) stats[k] = 0;
-    for (int32_t c = 0, start = 0; start < n; c++, start += FG_GRAD_CHUNK) {
-        int32_t nc = n - start < FG_GRAD_CHUNK ? n - start : FG_GRAD_CHUNK;
-        if (idx) fg_workspace_gather(tr->ws, x, idx + start, nc);
-        else fg_workspace_gather(tr->ws, x + (size_t)start * row, NULL, nc);
-        fg_real *g = c == 0 ? tr->grad : tr->cgrad;
-        double cs[FG_CHUNK_STATS];
-        fg_chunk_loss_and_grad(m, tr->ws, nc, n, y + start, soft ? soft + (size_t)start * sw : NULL,
-                               &tr->cfg, g, cs);
+    double cs[FG_CHUNK_STATS];
+    for (int32_t c = 0, chunks = fg_grad_chunks(n); c < chunks; c++) {
+        fg_train_chunk(tr, m, x, idx, n, c, y, soft, c == 0 ? tr->grad : tr->cgrad, cs);
         if (c > 0)
             for (size_t i = 0; i < m->num_params; i++) tr->grad[i] += tr->cgrad[i];
         for (int k = 0; k < FG_CHUNK_STATS; k++) stats[k] += cs[k];
