@@ -1384,7 +1384,6 @@ export class Trainer extends Handle {
     this._interrupt = false;
     model._busy++;
     dataset._busy++;
-    let running = true;
     let pool = null;
     try {
       setCard(m, mp, dataset._cardJSON());
@@ -1406,19 +1405,11 @@ export class Trainer extends Handle {
         const t0 = now();
         const ev = m.slot(15);
         m.i32(ev, 1)[0] = 0;
-        const status = m.exports.fg_trainer_step(tp, batches, ev);
-        if (status !== 0) {
-          running = m.exports.fg_trainer_is_running(tp) !== 0;
-          m.check(status);
-        }
+        m.check(m.exports.fg_trainer_step(tp, batches, ev));
         const event = m.i32(ev, 1)[0];
         if (event === EVENT_BATCH) { // data-parallel: the workers compute it
           await pool.batch(tp, mp);
-          const applied = m.exports.fg_trainer_apply_chunks(tp);
-          if (applied !== 0) {
-            running = m.exports.fg_trainer_is_running(tp) !== 0;
-            m.check(applied);
-          }
+          m.check(m.exports.fg_trainer_apply_chunks(tp));
           continue;
         }
         const dt = now() - t0;
@@ -1444,9 +1435,8 @@ export class Trainer extends Handle {
       }
       if (signal && signal.aborted) throw abortError(signal);
       m.check(this._interrupt ? m.exports.fg_trainer_interrupt(tp) : m.exports.fg_trainer_finish(tp));
-      running = false;
     } catch (e) {
-      if (running && m.exports.fg_trainer_is_running(tp)) m.exports.fg_trainer_cancel(tp);
+      if (m.exports.fg_trainer_is_running(tp)) m.exports.fg_trainer_cancel(tp);
       throw e;
     } finally {
       if (pool) pool.close();

@@ -693,8 +693,9 @@ export async function readCheckpoint(source) {
 /**
  * The streaming run behind Trainer#train(model, source, options) and
  * Trainer#resume(checkpoint, source, options). `h` gives the trainer's
- * internals: { m, tp, running(bool), yieldNow, now, abortError, readMetrics,
- * interrupted() }.
+ * internals: { m, tp, config, sliceMs, now, yieldNow, abortError,
+ * readMetrics, interrupted(), writeCardBeforeRun, wrapModel } and, for a
+ * data-parallel run, startPool(mp, info), which sets pool.
  */
 export async function runStream(h, model, source, opts, resumeBytes) {
   const { m, tp } = h;
@@ -766,8 +767,7 @@ export async function runStream(h, model, source, opts, resumeBytes) {
   }
   // A data-parallel run feeds pieces of at most one batch: each stops at
   // most once for the workers, and is checked again from where it stopped.
-  const bufs = new PushBuffers(m, h.pool || h.startPool ? Math.max(1, Math.min(4096, cfg.batchSize)) : 4096, W, sw, soft);
-  let running = true;
+  const bufs = new PushBuffers(m, h.startPool ? Math.max(1, Math.min(4096, cfg.batchSize)) : 4096, W, sw, soft);
   let batchesAtCheckpoint = 0;
   const batchSize = cfg.batchSize;
   let totalTrainRows = 0;
@@ -799,20 +799,12 @@ export async function runStream(h, model, source, opts, resumeBytes) {
   // data-parallel: the waiting batch goes to the workers, then the step
   const applyPending = async () => {
     await h.pool.batch(tp, mp);
-    const st = m.exports.fg_trainer_apply_chunks(tp);
-    if (st !== 0) {
-      running = m.exports.fg_trainer_is_running(tp) !== 0;
-      m.check(st);
-    }
+    m.check(m.exports.fg_trainer_apply_chunks(tp));
   };
   const feed = async (xp, yp, sp, k) => {
     while (k > 0) {
       m.zeroSlots();
-      const st = m.exports.fg_trainer_stream_feed(tp, xp, yp, sp, k, m.slot(0), m.slot(1));
-      if (st !== 0) {
-        running = m.exports.fg_trainer_is_running(tp) !== 0;
-        m.check(st);
-      }
+      m.check(m.exports.fg_trainer_stream_feed(tp, xp, yp, sp, k, m.slot(0), m.slot(1)));
       const taken = m.readI32(0), event = m.readI32(1);
       if (event === EVENT_BATCH) await applyPending();
       xp += 4 * taken * W;
@@ -875,11 +867,7 @@ export async function runStream(h, model, source, opts, resumeBytes) {
       }
       const ev = m.slot(15);
       m.i32(ev, 1)[0] = 0;
-      const status = m.exports.fg_trainer_stream_end_epoch(tp, ev);
-      if (status !== 0) {
-        running = m.exports.fg_trainer_is_running(tp) !== 0;
-        m.check(status);
-      }
+      m.check(m.exports.fg_trainer_stream_end_epoch(tp, ev));
       const event = m.i32(ev, 1)[0];
       pos = { epoch: pos.epoch + 1, phase: 'train', rows: 0 };
       let stop = false;
@@ -900,9 +888,8 @@ export async function runStream(h, model, source, opts, resumeBytes) {
     if (opts.signal && opts.signal.aborted) throw h.abortError(opts.signal);
     if (h.interrupted()) m.check(m.exports.fg_trainer_interrupt(tp));
     else m.check(m.exports.fg_trainer_finish(tp));
-    running = false;
   } catch (e) {
-    if (running && m.exports.fg_trainer_is_running(tp)) m.exports.fg_trainer_cancel(tp);
+    if (m.exports.fg_trainer_is_running(tp)) m.exports.fg_trainer_cancel(tp);
     throw e;
   } finally {
     bufs.free();
