@@ -161,6 +161,8 @@ export interface TensorInfo {
   offset: number;
   /** INT8 scale of a quantized tensor; 0 otherwise. */
   scale: number;
+  /** A quantized tensor's int8 entries (its weights are int8 * scale). */
+  int8?: Int8Array;
 }
 
 /** Why a training run stopped. */

@@ -780,12 +780,23 @@ export class FastGRNN extends Handle {
       m.check(m.exports.fg_model_tensor_info(p, i, m.slot(0), m.slot(1), m.slot(2), m.slot(3)));
       const rows = m.readI32(1);
       const cols = m.readI32(2);
-      out.push({
+      const info = {
         name: m.readCString(m.readPtr(0)),
         shape: cols === 0 ? [rows] : [rows, cols],
         offset: m.readPtr(3),
         scale: m.exports.fg_model_tensor_scale(p, i),
-      });
+      };
+      if (info.scale > 0) { // C's int8 entries (the weights are int8 * scale)
+        const size = rows * Math.max(cols, 1);
+        const q = m.alloc(size, 'int8 entries');
+        try {
+          m.check(m.exports.fg_model_tensor_int8(p, i, q, size));
+          info.int8 = new Int8Array(m.memory.buffer, q, size).slice();
+        } finally {
+          m.free(q);
+        }
+      }
+      out.push(info);
     }
     return out;
   }

@@ -313,15 +313,7 @@ export function modelToONNX(model, options, version) {
     const t = tensors.get(name);
     const [rows, cols] = t.shape;
     if (quantized && t.scale > 0) {
-      const q = new Int8Array(t.values.length);
-      for (let i = 0; i < q.length; i++) {
-        const v = Math.round(t.values[i] / t.scale);
-        if (!(v >= -127 && v <= 127) || Math.fround(v * t.scale) !== t.values[i]) {
-          invalid(`toONNX: ${name}[${i}] = ${t.values[i]} is not an int8 multiple of its scale ${t.scale}`);
-        }
-        q[i] = v;
-      }
-      g.init(`${name}.quantized`, INT8, [rows, cols], q);
+      g.init(`${name}.quantized`, INT8, [rows, cols], t.int8);
       g.init(`${name}.scale`, FLOAT, [], [t.scale]);
       if (opts.qdq) {
         g.init(`${name}.zero_point`, INT8, [], [0]);

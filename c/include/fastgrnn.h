@@ -227,6 +227,10 @@ fg_status fg_model_quantize(fg_model *model);
 int fg_model_is_quantized(const fg_model *model);
 /* Scale of tensor `index` of the table (0 when it is not quantized). */
 float fg_model_tensor_scale(const fg_model *model, int index);
+/* The int8 entries q of quantized tensor `index` (its weights are q * scale);
+ * count must be the tensor's size. FG_ERR_INVALID_INPUT for a tensor that is
+ * not quantized. */
+fg_status fg_model_tensor_int8(const fg_model *model, int index, int8_t *out, size_t count);
 /* 1 for kept entries, 0 for pruned ones (all 1 when dense): num_params values. */
 fg_status fg_model_get_mask(const fg_model *model, uint8_t *out, size_t count);
 /* A self-contained C source (header-style, C99) with the weights (float or

@@ -147,6 +147,34 @@ fg_status fg_model_quantize(fg_model *m) {
     return FG_OK;
 }
 
+int fg_int8_of(float v, float scale, int8_t *q_out) {
+    if (!(scale > 0.0f) || !isfinite(scale) || !isfinite(v)) return 0;
+    double q = nearbyint((double)v / (double)scale);
+    if (!(q >= -127.0 && q <= 127.0)) return 0;
+    if ((float)q * scale != v) return 0;
+    *q_out = (int8_t)q;
+    return 1;
+}
+
+fg_status fg_model_tensor_int8(const fg_model *m, int index, int8_t *out, size_t count) {
+    if (!m || !out) return fg_fail(FG_ERR_INVALID_INPUT, "model or out is NULL");
+    if (index < 0 || index >= m->num_tensors)
+        return fg_fail(FG_ERR_INVALID_INPUT, "tensor index must be in [0, %d), got %d",
+                       m->num_tensors, index);
+    const fg_tensor *t = &m->tensors[index];
+    if (!m->quantized || !t->is_weight)
+        return fg_fail(FG_ERR_INVALID_INPUT, "tensor %s is not quantized (int8)", t->name);
+    if (count != t->size)
+        return fg_fail(FG_ERR_INVALID_INPUT, "count must equal %s's %zu entries, got %zu", t->name,
+                       t->size, count);
+    for (size_t k = 0; k < t->size; k++)
+        if (!fg_int8_of((float)m->params[t->offset + k], m->scale[index], &out[k]))
+            return fg_fail(FG_ERR_INVALID_INPUT,
+                           "%s[%zu] = %g is not an int8 multiple of its scale %g", t->name, k,
+                           (double)m->params[t->offset + k], (double)m->scale[index]);
+    return FG_OK;
+}
+
 /* Data bytes fg_model_save writes, tensor by tensor. */
 size_t fg_model_size_bytes(const fg_model *m) {
     if (!m) return 0;

@@ -189,15 +189,6 @@ static fg_status check_prefix(const char *prefix) {
     return FG_OK;
 }
 
-/* The int8 value of a quantized weight (the model holds exactly q * scale). */
-static int int8_value(float v, float scale, long *q_out) {
-    if (!(scale > 0.0f) || !isfinite(scale)) return 0;
-    double q = nearbyint((double)v / (double)scale);
-    if (!(q >= -127.0 && q <= 127.0) || (float)q * scale != v) return 0;
-    *q_out = (long)q;
-    return 1;
-}
-
 /* Emits one weight matrix's arrays. */
 static fg_status emit_matrix(sbuf *b, const fg_model *m, const char *P, const mat_info *mi,
                              scratch *sc) {
@@ -215,11 +206,13 @@ static fg_status emit_matrix(sbuf *b, const fg_model *m, const char *P, const ma
             continue;
         }
         if (mi->quant) {
-            if (!int8_value((float)w[j], mi->scale, &sc->l[n]))
+            int8_t q;
+            if (!fg_int8_of((float)w[j], mi->scale, &q))
                 return fg_fail(
                     FG_ERR_INVALID_INPUT,
                     "export: quantized %s[%zu] = %g is not an int8 multiple of its scale %g",
                     t->name, j, (double)w[j], (double)mi->scale);
+            sc->l[n] = q;
         } else {
             sc->f[n] = (float)w[j];
         }

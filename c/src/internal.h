@@ -141,6 +141,9 @@ int fg_tensor_is_cell_matrix(const fg_tensor *t);
 void fg_top_k_mask(const fg_real *w, size_t n, size_t k, uint8_t *keep, fg_real *scratch);
 /* Number of kept entries of tensor t under the model's mask. */
 size_t fg_tensor_nnz(const fg_model *m, const fg_tensor *t);
+/* The int8 value q of a quantized weight v, with (float)q * scale == v; 0
+ * when v is no such multiple (then *q_out is untouched). */
+int fg_int8_of(float v, float scale, int8_t *q_out);
 /* Bytes of the index dtype of a sparse tensor of `size` entries (2 or 4). */
 int fg_sparse_index_bytes(size_t size);
 

@@ -85,16 +85,6 @@ static int quantized_tensor(const fg_model *m, const fg_tensor *t) {
     return m->quantized && t->is_weight;
 }
 
-/* The int8 value q with (float)q * scale == v, or 0 (not representable). */
-static int int8_of(float v, float scale, int8_t *q_out) {
-    if (!(scale > 0.0f) || !isfinite(scale) || !isfinite(v)) return 0;
-    double q = nearbyint((double)v / (double)scale);
-    if (!(q >= -127.0 && q <= 127.0)) return 0;
-    if ((float)q * scale != v) return 0;
-    *q_out = (int8_t)q;
-    return 1;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Save                                                                     */
 
@@ -130,7 +120,7 @@ static fg_status check_savable(const fg_model *m) {
         for (size_t j = 0; j < t->size; j++) {
             int8_t q;
             float v = (float)m->params[t->offset + j];
-            if ((double)v != (double)m->params[t->offset + j] || !int8_of(v, s, &q))
+            if ((double)v != (double)m->params[t->offset + j] || !fg_int8_of(v, s, &q))
                 return fg_fail(
                     FG_ERR_INVALID_INPUT,
                     "save: quantized %s[%zu] = %g is not an int8 multiple of its scale %g", t->name,
@@ -260,7 +250,7 @@ fg_status fg_model_save(const fg_model *m, uint8_t **bytes_out, size_t *len_out)
             case 'd':
                 for (size_t j = 0; j < t->size; j++) {
                     if (quant) {
-                        int8_of((float)w[j], s, &q); /* representable: check_savable */
+                        fg_int8_of((float)w[j], s, &q); /* representable: check_savable */
                         dst[j] = (uint8_t)q;
                     } else {
                         put_f32_le(dst + 4 * j, (float)w[j]);
@@ -281,7 +271,7 @@ fg_status fg_model_save(const fg_model *m, uint8_t **bytes_out, size_t *len_out)
                 for (size_t j = 0; j < t->size; j++) {
                     if (!keep[j]) continue;
                     if (quant) {
-                        int8_of((float)w[j], s, &q);
+                        fg_int8_of((float)w[j], s, &q);
                         *dst++ = (uint8_t)q;
                     } else {
                         put_f32_le(dst, (float)w[j]);

@@ -302,6 +302,34 @@ static void test_task(int sequence) {
           "%s: int8: accuracy %.4f vs dense %.4f, within 1 point; %zu bytes", tk.name, (double)a_q,
           (double)a_dense, s_q);
     CHECK(s_q < s_dense / 3, "int8 is under a third of the dense size (%zu vs %zu)", s_q, s_dense);
+    /* the int8 entries: weight = q * scale exactly; dense tensors refuse */
+    {
+        size_t np = fg_model_num_params(q);
+        float *w = alloc_floats(np);
+        int8_t *qs = malloc(np);
+        fg_model_get_params(q, w, np);
+        int exact = 1, tensors = 0;
+        for (int i = 0; i < fg_model_num_tensors(q); i++) {
+            const char *name;
+            int32_t rows, cols;
+            size_t off;
+            fg_model_tensor_info(q, i, &name, &rows, &cols, &off);
+            size_t size = (size_t)rows * (cols ? (size_t)cols : 1);
+            float sc = fg_model_tensor_scale(q, i);
+            if (sc == 0) continue;
+            tensors++;
+            if (fg_model_tensor_int8(q, i, qs, size)) exact = 0;
+            for (size_t k = 0; k < size && exact; k++) exact = (float)qs[k] * sc == w[off + k];
+        }
+        CHECK(tensors >= 2 && exact, "fg_model_tensor_int8: %d tensors, every weight = q * scale",
+              tensors);
+        CHECK_STATUS(fg_model_tensor_int8(dense, 0, qs, 1), FG_ERR_INVALID_INPUT,
+                     "int8 entries of a dense model");
+        CHECK(mentions(fg_last_error(), "not quantized"), "the message says why: %s",
+              fg_last_error());
+        free(w);
+        free(qs);
+    }
 
     /* sparse + int8 */
     fg_model_quantize(iht);
